@@ -1,0 +1,51 @@
+/** argv and stdin lines for one claude turn (shared/claude-cli.md §4, §5). Pure. */
+
+export interface ClaudeTurnArgs {
+  claudeSessionId: string
+  /** true once a transcript exists (claude printed system/init): --resume, else --session-id. */
+  resume: boolean
+  model: string | null
+  permissionMode: string | null
+  allowedTools: string[]
+  appendSystemPrompt: string | null
+}
+
+export function buildClaudeArgs(a: ClaudeTurnArgs): string[] {
+  const args = [
+    '-p',
+    '--output-format',
+    'stream-json',
+    '--verbose',
+    '--include-partial-messages',
+    '--input-format',
+    'stream-json',
+    a.resume ? '--resume' : '--session-id',
+    a.claudeSessionId,
+  ]
+  // `--flag=value` keeps a value that starts with "-" from being read as an option.
+  if (a.model) args.push(`--model=${a.model}`)
+  if (a.permissionMode) args.push(`--permission-mode=${a.permissionMode}`)
+  if (a.appendSystemPrompt) args.push(`--append-system-prompt=${a.appendSystemPrompt}`)
+  // --allowedTools is variadic: it must come last, or it would swallow the arguments after it.
+  if (a.allowedTools.length > 0) args.push('--allowedTools', ...a.allowedTools)
+  return args
+}
+
+/** The prompt goes to stdin, never argv: no length limit, no leak in `ps`, a leading "-" is fine. */
+export function userMessageLine(prompt: string): string {
+  return `${JSON.stringify({
+    type: 'user',
+    message: { role: 'user', content: prompt },
+    parent_tool_use_id: null,
+    session_id: '',
+  })}\n`
+}
+
+export function interruptLine(requestId: string): string {
+  return `${JSON.stringify({ type: 'control_request', request_id: requestId, request: { subtype: 'interrupt' } })}\n`
+}
+
+/** claude's refusal to start a new conversation under an id that already has a transcript. */
+export function isSessionIdInUse(stderr: string): boolean {
+  return /Session ID \S+ is already in use/.test(stderr)
+}

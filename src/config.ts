@@ -1,0 +1,69 @@
+import { isAbsolute, join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { z } from 'zod'
+
+const ms = (name: string, def: number) =>
+  z.coerce.number({ error: `${name} must be a number of milliseconds` }).int().min(0).default(def)
+
+const ConfigSchema = z.object({
+  host: z.string().min(1),
+  port: z.coerce.number({ error: 'port must be a number' }).int().min(0).max(65535),
+  dataDir: z.string().min(1),
+  token: z.string().min(16, 'the token must be at least 16 characters').nullable(),
+  claudeBin: z.string().min(1).optional(),
+  allowedRoots: z.array(z.string().refine(isAbsolute, 'allowed roots must be absolute paths')).min(1),
+  turnTimeoutMs: ms('AGENTMUX_TURN_TIMEOUT_MS', 2 * 60 * 60 * 1000),
+  stallTimeoutMs: ms('AGENTMUX_STALL_TIMEOUT_MS', 30 * 60 * 1000),
+  cancelOnExit: z.boolean(),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error']),
+})
+
+export type Config = Readonly<z.output<typeof ConfigSchema>>
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const FLAGS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'data-dir': { type: 'string' },
+  token: { type: 'string' },
+  'claude-bin': { type: 'string' },
+  'allowed-roots': { type: 'string' },
+  'turn-timeout-ms': { type: 'string' },
+  'stall-timeout-ms': { type: 'string' },
+  'cancel-on-exit': { type: 'boolean' },
+  'log-level': { type: 'string' },
+} as const
+
+/** Flags win over the environment; both are parsed once, here. */
+export function parseConfig(env: Record<string, string | undefined>, argv: string[], home: string): Config {
+  let flags: Record<string, string | boolean | undefined>
+  try {
+    flags = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }).values
+  } catch (err) {
+    throw new ConfigError((err as Error).message)
+  }
+  const pick = (flag: keyof typeof FLAGS, key: string) => (flags[flag] as string | undefined) ?? env[key]
+  const dataDir = resolve(
+    pick('data-dir', 'AGENTMUX_DATA_DIR') ??
+      (env.XDG_DATA_HOME ? join(env.XDG_DATA_HOME, 'agentmux') : join(home, '.local', 'share', 'agentmux'))
+  )
+  const roots = pick('allowed-roots', 'AGENTMUX_ALLOWED_ROOTS')
+  const raw = {
+    host: pick('host', 'AGENTMUX_HOST') ?? '127.0.0.1',
+    port: pick('port', 'AGENTMUX_PORT') ?? '7878',
+    dataDir,
+    token: pick('token', 'AGENTMUX_TOKEN') || null,
+    claudeBin: pick('claude-bin', 'AGENTMUX_CLAUDE_BIN') || undefined,
+    allowedRoots: roots ? roots.split(':').filter((r) => r !== '') : [home, dataDir],
+    turnTimeoutMs: pick('turn-timeout-ms', 'AGENTMUX_TURN_TIMEOUT_MS'),
+    stallTimeoutMs: pick('stall-timeout-ms', 'AGENTMUX_STALL_TIMEOUT_MS'),
+    cancelOnExit: flags['cancel-on-exit'] === true || env.AGENTMUX_CANCEL_ON_EXIT === '1',
+    logLevel: pick('log-level', 'AGENTMUX_LOG_LEVEL') ?? 'info',
+  }
+  const r = ConfigSchema.safeParse(raw)
+  if (!r.success) throw new ConfigError(z.prettifyError(r.error))
+  return Object.freeze(r.data)
+}

@@ -1,0 +1,143 @@
+import { mkdirSync, readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { createAdaptorServer } from '@hono/node-server'
+import { claudeVersion, resolveClaudeBin } from './claude/binary.js'
+import type { Config } from './config.js'
+import { createEventLog } from './events/event-log.js'
+import { createHub } from './events/hub.js'
+import { createApp } from './http/app.js'
+import { eventRoutes } from './http/routes/events.js'
+import { sessionRoutes } from './http/routes/sessions.js'
+import { createSseRegistry } from './http/sse.js'
+import { newSessionId, newTurnId } from './ids.js'
+import type { Logger } from './log.js'
+import { packageRoot } from './paths.js'
+import { createSessionFeed } from './sessions/feed.js'
+import { createSessionService } from './sessions/service.js'
+import { openDatabase } from './storage/database.js'
+import { createStore } from './storage/store.js'
+import { createSupervisor } from './turns/supervisor.js'
+
+export interface DaemonOptions {
+  log: Logger
+  /** The environment claude runs with (the daemon's, minus its own secrets). */
+  env: Record<string, string | undefined>
+}
+
+export interface Daemon {
+  readonly url: string
+  readonly port: number
+  readonly claudeVersion: string
+  stop(): Promise<void>
+}
+
+const SHUTDOWN_TURN_WAIT_MS = 8000
+
+/** Keys claude must never see: the daemon's own secrets and settings. */
+export function childEnvironment(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && !k.startsWith('AGENTMUX_')) out[k] = v
+  }
+  return out
+}
+
+/** Wires every module together and starts listening. The only place that sees all of them. */
+export async function startDaemon(config: Config, opts: DaemonOptions): Promise<Daemon> {
+  const { log } = opts
+  const root = packageRoot()
+  const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+  const spoolDir = join(config.dataDir, 'spool')
+  const workspacesDir = join(config.dataDir, 'workspaces')
+  mkdirSync(spoolDir, { recursive: true, mode: 0o700 })
+  mkdirSync(workspacesDir, { recursive: true, mode: 0o700 })
+
+  const claudeBin = resolveClaudeBin(config.claudeBin, opts.env.PATH)
+  if (!claudeBin) throw new Error('no claude binary: install @anthropic-ai/claude-code or set AGENTMUX_CLAUDE_BIN')
+  const claude = await claudeVersion(claudeBin)
+
+  const { db, migrations } = openDatabase(join(config.dataDir, 'agentmux.db'), join(root, 'migrations'))
+  if (migrations.applied.length > 0) log.info('applied migrations', { names: migrations.applied.join(',') })
+  const store = createStore(db)
+  const hub = createHub()
+  const feed = createSessionFeed({ getSession: store.getSession })
+  const eventLog = createEventLog({ store, hub, onSessionChanged: feed.changed })
+  const supervisor = createSupervisor({
+    store,
+    eventLog,
+    log,
+    newTurnId,
+    runner: {
+      claudeBin,
+      childEnv: childEnvironment(opts.env),
+      spoolDir,
+      turnTimeoutMs: config.turnTimeoutMs,
+      stallTimeoutMs: config.stallTimeoutMs,
+      interruptGraceMs: 2000,
+      signalGraceMs: 2000,
+      exitGraceMs: 5000,
+      pollMs: 500,
+    },
+  })
+  const reconciled = supervisor.reconcile()
+  if (reconciled > 0) log.warn('ended turns left running by an earlier daemon', { count: reconciled })
+
+  const service = createSessionService({
+    store,
+    supervisor,
+    hub,
+    feed,
+    newSessionId,
+    workspacesDir,
+    allowedRoots: config.allowedRoots,
+  })
+  const registry = createSseRegistry()
+  let draining = false
+  const isDraining = () => draining
+  const app = createApp({
+    log,
+    token: () => config.token,
+    isDraining,
+    health: () => ({ ok: true, version, claudeVersion: claude, draining }),
+    routes: [
+      sessionRoutes(service),
+      eventRoutes({ store, eventLog, hub, feed, registry, service, isDraining }),
+    ],
+  })
+
+  const server = createAdaptorServer({ fetch: app.fetch })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  const url = `http://${host}:${port}`
+
+  let stopping: Promise<void> | null = null
+  async function stop(): Promise<void> {
+    draining = true
+    // Stop accepting, and end every stream so clients reconnect to the next daemon.
+    server.close()
+    registry.shutdown()
+    const stopped = await supervisor.stopAll('shutdown', SHUTDOWN_TURN_WAIT_MS)
+    if (!stopped) log.warn('some turns did not stop in time')
+    if ('closeAllConnections' in server) server.closeAllConnections()
+    registry.close()
+    feed.close()
+    store.checkpoint()
+    store.close()
+  }
+
+  return {
+    url,
+    port,
+    claudeVersion: claude,
+    stop: () => (stopping ??= stop()),
+  }
+}

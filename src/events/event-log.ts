@@ -1,0 +1,31 @@
+import type { Hub } from './hub.js'
+import type { CommittedEvent, NewEvent } from './types.js'
+import type { Progress, Store } from '../storage/store.js'
+
+export type EventLog = ReturnType<typeof createEventLog>
+
+/** The one way events enter the log: commit first, then wake readers, then tell the session list. */
+export function createEventLog(deps: { store: Store; hub: Hub; onSessionChanged: (sessionId: string) => void }) {
+  const { store, hub, onSessionChanged } = deps
+  return {
+    append(sessionId: string, turnId: string | null, events: NewEvent[], progress?: Progress): CommittedEvent[] {
+      const committed = store.append(sessionId, turnId, events, progress)
+      if (committed.length > 0) {
+        hub.publish(sessionId, committed)
+        onSessionChanged(sessionId)
+      }
+      return committed
+    },
+
+    /** For events committed inside a larger store transaction (a turn's start). */
+    published(sessionId: string, committed: CommittedEvent[]): void {
+      if (committed.length === 0) return
+      hub.publish(sessionId, committed)
+      onSessionChanged(sessionId)
+    },
+
+    read(sessionId: string, afterId: number, limit: number): CommittedEvent[] {
+      return hub.read(sessionId, afterId, limit) ?? store.readEvents(sessionId, afterId, limit)
+    },
+  }
+}

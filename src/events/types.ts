@@ -1,0 +1,90 @@
+/**
+ * The replay log's vocabulary: what clients receive from GET /sessions/:id/events and /history.
+ * Every stored event is `{ id, sessionId, turnId, kind, ts, ...fields }`. README lists the kinds.
+ */
+
+export interface TokenUsage {
+  inputTokens: number
+  outputTokens: number
+  cacheReadInputTokens: number
+  cacheCreationInputTokens: number
+}
+
+export type TurnStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
+
+/** Fields of each kind; the daemon adds id, sessionId, turnId and ts when it stores the event. */
+export interface EventFields {
+  /** The daemon accepted a prompt and is about to spawn claude. */
+  'turn.started': { prompt: string; model: string | null }
+  /** claude's system/init: the conversation exists from here on and can be resumed. */
+  'agent.init': {
+    model: string
+    claudeSessionId: string
+    cwd: string
+    tools: string[]
+    permissionMode: string
+    version: string
+  }
+  /** A streamed piece of assistant text; the final `text` of the same block replaces the pieces. */
+  'text.delta': { text: string; index: number; parentToolUseId?: string }
+  /** A finished assistant text block. `aborted` when a cancel cut it short. */
+  text: { text: string; aborted?: boolean; parentToolUseId?: string }
+  /** A finished thinking block. */
+  thinking: { text: string; parentToolUseId?: string }
+  /** The model called a tool. */
+  'tool.use': { toolUseId: string; name: string; input: unknown; summary: string; parentToolUseId?: string }
+  /** A tool's result, bounded; `bytes` is the full size, `truncated` says whether `text` was cut. */
+  'tool.result': {
+    toolUseId: string
+    text: string
+    isError: boolean
+    truncated: boolean
+    bytes: number
+    parentToolUseId?: string
+  }
+  /** A tool call refused by the permission mode. */
+  'tool.denied': { toolUseId: string; name: string; message: string }
+  /** claude is retrying an API request. */
+  'agent.retry': { attempt: number; maxRetries: number; delayMs: number; status: number | null; error: string }
+  /** Other things claude reported that a person may want to see (compaction, interrupts, hooks, tasks). */
+  'agent.notice': { subtype: string; message: string }
+  /** A line of a type this daemon does not know; kept (bounded) rather than dropped. */
+  'agent.raw': { line: string; truncated: boolean }
+  /** claude's result line for the turn. `costUsd` is this turn's; `totalCostUsd` is claude's running total. */
+  'turn.result': {
+    isError: boolean
+    subtype: string
+    terminalReason: string | null
+    text: string
+    costUsd: number
+    totalCostUsd: number
+    usage: TokenUsage
+    durationMs: number
+    numTurns: number
+  }
+  /** Something went wrong: claude's stderr, a spawn failure, a bad exit, a line that is not JSON. */
+  error: { message: string; source: 'agent' | 'daemon' }
+  /** Always the last event of a turn, exactly once. */
+  'turn.ended': {
+    status: Exclude<TurnStatus, 'running'>
+    durationMs: number
+    exitCode: number | null
+    signal: string | null
+  }
+}
+
+export type EventKind = keyof EventFields
+
+/** An event before it is stored: no id, session, turn or time yet. */
+export type NewEvent = { [K in EventKind]: { kind: K } & EventFields[K] }[EventKind]
+
+/** An event as stored and served. */
+export type StoredEvent = {
+  [K in EventKind]: { id: number; sessionId: string; turnId: string | null; kind: K; ts: string } & EventFields[K]
+}[EventKind]
+
+/** A committed event as the SSE layer needs it: the id and the JSON text, serialised once. */
+export interface CommittedEvent {
+  id: number
+  json: string
+}

@@ -1,0 +1,76 @@
+import { Hono } from 'hono'
+import type { HttpBindings } from '@hono/node-server'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
+import { AppError, notFound } from '../../errors.js'
+import type { EventLog } from '../../events/event-log.js'
+import type { Hub } from '../../events/hub.js'
+import type { SessionFeed } from '../../sessions/feed.js'
+import type { SessionService } from '../../sessions/service.js'
+import type { Store } from '../../storage/store.js'
+import { streamSessionList } from '../list-stream.js'
+import { Cursor, HistoryQuery } from '../schemas.js'
+import { streamSession } from '../session-stream.js'
+import type { SseRegistry } from '../sse.js'
+import { parseWith, sessionIdParam } from '../validate.js'
+
+const DEFAULT_HISTORY_LIMIT = 500
+
+/** The read side: SSE attach, the JSON history page, and the session-list stream. */
+export function eventRoutes(deps: {
+  store: Store
+  eventLog: EventLog
+  hub: Hub
+  feed: SessionFeed
+  registry: SseRegistry
+  service: SessionService
+  isDraining: () => boolean
+}) {
+  const app = new Hono<{ Bindings: HttpBindings }>()
+
+  const rawResponse = (env: HttpBindings | undefined) => {
+    if (!env?.outgoing) throw new AppError(400, 'no_stream', 'streams need a Node HTTP connection')
+    if (deps.isDraining()) throw new AppError(503, 'shutting_down', 'the daemon is shutting down; reconnect shortly')
+    return env.outgoing
+  }
+
+  app.get('/sessions/:id/events', (c) => {
+    const id = sessionIdParam(c)
+    // Last-Event-ID is what EventSource sends on its own reconnect; it wins over ?after=.
+    const header = c.req.header('last-event-id')
+    const query = c.req.query('after')
+    const cursor =
+      header !== undefined
+        ? parseWith(Cursor, header.trim(), 'Last-Event-ID')
+        : query !== undefined
+          ? parseWith(Cursor, query, 'after')
+          : 0
+    const head = deps.store.headEventId(id)
+    if (head === null) throw notFound('session', id)
+    streamSession(rawResponse(c.env), deps, { sessionId: id, cursor, head })
+    return RESPONSE_ALREADY_SENT
+  })
+
+  app.get('/sessions/:id/history', (c) => {
+    const id = sessionIdParam(c)
+    const q = parseWith(HistoryQuery, c.req.query(), 'query')
+    const head = deps.store.headEventId(id)
+    if (head === null) throw notFound('session', id)
+    const limit = q.limit ?? DEFAULT_HISTORY_LIMIT
+    const after = q.after ?? 0
+    // One more than asked tells whether there is more, without a count query.
+    const page = deps.store.readEvents(id, after, limit + 1)
+    const hasMore = page.length > limit
+    const events = hasMore ? page.slice(0, limit) : page
+    const lastEventId = events.length > 0 ? events[events.length - 1]!.id : Math.min(after, head)
+    // The stored JSON goes out as it is: no parse and re-serialise per event.
+    const body = `{"events":[${events.map((e) => e.json).join(',')}],"lastEventId":${lastEventId},"hasMore":${hasMore}}`
+    return c.body(body, 200, { 'Content-Type': 'application/json' })
+  })
+
+  app.get('/events', (c) => {
+    streamSessionList(rawResponse(c.env), { registry: deps.registry, feed: deps.feed, list: deps.service.list })
+    return RESPONSE_ALREADY_SENT
+  })
+
+  return app
+}

@@ -1,0 +1,42 @@
+import { Hono } from 'hono'
+import type { HttpBindings } from '@hono/node-server'
+import type { SessionService } from '../../sessions/service.js'
+import { CreateSessionBody, PatchSessionBody, StartTurnBody } from '../schemas.js'
+import { readJson, sessionIdParam } from '../validate.js'
+
+/** Sessions and their turns: the request/response half of the API. */
+export function sessionRoutes(service: SessionService) {
+  const app = new Hono<{ Bindings: HttpBindings }>()
+
+  app.post('/sessions', async (c) => {
+    const body = await readJson(c, CreateSessionBody, { emptyOk: true })
+    return c.json(await service.create(body), 201)
+  })
+
+  app.get('/sessions', (c) => c.json({ sessions: service.list() }))
+
+  app.get('/sessions/:id', (c) => c.json(service.get(sessionIdParam(c))))
+
+  app.patch('/sessions/:id', async (c) => {
+    const id = sessionIdParam(c)
+    const body = await readJson(c, PatchSessionBody)
+    return c.json(service.patch(id, body))
+  })
+
+  app.delete('/sessions/:id', async (c) => {
+    await service.remove(sessionIdParam(c))
+    return c.body(null, 204)
+  })
+
+  app.post('/sessions/:id/turns', async (c) => {
+    const id = sessionIdParam(c)
+    const body = await readJson(c, StartTurnBody)
+    return c.json({ turn: service.startTurn(id, body) }, 202)
+  })
+
+  app.get('/sessions/:id/turns', (c) => c.json({ turns: service.listTurns(sessionIdParam(c)) }))
+
+  app.post('/sessions/:id/cancel', (c) => c.json(service.cancel(sessionIdParam(c))))
+
+  return app
+}

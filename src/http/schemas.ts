@@ -1,0 +1,69 @@
+import { z } from 'zod'
+import { PERMISSION_MODES } from '../sessions/types.js'
+
+export const MAX_PROMPT_BYTES = 200 * 1024
+export const MAX_BODY_BYTES = 1024 * 1024
+export const MAX_TITLE_CHARS = 200
+export const MAX_ALLOWED_TOOLS = 64
+export const MAX_HISTORY_LIMIT = 1000
+
+// Printable text without control characters (tabs and newlines are fine in prompts, not in titles).
+const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s)
+
+const title = z.string().max(MAX_TITLE_CHARS).refine(noControl, 'title must not contain control characters')
+const model = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:\[\]-]{0,127}$/, 'model must be a model name or alias such as "sonnet"')
+const permissionMode = z.enum(PERMISSION_MODES)
+const tool = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine(noControl, 'tool rules must not contain control characters')
+  .refine((s) => !s.startsWith('-'), 'tool rules must not start with "-"')
+const allowedTools = z.array(tool).max(MAX_ALLOWED_TOOLS)
+
+export const CreateSessionBody = z.strictObject({
+  title: title.optional(),
+  cwd: z.string().min(1).max(4096).optional(),
+  model: model.optional(),
+  permissionMode: permissionMode.optional(),
+  allowedTools: allowedTools.optional(),
+  appendSystemPrompt: z.string().max(32 * 1024).optional(),
+})
+
+export const PatchSessionBody = z.strictObject({
+  title: title.optional(),
+  model: model.nullable().optional(),
+  permissionMode: permissionMode.nullable().optional(),
+  allowedTools: allowedTools.optional(),
+})
+
+export const StartTurnBody = z.strictObject({
+  prompt: z
+    .string()
+    .refine((s) => s.trim().length > 0, 'prompt must not be empty')
+    .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_PROMPT_BYTES, `prompt must be at most ${MAX_PROMPT_BYTES} bytes`),
+  model: model.optional(),
+  clientTurnId: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,128}$/, 'clientTurnId must be 1 to 128 printable ASCII characters')
+    .optional(),
+})
+
+/** A cursor is a non-negative integer; anything else is an error, never a silent reset to 0. */
+export const Cursor = z
+  .string()
+  .regex(/^\d{1,16}$/, 'must be a non-negative integer')
+  .transform(Number)
+  .refine((n) => Number.isSafeInteger(n), 'is too large')
+
+export const HistoryQuery = z.object({
+  after: Cursor.optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,5}$/, 'limit must be a positive integer')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= MAX_HISTORY_LIMIT, `limit must be between 1 and ${MAX_HISTORY_LIMIT}`)
+    .optional(),
+})

@@ -1,0 +1,72 @@
+import type { ServerResponse } from 'node:http'
+import type { EventLog } from '../events/event-log.js'
+import type { Hub } from '../events/hub.js'
+import type { CommittedEvent } from '../events/types.js'
+import { frame, type SseRegistry } from './sse.js'
+
+const PAGE = 256
+
+/**
+ * One client's attach to a session: replay everything after the cursor, `caught-up`, then the live
+ * tail. The client pulls pages from the log whenever it is woken and its socket has room, so there
+ * is no per-client queue: a gap or a duplicate cannot happen, and a slow reader lags in SQLite.
+ */
+export function streamSession(
+  res: ServerResponse,
+  deps: { registry: SseRegistry; hub: Hub; eventLog: EventLog },
+  opts: { sessionId: string; cursor: number; head: number }
+): void {
+  const { registry, hub, eventLog } = deps
+  const conn = registry.open(res)
+  let cursor = opts.cursor
+  if (cursor > opts.head) {
+    // A cursor from another life of this id (or a log that was pruned): start over from the head.
+    registry.write(conn, frame('reset', { lastEventId: opts.head }))
+    cursor = opts.head
+  }
+  let caughtUp = false
+  let scheduled = false
+  let ended = false
+
+  const pump = () => {
+    scheduled = false
+    if (ended) return
+    for (;;) {
+      if (conn.blockedSince !== null) return
+      const page = eventLog.read(opts.sessionId, cursor, PAGE)
+      if (page.length === 0) {
+        if (!caughtUp) {
+          caughtUp = true
+          registry.write(conn, frame('caught-up', { lastEventId: cursor }))
+        }
+        return
+      }
+      cursor = page[page.length - 1]!.id
+      if (!registry.write(conn, frames(page))) return
+    }
+  }
+  const schedule = () => {
+    if (scheduled || ended) return
+    scheduled = true
+    setImmediate(pump)
+  }
+
+  const unsubscribe = hub.subscribe(opts.sessionId, {
+    wake: schedule,
+    end: () => {
+      if (!res.writableEnded) res.end()
+    },
+  })
+  res.on('drain', schedule)
+  res.once('close', () => {
+    ended = true
+    unsubscribe()
+  })
+  pump()
+}
+
+function frames(events: CommittedEvent[]): string {
+  let out = ''
+  for (const e of events) out += `id: ${e.id}\ndata: ${e.json}\n\n`
+  return out
+}

@@ -1,0 +1,89 @@
+import type { ServerResponse } from 'node:http'
+
+/**
+ * SSE written straight to the Node response. Hono's streamSSE costs ~3x the memory per idle
+ * connection and hides backpressure; here a blocked socket is visible (write() → false) and a
+ * reader that stays blocked is cut off instead of buffered for.
+ */
+export interface SseConnection {
+  readonly res: ServerResponse
+  /** Set while the socket refuses more data; a reader stays behind in the log meanwhile. */
+  blockedSince: number | null
+}
+
+export interface SseRegistry {
+  open(res: ServerResponse): SseConnection
+  /** Writes a chunk; false when the socket is full and the caller must wait for onDrain. */
+  write(conn: SseConnection, chunk: string): boolean
+  /** Every open stream gets `event: shutdown` and is ended, so EventSource reconnects to the next daemon. */
+  shutdown(): void
+  readonly size: number
+  close(): void
+}
+
+export const SSE_HEADERS = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'X-Accel-Buffering': 'no',
+} as const
+
+export function frame(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+}
+
+export function createSseRegistry(opts: { pingMs?: number; writeTimeoutMs?: number; now?: () => number } = {}): SseRegistry {
+  const pingMs = opts.pingMs ?? 15_000
+  const writeTimeoutMs = opts.writeTimeoutMs ?? 30_000
+  const now = opts.now ?? Date.now
+  const conns = new Set<SseConnection>()
+
+  // One timer for every connection: a per-connection interval costs memory at 10k clients.
+  const timer = setInterval(() => {
+    const t = now()
+    for (const c of conns) {
+      if (c.blockedSince !== null) {
+        if (t - c.blockedSince > writeTimeoutMs) c.res.destroy()
+      } else {
+        write(c, ': ping\n\n')
+      }
+    }
+  }, pingMs)
+  timer.unref()
+
+  function write(conn: SseConnection, chunk: string): boolean {
+    if (conn.res.destroyed || conn.res.writableEnded) return false
+    const ok = conn.res.write(chunk)
+    if (!ok && conn.blockedSince === null) {
+      conn.blockedSince = now()
+      conn.res.once('drain', () => {
+        conn.blockedSince = null
+      })
+    }
+    return ok
+  }
+
+  return {
+    open(res) {
+      // Jitter spreads the reconnects of every phone when a daemon restarts.
+      const retry = 1000 + Math.floor(Math.random() * 2000)
+      res.writeHead(200, SSE_HEADERS)
+      res.write(`retry: ${retry}\n\n`)
+      const conn: SseConnection = { res, blockedSince: null }
+      conns.add(conn)
+      res.once('close', () => conns.delete(conn))
+      return conn
+    },
+    write,
+    shutdown() {
+      for (const c of conns) {
+        if (!c.res.destroyed && !c.res.writableEnded) c.res.end(frame('shutdown', {}))
+      }
+    },
+    get size() {
+      return conns.size
+    },
+    close() {
+      clearInterval(timer)
+    },
+  }
+}

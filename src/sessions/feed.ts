@@ -1,0 +1,53 @@
+import type { Session } from './types.js'
+
+export type FeedMessage = { kind: 'session.updated'; session: Session } | { kind: 'session.deleted'; id: string }
+
+export interface SessionFeed {
+  changed(sessionId: string): void
+  deleted(sessionId: string): void
+  subscribe(listener: (m: FeedMessage) => void): () => void
+  close(): void
+}
+
+/**
+ * Changes for the session-list stream. A streaming turn changes its session on every event;
+ * changes are coalesced per session and sent at most once per `flushMs`.
+ */
+export function createSessionFeed(deps: { getSession: (id: string) => Session | null; flushMs?: number }): SessionFeed {
+  const flushMs = deps.flushMs ?? 100
+  const listeners = new Set<(m: FeedMessage) => void>()
+  const dirty = new Set<string>()
+  let timer: NodeJS.Timeout | null = null
+
+  const send = (m: FeedMessage) => {
+    for (const l of listeners) l(m)
+  }
+  const flush = () => {
+    timer = null
+    for (const id of dirty) {
+      const session = deps.getSession(id)
+      if (session) send({ kind: 'session.updated', session })
+    }
+    dirty.clear()
+  }
+
+  return {
+    changed(sessionId) {
+      dirty.add(sessionId)
+      timer ??= setTimeout(flush, flushMs)
+    },
+    deleted(id) {
+      dirty.delete(id)
+      send({ kind: 'session.deleted', id })
+    },
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    close() {
+      if (timer) clearTimeout(timer)
+      timer = null
+      listeners.clear()
+    },
+  }
+}

@@ -1,0 +1,64 @@
+import type { TurnStatus } from '../events/types.js'
+
+export const PERMISSION_MODES = [
+  'acceptEdits',
+  'auto',
+  'bypassPermissions',
+  'default',
+  'dontAsk',
+  'manual',
+  'plan',
+] as const
+export type PermissionMode = (typeof PERMISSION_MODES)[number]
+
+/** A session as the API shows it. */
+export interface Session {
+  id: string
+  title: string
+  cwd: string
+  model: string | null
+  permissionMode: PermissionMode | null
+  allowedTools: string[]
+  appendSystemPrompt: string | null
+  status: 'idle' | 'running'
+  activeTurnId: string | null
+  claudeSessionId: string
+  createdAt: string
+  updatedAt: string
+  lastEventId: number
+  turnCount: number
+  costUsd: number
+  inputTokens: number
+  outputTokens: number
+  contextTokens: number
+  preview: string
+}
+
+/** A turn as the API shows it. */
+export interface Turn {
+  id: string
+  sessionId: string
+  clientTurnId: string | null
+  status: TurnStatus
+  prompt: string
+  model: string | null
+  startedAt: string
+  endedAt: string | null
+  durationMs: number | null
+  costUsd: number | null
+  exitCode: number | null
+  signal: string | null
+  error: string | null
+}
+
+/** What the daemon keeps about a running turn beyond the API shape, to drive or re-adopt it. */
+export interface TurnProcessInfo {
+  stopReason: StopReason | null
+  pid: number | null
+  pidStart: string | null
+  spoolPath: string | null
+  spoolOffset: number
+  translatorState: string | null
+}
+
+export type StopReason = 'user' | 'delete' | 'shutdown' | 'timeout' | 'stall'

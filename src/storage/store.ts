@@ -1,0 +1,297 @@
+import type { Db } from './database.js'
+import { toProcessInfo, toSession, toTurn, type SessionRow, type TurnRow } from './rows.js'
+import type { CommittedEvent, NewEvent } from '../events/types.js'
+import type { PermissionMode, Session, StopReason, Turn, TurnProcessInfo } from '../sessions/types.js'
+
+export interface NewSession {
+  id: string
+  title: string
+  cwd: string
+  cwdIsDefault: boolean
+  model: string | null
+  permissionMode: PermissionMode | null
+  allowedTools: string[]
+  appendSystemPrompt: string | null
+  claudeSessionId: string
+}
+
+export interface SessionPatch {
+  title?: string
+  model?: string | null
+  permissionMode?: PermissionMode | null
+  allowedTools?: string[]
+  appendSystemPrompt?: string | null
+}
+
+/** What a turn needs to know about its session that the API does not show. */
+export interface SessionRuntime {
+  session: Session
+  cwdIsDefault: boolean
+  claudeStarted: boolean
+  claudeTotalCost: number
+}
+
+export type BeginTurnResult =
+  | { kind: 'started'; turn: Turn; committed: CommittedEvent[] }
+  | { kind: 'existing'; turn: Turn }
+  | { kind: 'busy'; activeTurnId: string }
+  | { kind: 'no_session' }
+
+export interface Progress {
+  spoolOffset?: number
+  translatorState?: string
+}
+
+export interface RunningTurn {
+  turn: Turn
+  process: TurnProcessInfo
+}
+
+const PREVIEW_CHARS = 240
+const ERROR_CHARS = 2000
+
+export type Store = ReturnType<typeof createStore>
+
+/**
+ * Every read and write of sessions, turns and the event log. Session and turn state is derived from
+ * the events committed in the same transaction (applyEffects), so the log and the rows never disagree.
+ */
+export function createStore(db: Db, now: () => Date = () => new Date()) {
+  const q = {
+    insertSession: db.prepare(`INSERT INTO sessions (id, title, cwd, cwd_is_default, model, permission_mode,
+      allowed_tools, append_system_prompt, claude_session_id, created_at, updated_at)
+      VALUES (@id, @title, @cwd, @cwdIsDefault, @model, @permissionMode, @allowedTools, @appendSystemPrompt,
+      @claudeSessionId, @now, @now)`),
+    getSession: db.prepare('SELECT * FROM sessions WHERE id = ?'),
+    listSessions: db.prepare('SELECT * FROM sessions ORDER BY updated_at DESC, id'),
+    deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
+    getTurn: db.prepare('SELECT * FROM turns WHERE id = ?'),
+    listTurns: db.prepare('SELECT * FROM turns WHERE session_id = ? ORDER BY started_at, rowid'),
+    turnByClientId: db.prepare('SELECT * FROM turns WHERE session_id = ? AND client_turn_id = ?'),
+    runningTurns: db.prepare(`SELECT * FROM turns WHERE status = 'running' ORDER BY started_at`),
+    insertTurn: db.prepare(`INSERT INTO turns (id, session_id, client_turn_id, status, prompt, model, started_at)
+      VALUES (?, ?, ?, 'running', ?, ?, ?)`),
+    startSessionTurn: db.prepare(`UPDATE sessions SET active_turn_id = ?, turn_count = turn_count + 1 WHERE id = ?`),
+    insertEvent: db.prepare('INSERT INTO events (session_id, turn_id, kind, body) VALUES (?, ?, ?, ?)'),
+    touchSession: db.prepare('UPDATE sessions SET last_event_id = ?, updated_at = ? WHERE id = ?'),
+    setPreview: db.prepare('UPDATE sessions SET preview = ? WHERE id = ?'),
+    setClaudeStarted: db.prepare('UPDATE sessions SET claude_started = ? WHERE id = ?'),
+    addResult: db.prepare(`UPDATE sessions SET cost_usd = cost_usd + @cost, claude_total_cost = @total,
+      input_tokens = input_tokens + @input, output_tokens = output_tokens + @output,
+      context_tokens = @context WHERE id = @id`),
+    setTurnCost: db.prepare('UPDATE turns SET cost_usd = ? WHERE id = ?'),
+    setTurnError: db.prepare('UPDATE turns SET error = ? WHERE id = ?'),
+    endTurn: db.prepare(`UPDATE turns SET status = @status, ended_at = @endedAt, duration_ms = @durationMs,
+      exit_code = @exitCode, signal = @signal WHERE id = @id`),
+    clearActive: db.prepare('UPDATE sessions SET active_turn_id = NULL WHERE id = ? AND active_turn_id = ?'),
+    setProgress: db.prepare(`UPDATE turns SET spool_offset = coalesce(?, spool_offset),
+      translator_state = coalesce(?, translator_state) WHERE id = ?`),
+    setSpawn: db.prepare('UPDATE turns SET pid = ?, pid_start = ?, spool_path = ? WHERE id = ?'),
+    setStopReason: db.prepare('UPDATE turns SET stop_reason = coalesce(stop_reason, ?) WHERE id = ?'),
+    readEvents: db.prepare('SELECT id, body FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?'),
+    headEventId: db.prepare('SELECT last_event_id FROM sessions WHERE id = ?').pluck(),
+  }
+
+  const sessionRow = (id: string) => q.getSession.get(id) as SessionRow | undefined
+  const turnRow = (id: string) => q.getTurn.get(id) as TurnRow | undefined
+
+  function appendEvents(sessionId: string, turnId: string | null, events: NewEvent[]): CommittedEvent[] {
+    const ts = now().toISOString()
+    const committed: CommittedEvent[] = []
+    for (const event of events) {
+      const { kind, ...fields } = event
+      const body = JSON.stringify({ sessionId, turnId, kind, ts, ...fields })
+      const id = Number(q.insertEvent.run(sessionId, turnId, kind, body).lastInsertRowid)
+      committed.push({ id, json: `{"id":${id},${body.slice(1)}` })
+      applyEffects(sessionId, turnId, event, ts)
+    }
+    const last = committed[committed.length - 1]
+    if (last) q.touchSession.run(last.id, ts, sessionId)
+    return committed
+  }
+
+  function applyEffects(sessionId: string, turnId: string | null, event: NewEvent, ts: string): void {
+    switch (event.kind) {
+      case 'turn.started':
+        q.setPreview.run(event.prompt.slice(0, PREVIEW_CHARS), sessionId)
+        break
+      case 'agent.init':
+        q.setClaudeStarted.run(1, sessionId)
+        break
+      case 'text':
+        if (!event.parentToolUseId) q.setPreview.run(event.text.slice(0, PREVIEW_CHARS), sessionId)
+        break
+      case 'turn.result': {
+        const u = event.usage
+        q.addResult.run({
+          id: sessionId,
+          cost: event.costUsd,
+          total: event.totalCostUsd,
+          input: u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens,
+          output: u.outputTokens,
+          context: u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens + u.outputTokens,
+        })
+        if (turnId) q.setTurnCost.run(event.costUsd, turnId)
+        break
+      }
+      case 'error':
+        if (turnId) q.setTurnError.run(event.message.slice(0, ERROR_CHARS), turnId)
+        break
+      case 'turn.ended':
+        if (!turnId) break
+        q.endTurn.run({
+          id: turnId,
+          status: event.status,
+          endedAt: ts,
+          durationMs: event.durationMs,
+          exitCode: event.exitCode,
+          signal: event.signal,
+        })
+        q.clearActive.run(sessionId, turnId)
+        break
+      default:
+        break
+    }
+  }
+
+  return {
+    createSession(s: NewSession): Session {
+      q.insertSession.run({
+        ...s,
+        cwdIsDefault: s.cwdIsDefault ? 1 : 0,
+        allowedTools: JSON.stringify(s.allowedTools),
+        now: now().toISOString(),
+      })
+      return toSession(sessionRow(s.id)!)
+    },
+
+    getSession(id: string): Session | null {
+      const r = sessionRow(id)
+      return r ? toSession(r) : null
+    },
+
+    getSessionRuntime(id: string): SessionRuntime | null {
+      const r = sessionRow(id)
+      if (!r) return null
+      return {
+        session: toSession(r),
+        cwdIsDefault: r.cwd_is_default === 1,
+        claudeStarted: r.claude_started === 1,
+        claudeTotalCost: r.claude_total_cost,
+      }
+    },
+
+    listSessions(): Session[] {
+      return (q.listSessions.all() as SessionRow[]).map(toSession)
+    },
+
+    patchSession(id: string, patch: SessionPatch): Session | null {
+      const sets: string[] = []
+      const values: Record<string, unknown> = { id, now: now().toISOString() }
+      const columns: Record<keyof SessionPatch, string> = {
+        title: 'title',
+        model: 'model',
+        permissionMode: 'permission_mode',
+        allowedTools: 'allowed_tools',
+        appendSystemPrompt: 'append_system_prompt',
+      }
+      for (const key of Object.keys(columns) as (keyof SessionPatch)[]) {
+        if (patch[key] === undefined) continue
+        sets.push(`${columns[key]} = @${key}`)
+        values[key] = key === 'allowedTools' ? JSON.stringify(patch[key]) : patch[key]
+      }
+      if (sets.length > 0) {
+        db.prepare(`UPDATE sessions SET ${sets.join(', ')}, updated_at = @now WHERE id = @id`).run(values)
+      }
+      return this.getSession(id)
+    },
+
+    deleteSession(id: string): boolean {
+      return q.deleteSession.run(id).changes > 0
+    },
+
+    setClaudeStarted(sessionId: string, started: boolean): void {
+      q.setClaudeStarted.run(started ? 1 : 0, sessionId)
+    },
+
+    getTurn(id: string): Turn | null {
+      const r = turnRow(id)
+      return r ? toTurn(r) : null
+    },
+
+    getTurnProcess(id: string): TurnProcessInfo | null {
+      const r = turnRow(id)
+      return r ? toProcessInfo(r) : null
+    },
+
+    listTurns(sessionId: string): Turn[] {
+      return (q.listTurns.all(sessionId) as TurnRow[]).map(toTurn)
+    },
+
+    runningTurns(): RunningTurn[] {
+      return (q.runningTurns.all() as TurnRow[]).map((r) => ({ turn: toTurn(r), process: toProcessInfo(r) }))
+    },
+
+    /** Starts a turn if the session is idle; the same clientTurnId always yields the first turn. */
+    beginTurn: db.transaction(
+      (a: { sessionId: string; turnId: string; clientTurnId: string | null; prompt: string; model: string | null }):
+        BeginTurnResult => {
+        const s = sessionRow(a.sessionId)
+        if (!s) return { kind: 'no_session' }
+        if (a.clientTurnId !== null) {
+          const existing = q.turnByClientId.get(a.sessionId, a.clientTurnId) as TurnRow | undefined
+          if (existing) return { kind: 'existing', turn: toTurn(existing) }
+        }
+        if (s.active_turn_id) return { kind: 'busy', activeTurnId: s.active_turn_id }
+        q.insertTurn.run(a.turnId, a.sessionId, a.clientTurnId, a.prompt, a.model, now().toISOString())
+        q.startSessionTurn.run(a.turnId, a.sessionId)
+        const committed = appendEvents(a.sessionId, a.turnId, [
+          { kind: 'turn.started', prompt: a.prompt, model: a.model },
+        ])
+        return { kind: 'started', turn: toTurn(turnRow(a.turnId)!), committed }
+      }
+    ),
+
+    recordSpawn(turnId: string, pid: number, pidStart: string | null, spoolPath: string): void {
+      q.setSpawn.run(pid, pidStart, spoolPath, turnId)
+    },
+
+    /** The first reason wins: a timeout that fires during a user cancel stays a user cancel. */
+    setStopReason(turnId: string, reason: StopReason): void {
+      q.setStopReason.run(reason, turnId)
+    },
+
+    /** Appends events and the spool position they came from in one transaction (exactly-once ingest). */
+    append: db.transaction(
+      (sessionId: string, turnId: string | null, events: NewEvent[], progress?: Progress): CommittedEvent[] => {
+        const committed = appendEvents(sessionId, turnId, events)
+        if (turnId && progress && (progress.spoolOffset !== undefined || progress.translatorState !== undefined)) {
+          q.setProgress.run(progress.spoolOffset ?? null, progress.translatorState ?? null, turnId)
+        }
+        return committed
+      }
+    ),
+
+    readEvents(sessionId: string, afterId: number, limit: number): CommittedEvent[] {
+      const rows = q.readEvents.all(sessionId, afterId, limit) as { id: number; body: string }[]
+      return rows.map((r) => ({ id: r.id, json: `{"id":${r.id},${r.body.slice(1)}` }))
+    },
+
+    headEventId(sessionId: string): number | null {
+      const v = q.headEventId.get(sessionId) as number | undefined
+      return v ?? null
+    },
+
+    integrityCheck(): string {
+      return db.pragma('integrity_check', { simple: true }) as string
+    },
+
+    checkpoint(): void {
+      db.pragma('wal_checkpoint(TRUNCATE)')
+    },
+
+    close(): void {
+      db.close()
+    },
+  }
+}

@@ -1,0 +1,49 @@
+import { open, type FileHandle } from 'node:fs/promises'
+
+export interface SpoolChunk {
+  lines: string[]
+  /** Byte offset just past the last line returned: where a later reader resumes. */
+  endOffset: number
+  /** The read filled its buffer: more bytes are probably waiting. */
+  more: boolean
+}
+
+const EMPTY = Buffer.alloc(0)
+
+/**
+ * Reads complete lines from a file that another process is still appending to. Lines may be far
+ * longer than one read (claude writes 200 KB lines); a partial line waits for its newline, except
+ * on the final read after the writer has exited.
+ */
+export function createSpoolReader(path: string, startOffset: number, chunkSize = 256 * 1024) {
+  let handle: FileHandle | null = null
+  let position = startOffset
+  let carry: Buffer = EMPTY
+  const buffer = Buffer.allocUnsafe(chunkSize)
+
+  return {
+    async read(final: boolean): Promise<SpoolChunk> {
+      handle ??= await open(path, 'r')
+      const { bytesRead } = await handle.read(buffer, 0, chunkSize, position)
+      position += bytesRead
+      const data = carry.length > 0 ? Buffer.concat([carry, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead)
+      const lastNewline = data.lastIndexOf(10)
+      let lines: string[] = []
+      if (lastNewline >= 0) {
+        lines = data.toString('utf8', 0, lastNewline).split('\n')
+        carry = Buffer.from(data.subarray(lastNewline + 1))
+      } else {
+        carry = Buffer.from(data)
+      }
+      if (final && bytesRead === 0 && carry.length > 0) {
+        lines.push(carry.toString('utf8'))
+        carry = EMPTY
+      }
+      return { lines, endOffset: position - carry.length, more: bytesRead === chunkSize }
+    },
+    async close(): Promise<void> {
+      await handle?.close()
+      handle = null
+    },
+  }
+}
