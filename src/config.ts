@@ -14,6 +14,8 @@ const ConfigSchema = z.object({
   allowedRoots: z.array(z.string().refine(isAbsolute, 'allowed roots must be absolute paths')).min(1),
   turnTimeoutMs: ms('AGENTMUX_TURN_TIMEOUT_MS', 2 * 60 * 60 * 1000),
   stallTimeoutMs: ms('AGENTMUX_STALL_TIMEOUT_MS', 30 * 60 * 1000),
+  /** Between the steps of a cancel: stdin interrupt, SIGINT, SIGTERM, SIGKILL. */
+  cancelGraceMs: ms('AGENTMUX_CANCEL_GRACE_MS', 2000),
   cancelOnExit: z.boolean(),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']),
 })
@@ -33,6 +35,7 @@ const FLAGS = {
   'allowed-roots': { type: 'string' },
   'turn-timeout-ms': { type: 'string' },
   'stall-timeout-ms': { type: 'string' },
+  'cancel-grace-ms': { type: 'string' },
   'cancel-on-exit': { type: 'boolean' },
   'log-level': { type: 'string' },
 } as const
@@ -60,6 +63,7 @@ export function parseConfig(env: Record<string, string | undefined>, argv: strin
     allowedRoots: roots ? roots.split(':').filter((r) => r !== '') : [home, dataDir],
     turnTimeoutMs: pick('turn-timeout-ms', 'AGENTMUX_TURN_TIMEOUT_MS'),
     stallTimeoutMs: pick('stall-timeout-ms', 'AGENTMUX_STALL_TIMEOUT_MS'),
+    cancelGraceMs: pick('cancel-grace-ms', 'AGENTMUX_CANCEL_GRACE_MS'),
     cancelOnExit: flags['cancel-on-exit'] === true || env.AGENTMUX_CANCEL_ON_EXIT === '1',
     logLevel: pick('log-level', 'AGENTMUX_LOG_LEVEL') ?? 'info',
   }

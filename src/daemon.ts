@@ -75,9 +75,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       spoolDir,
       turnTimeoutMs: config.turnTimeoutMs,
       stallTimeoutMs: config.stallTimeoutMs,
-      interruptGraceMs: 2000,
-      signalGraceMs: 2000,
-      exitGraceMs: 5000,
+      interruptGraceMs: config.cancelGraceMs,
+      signalGraceMs: config.cancelGraceMs,
+      exitGraceMs: Math.max(5000, config.cancelGraceMs),
       pollMs: 500,
     },
   })

@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Config } from '../../src/config.js'
+import { startDaemon, type Daemon } from '../../src/daemon.js'
+import { createLogger, type Logger } from '../../src/log.js'
+import { createApi, type Api } from './api.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+export const FAKE_CLAUDE = resolve(here, '../fixtures/fake-claude.mjs')
+export const REAL_CLAUDE = resolve(here, '../../node_modules/.bin/claude')
+
+export interface TestDaemon {
+  daemon: Daemon
+  url: string
+  dataDir: string
+  api: Api
+  token: string
+  logs: string[]
+  stop(): Promise<void>
+}
+
+/** A daemon in this process on a real socket (port 0), with its own data dir. */
+export async function startTestDaemon(
+  opts: { claudeBin?: string; env?: Record<string, string>; config?: Partial<Config>; token?: string | null } = {}
+): Promise<TestDaemon> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-test-'))
+  const token = opts.token === undefined ? 'test-token-0123456789abcdef' : opts.token
+  const logs: string[] = []
+  const log: Logger = createLogger({ level: 'debug', write: (l) => logs.push(l) })
+  const home = join(dataDir, 'home')
+  const config: Config = {
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    token,
+    claudeBin: opts.claudeBin ?? FAKE_CLAUDE,
+    allowedRoots: [dataDir],
+    turnTimeoutMs: 0,
+    stallTimeoutMs: 0,
+    cancelGraceMs: 300,
+    cancelOnExit: false,
+    logLevel: 'debug',
+    ...opts.config,
+  }
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    FAKE_CLAUDE_STATE_DIR: join(dataDir, 'fake-claude-state'),
+    ...opts.env,
+  }
+  const daemon = await startDaemon(config, { log, env })
+  let stopped = false
+  return {
+    daemon,
+    url: daemon.url,
+    dataDir,
+    token: token ?? '',
+    api: createApi(daemon.url, token ?? undefined),
+    logs,
+    async stop() {
+      if (stopped) return
+      stopped = true
+      await daemon.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
