@@ -29,6 +29,8 @@ export interface Daemon {
   readonly url: string
   readonly port: number
   readonly claudeVersion: string
+  /** Live counts, for tests and benchmarks. */
+  stats(): { sseClients: number }
   stop(): Promise<void>
 }
 
@@ -138,6 +140,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     url,
     port,
     claudeVersion: claude,
+    stats: () => ({ sseClients: registry.size }),
     stop: () => (stopping ??= stop()),
   }
 }

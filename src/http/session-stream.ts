@@ -53,7 +53,10 @@ export function streamSession(
 
   const unsubscribe = hub.subscribe(opts.sessionId, {
     wake: schedule,
+    // The session is going away: send what is committed (its last turn.ended), then end.
     end: () => {
+      pump()
+      ended = true
       if (!res.writableEnded) res.end()
     },
   })

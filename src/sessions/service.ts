@@ -84,8 +84,9 @@ export function createSessionService(deps: {
       mustGet(id)
       supervisor.cancel(id, 'delete')
       await supervisor.settled(id, DELETE_WAIT_MS)
-      store.deleteSession(id)
+      // Streams flush the session's last events while they are still stored, then end.
       hub.closeSession(id)
+      store.deleteSession(id)
       feed.deleted(id)
     },
 
