@@ -35,7 +35,9 @@ export function createSpoolReader(path: string, startOffset: number, chunkSize =
       } else {
         carry = Buffer.from(data)
       }
-      if (final && bytesRead === 0 && carry.length > 0) {
+      // A short read is the end of the file: on the final read the writer is gone, so a last
+      // line without its newline is complete.
+      if (final && bytesRead < chunkSize && carry.length > 0) {
         lines.push(carry.toString('utf8'))
         carry = EMPTY
       }
