@@ -1,0 +1,32 @@
+# agentmux: multi-stage on Debian slim (glibc, for better-sqlite3's native build and claude's binary).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY migrations ./migrations
+# npm ci runs `prepare`, which builds dist/; then drop the dev dependencies.
+RUN npm ci && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    AGENTMUX_HOST=0.0.0.0 \
+    AGENTMUX_PORT=7878 \
+    AGENTMUX_DATA_DIR=/data \
+    HOME=/home/node
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY migrations ./migrations
+COPY web ./web
+# claude refuses bypassPermissions as root, and an agent with a shell should not be root anyway.
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 7878
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:7878/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "dist/src/main.js", "serve"]
