@@ -11,6 +11,8 @@ const ConfigSchema = z.object({
   dataDir: z.string().min(1),
   token: z.string().min(16, 'the token must be at least 16 characters').nullable(),
   claudeBin: z.string().min(1).optional(),
+  /** Extra Host names the daemon answers to (a tunnel's or proxy's public name), beyond its own. */
+  allowedHosts: z.array(z.string().regex(/^[a-z0-9.:\[\]-]+$/, 'allowed hosts are host names')),
   allowedRoots: z.array(z.string().refine(isAbsolute, 'allowed roots must be absolute paths')).min(1),
   turnTimeoutMs: ms('AGENTMUX_TURN_TIMEOUT_MS', 2 * 60 * 60 * 1000),
   stallTimeoutMs: ms('AGENTMUX_STALL_TIMEOUT_MS', 30 * 60 * 1000),
@@ -33,6 +35,7 @@ const FLAGS = {
   token: { type: 'string' },
   'claude-bin': { type: 'string' },
   'allowed-roots': { type: 'string' },
+  'allowed-hosts': { type: 'string' },
   'turn-timeout-ms': { type: 'string' },
   'stall-timeout-ms': { type: 'string' },
   'cancel-grace-ms': { type: 'string' },
@@ -54,12 +57,14 @@ export function parseConfig(env: Record<string, string | undefined>, argv: strin
       (env.XDG_DATA_HOME ? join(env.XDG_DATA_HOME, 'agentmux') : join(home, '.local', 'share', 'agentmux'))
   )
   const roots = pick('allowed-roots', 'AGENTMUX_ALLOWED_ROOTS')
+  const hosts = pick('allowed-hosts', 'AGENTMUX_ALLOWED_HOSTS')
   const raw = {
     host: pick('host', 'AGENTMUX_HOST') ?? '127.0.0.1',
     port: pick('port', 'AGENTMUX_PORT') ?? '7878',
     dataDir,
     token: pick('token', 'AGENTMUX_TOKEN') || null,
     claudeBin: pick('claude-bin', 'AGENTMUX_CLAUDE_BIN') || undefined,
+    allowedHosts: hosts ? hosts.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '') : [],
     allowedRoots: roots ? roots.split(':').filter((r) => r !== '') : [home, dataDir],
     turnTimeoutMs: pick('turn-timeout-ms', 'AGENTMUX_TURN_TIMEOUT_MS'),
     stallTimeoutMs: pick('stall-timeout-ms', 'AGENTMUX_STALL_TIMEOUT_MS'),

@@ -2,13 +2,17 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createAdaptorServer } from '@hono/node-server'
+import { createRateLimiter } from './auth/rate-limit.js'
+import { createTokenSource, ensurePrivateDir } from './auth/token-file.js'
 import { claudeVersion, resolveClaudeBin } from './claude/binary.js'
 import type { Config } from './config.js'
 import { createEventLog } from './events/event-log.js'
 import { createHub } from './events/hub.js'
 import { createApp } from './http/app.js'
+import { authRoutes } from './http/routes/auth.js'
 import { eventRoutes } from './http/routes/events.js'
 import { sessionRoutes } from './http/routes/sessions.js'
+import { hostnameOf } from './http/security.js'
 import { createSseRegistry } from './http/sse.js'
 import { newSessionId, newTurnId } from './ids.js'
 import type { Logger } from './log.js'
@@ -29,6 +33,8 @@ export interface Daemon {
   readonly url: string
   readonly port: number
   readonly claudeVersion: string
+  /** The URL that logs a browser in: the token rides in the fragment, which is never sent. */
+  loginUrl(): string
   /** Live counts, for tests and benchmarks. */
   stats(): { sseClients: number }
   stop(): Promise<void>
@@ -50,7 +56,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const { log } = opts
   const root = packageRoot()
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+  // The token is created (0600, in a 0700 data dir) before anything else can be reached.
+  ensurePrivateDir(config.dataDir)
+  const tokens = createTokenSource({ dataDir: config.dataDir, envToken: config.token })
   const spoolDir = join(config.dataDir, 'spool')
   const workspacesDir = join(config.dataDir, 'workspaces')
   mkdirSync(spoolDir, { recursive: true, mode: 0o700 })
@@ -98,12 +106,17 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const registry = createSseRegistry()
   let draining = false
   const isDraining = () => draining
+  const limiter = createRateLimiter()
+  const explicitHosts = new Set(config.allowedHosts.map(hostnameOf))
+  const allowedHosts = new Set([hostnameOf(config.host), 'localhost', '127.0.0.1', '::1', ...explicitHosts])
   const app = createApp({
     log,
-    token: () => config.token,
     isDraining,
     health: () => ({ ok: true, version, claudeVersion: claude, draining }),
+    security: { tokens, limiter, allowedHosts, explicitHosts },
+    isOpen: (method, path) => path === '/healthz' || (method === 'POST' && (path === '/auth/login' || path === '/auth/logout')),
     routes: [
+      authRoutes({ tokens, limiter }),
       sessionRoutes(service),
       eventRoutes({ store, eventLog, hub, feed, registry, service, isDraining }),
     ],
@@ -140,6 +153,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     url,
     port,
     claudeVersion: claude,
+    loginUrl: () => `${url}/#token=${tokens.current()}`,
     stats: () => ({ sseClients: registry.size }),
     stop: () => (stopping ??= stop()),
   }

@@ -1,33 +1,63 @@
 import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import type { HttpBindings } from '@hono/node-server'
+import type { RateLimiter } from '../auth/rate-limit.js'
+import type { TokenSource } from '../auth/token-file.js'
 import { AppError } from '../errors.js'
 import type { Logger } from '../log.js'
-import { bearerAuth } from './auth.js'
+import { MAX_BODY_BYTES } from './schemas.js'
+import { authenticate, hostGuard, securityHeaders } from './security.js'
 
 export interface AppDeps {
   log: Logger
-  token: () => string | null
   health: () => Record<string, unknown>
   isDraining: () => boolean
+  security: {
+    tokens: TokenSource
+    limiter: RateLimiter
+    /** Every Host the daemon answers to. */
+    allowedHosts: ReadonlySet<string>
+    /** The hosts the operator named (a proxy's public name): also accepted as an Origin. */
+    explicitHosts: ReadonlySet<string>
+  }
+  /** Routes anyone may call: the page shell holds no data. */
+  isOpen: (method: string, path: string) => boolean
   routes: Hono<{ Bindings: HttpBindings }>[]
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
-/** The Hono app: error mapping, auth, drain refusal, then the feature routes. */
+/** The Hono app: headers, Host check, body limit, auth, drain refusal, then the feature routes. */
 export function createApp(deps: AppDeps) {
   const app = new Hono<{ Bindings: HttpBindings }>()
 
   app.onError((err, c) => {
-    if (err instanceof AppError) return c.json(err.toJSON(), err.status)
+    if (err instanceof AppError) {
+      const retryAfter = (err as AppError & { retryAfter?: number }).retryAfter
+      if (retryAfter !== undefined) c.header('Retry-After', String(retryAfter))
+      if (err.status === 401) c.header('WWW-Authenticate', 'Bearer')
+      // The unread rest of a too-large body poisons the connection: the client must not reuse it.
+      if (err.status === 413) c.header('Connection', 'close')
+      return c.json(err.toJSON(), err.status)
+    }
     deps.log.error('request failed', { method: c.req.method, path: c.req.path, error: err.stack ?? err.message })
     return c.json({ error: { code: 'internal_error', message: 'internal error' } }, 500)
   })
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404))
 
+  app.use('*', securityHeaders())
+  app.use('*', hostGuard(deps.security.allowedHosts))
   app.get('/healthz', (c) => c.json(deps.health()))
-
-  app.use('*', bearerAuth({ token: deps.token, open: (path) => path === '/healthz' }))
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError(413, 'body_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`)
+      },
+    })
+  )
+  app.use('*', authenticate({ ...deps.security, isOpen: deps.isOpen }))
   app.use('*', async (c, next) => {
     if (deps.isDraining() && STATE_CHANGING.has(c.req.method)) {
       throw new AppError(503, 'shutting_down', 'the daemon is shutting down; try again in a moment')

@@ -26,7 +26,7 @@ function runMain(env: Record<string, string>, args: string[] = []) {
 describe('the daemon as a process', () => {
   it('prints one line with its URL, serves /healthz, and exits 0 on SIGTERM after telling streams', async () => {
     const p = await spawnDaemon()
-    expect(p.stdout()).toMatch(/^agentmux listening on http:\/\/127\.0\.0\.1:\d+ \(claude 2\.1\.330, data .+\)\n$/)
+    expect(p.stdout()).toMatch(/^agentmux listening on http:\/\/127\.0\.0\.1:\d+ \(claude 2\.1\.330, data .+\); log in at http:\/\/127\.0\.0\.1:\d+\/#token=\S+\n$/)
     const api = createApi(p.url, TOKEN)
     expect((await api.get('/healthz')).body).toMatchObject({ ok: true, claudeVersion: '2.1.330' })
     const s = (await api.post('/sessions')).body

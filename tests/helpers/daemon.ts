@@ -38,6 +38,7 @@ export async function startTestDaemon(
     token,
     claudeBin: opts.claudeBin ?? FAKE_CLAUDE,
     allowedRoots: [dataDir],
+    allowedHosts: [],
     turnTimeoutMs: 0,
     stallTimeoutMs: 0,
     cancelGraceMs: 300,

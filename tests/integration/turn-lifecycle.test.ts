@@ -162,7 +162,7 @@ describe('turn lifecycle with the fake claude', () => {
     const s = await createSession(d)
     const pidFile = join(d.dataDir, `orphan-${s.id}.pid`)
     const turn = await postTurn(d, s.id, `stubborn [ignore-signals] [spawn-orphan:${pidFile}]`)
-    const orphan = await waitUntil(() => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8')), {
+    const orphan = await waitUntil(() => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0), {
       label: 'the tool to start its detached grandchild',
     })
     expect(alive(orphan)).toBe(true)
