@@ -12,6 +12,7 @@ import { createApp } from './http/app.js'
 import { authRoutes } from './http/routes/auth.js'
 import { eventRoutes } from './http/routes/events.js'
 import { sessionRoutes } from './http/routes/sessions.js'
+import { isStaticPath, staticRoutes } from './http/routes/static.js'
 import { hostnameOf } from './http/security.js'
 import { createSseRegistry } from './http/sse.js'
 import { newSessionId, newTurnId } from './ids.js'
@@ -114,8 +115,10 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     isDraining,
     health: () => ({ ok: true, version, claudeVersion: claude, draining }),
     security: { tokens, limiter, allowedHosts, explicitHosts },
-    isOpen: (method, path) => path === '/healthz' || (method === 'POST' && (path === '/auth/login' || path === '/auth/logout')),
+    isOpen: (method, path) =>
+      path === '/healthz' || isStaticPath(method, path) || (method === 'POST' && (path === '/auth/login' || path === '/auth/logout')),
     routes: [
+      staticRoutes(join(root, 'web', 'dist')),
       authRoutes({ tokens, limiter }),
       sessionRoutes(service),
       eventRoutes({ store, eventLog, hub, feed, registry, service, isDraining }),

@@ -1,0 +1,70 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { extname, join } from 'node:path'
+import { Hono } from 'hono'
+import type { HttpBindings } from '@hono/node-server'
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
+}
+
+interface Asset {
+  type: string
+  body: Buffer
+  gzip: Buffer | null
+}
+
+/** The page is a handful of small files: read them (and their .gz twins) once at start. */
+function loadAssets(dir: string): Map<string, Asset> {
+  const assets = new Map<string, Asset>()
+  if (!existsSync(dir)) return assets
+  const walk = (sub: string) => {
+    for (const name of readdirSync(join(dir, sub))) {
+      const rel = sub ? `${sub}/${name}` : name
+      const full = join(dir, rel)
+      if (statSync(full).isDirectory()) walk(rel)
+      else if (!name.endsWith('.gz') && TYPES[extname(name)]) {
+        const gz = `${full}.gz`
+        assets.set(`/${rel}`, { type: TYPES[extname(name)]!, body: readFileSync(full), gzip: existsSync(gz) ? readFileSync(gz) : null })
+      }
+    }
+  }
+  walk('')
+  return assets
+}
+
+/** GET / (the page shell) and /assets/*: open routes, since they hold no data. */
+export function isStaticPath(method: string, path: string): boolean {
+  return (method === 'GET' || method === 'HEAD') && (path === '/' || path.startsWith('/assets/'))
+}
+
+export function staticRoutes(webDist: string) {
+  const assets = loadAssets(webDist)
+  const app = new Hono<{ Bindings: HttpBindings }>()
+  const serve = (path: string) =>
+    app.get(path, (c) => {
+      const key = path === '/' ? '/index.html' : c.req.path
+      const a = assets.get(key)
+      if (!a) {
+        return c.json({ error: { code: 'not_found', message: key === '/index.html' ? 'the page is not built (npm run build)' : `no file ${key}` } }, 404)
+      }
+      c.header('Content-Type', a.type)
+      // index.html must be revalidated so a new build is picked up; assets carry a content hash.
+      c.header('Cache-Control', key === '/index.html' ? 'no-cache' : 'public, max-age=31536000, immutable')
+      c.header('Vary', 'Accept-Encoding')
+      if (a.gzip && /\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
+        c.header('Content-Encoding', 'gzip')
+        return c.body(new Uint8Array(a.gzip))
+      }
+      return c.body(new Uint8Array(a.body))
+    })
+  serve('/')
+  serve('/assets/*')
+  return app
+}
