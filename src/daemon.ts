@@ -92,8 +92,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       pollMs: 500,
     },
   })
-  const reconciled = supervisor.reconcile()
-  if (reconciled > 0) log.warn('ended turns left running by an earlier daemon', { count: reconciled })
+  const adopted = supervisor.adoptRunning()
+  if (adopted > 0) log.info('adopted turns from an earlier daemon', { count: adopted })
+  await supervisor.sweepSpool()
 
   const service = createSessionService({
     store,
@@ -140,11 +141,19 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   let stopping: Promise<void> | null = null
   async function stop(): Promise<void> {
     draining = true
-    // Stop accepting, and end every stream so clients reconnect to the next daemon.
+    // No new connections; requests on open ones get 503 while draining.
     server.close()
+    if (config.cancelOnExit) {
+      const stopped = await supervisor.stopAll('shutdown', SHUTDOWN_TURN_WAIT_MS)
+      if (!stopped) log.warn('some turns did not stop in time')
+      // Let attached streams send the turns' last events before the shutdown frame.
+      await new Promise((resolve) => setImmediate(resolve))
+    } else {
+      // Running turns keep running; the next daemon adopts them from their spool files.
+      await supervisor.detachAll()
+    }
+    // Every stream gets `event: shutdown` and ends, so clients reconnect to the next daemon.
     registry.shutdown()
-    const stopped = await supervisor.stopAll('shutdown', SHUTDOWN_TURN_WAIT_MS)
-    if (!stopped) log.warn('some turns did not stop in time')
     if ('closeAllConnections' in server) server.closeAllConnections()
     registry.close()
     feed.close()

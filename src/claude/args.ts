@@ -49,3 +49,8 @@ export function interruptLine(requestId: string): string {
 export function isSessionIdInUse(stderr: string): boolean {
   return /Session ID \S+ is already in use/.test(stderr)
 }
+
+/** claude's answer to --resume of an id with no transcript (its first turn died before writing one). */
+export function isMissingConversation(text: string): boolean {
+  return /No conversation found with session ID/.test(text)
+}

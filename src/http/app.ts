@@ -27,7 +27,7 @@ export interface AppDeps {
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
-/** The Hono app: headers, Host check, body limit, auth, drain refusal, then the feature routes. */
+/** The Hono app: headers, Host check, auth, body limit, drain refusal, then the feature routes. */
 export function createApp(deps: AppDeps) {
   const app = new Hono<{ Bindings: HttpBindings }>()
 
@@ -48,6 +48,9 @@ export function createApp(deps: AppDeps) {
   app.use('*', securityHeaders())
   app.use('*', hostGuard(deps.security.allowedHosts))
   app.get('/healthz', (c) => c.json(deps.health()))
+  // Auth before the body limit: bodyLimit reads (and buffers up to 1 MB of) a chunked body, and a
+  // client without the token must not get the daemon to read anything it sends.
+  app.use('*', authenticate({ ...deps.security, isOpen: deps.isOpen }))
   app.use(
     '*',
     bodyLimit({
@@ -57,7 +60,6 @@ export function createApp(deps: AppDeps) {
       },
     })
   )
-  app.use('*', authenticate({ ...deps.security, isOpen: deps.isOpen }))
   app.use('*', async (c, next) => {
     if (deps.isDraining() && STATE_CHANGING.has(c.req.method)) {
       throw new AppError(503, 'shutting_down', 'the daemon is shutting down; try again in a moment')

@@ -111,5 +111,8 @@ export function sameOrigin(c: Context, explicitHosts: ReadonlySet<string>): bool
     return false
   }
   const host = c.req.header('host')?.toLowerCase()
-  return url.host.toLowerCase() === host || explicitHosts.has(url.hostname.toLowerCase())
+  if (url.host.toLowerCase() === host) return true
+  // An operator-named host (behind a proxy that rewrites Host) counts only on its scheme's default
+  // port: another port on the same name is another origin, yet SameSite still sends it our cookie.
+  return url.port === '' && explicitHosts.has(url.hostname.toLowerCase())
 }

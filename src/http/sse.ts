@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http'
+import { SECURITY_HEADERS } from './security.js'
 
 /**
  * SSE written straight to the Node response. Hono's streamSSE costs ~3x the memory per idle
@@ -22,6 +23,8 @@ export interface SseRegistry {
 }
 
 export const SSE_HEADERS = {
+  // Written with writeHead, past the Hono middleware that adds these to every other response.
+  ...SECURITY_HEADERS,
   'Content-Type': 'text/event-stream; charset=utf-8',
   'Cache-Control': 'no-store',
   'X-Accel-Buffering': 'no',

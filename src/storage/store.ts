@@ -86,7 +86,7 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     clearActive: db.prepare('UPDATE sessions SET active_turn_id = NULL WHERE id = ? AND active_turn_id = ?'),
     setProgress: db.prepare(`UPDATE turns SET spool_offset = coalesce(?, spool_offset),
       translator_state = coalesce(?, translator_state) WHERE id = ?`),
-    setSpawn: db.prepare('UPDATE turns SET pid = ?, pid_start = ?, spool_path = ? WHERE id = ?'),
+    setSpawn: db.prepare('UPDATE turns SET pid = ?, pid_start = ?, spool_path = ?, spool_offset = 0 WHERE id = ?'),
     setStopReason: db.prepare('UPDATE turns SET stop_reason = coalesce(stop_reason, ?) WHERE id = ?'),
     readEvents: db.prepare('SELECT id, body FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?'),
     headEventId: db.prepare('SELECT last_event_id FROM sessions WHERE id = ?').pluck(),

@@ -1,16 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { closeSync, openSync, watch, type FSWatcher } from 'node:fs'
+import { watch, type FSWatcher } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { buildClaudeArgs, interruptLine, isSessionIdInUse, userMessageLine } from '../claude/args.js'
+import { buildClaudeArgs, interruptLine, isMissingConversation, isSessionIdInUse, userMessageLine } from '../claude/args.js'
 import { initialTranslatorState, translateLine, type TranslatorState } from '../claude/translate.js'
 import type { EventLog } from '../events/event-log.js'
 import type { NewEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
-import type { StopReason, Turn } from '../sessions/types.js'
+import type { StopReason, Turn, TurnProcessInfo } from '../sessions/types.js'
 import type { SessionRuntime, Store } from '../storage/store.js'
+import { adoptClaude, spawnClaude, type ClaudeProcess, type Exit } from './claude-process.js'
 import { createSpoolReader } from './spool.js'
-import { killTree, processStartTime, signal } from './process.js'
+import { killTree, signal } from './process.js'
 
 export interface RunnerConfig {
   claudeBin: string
@@ -26,7 +26,7 @@ export interface RunnerConfig {
   signalGraceMs: number
   /** How long claude may take to exit after its result before it is stopped. */
   exitGraceMs: number
-  /** Fallback poll of the spool in case a file-change notification is missed. */
+  /** Fallback poll of the spool (a missed file notification), and the liveness poll of adopted processes. */
   pollMs: number
 }
 
@@ -40,42 +40,54 @@ export interface TurnRunnerDeps {
 export interface TurnRun {
   readonly turnId: string
   readonly sessionId: string
+  /** False when there is nothing left to cancel: the turn ended or claude already gave its result. */
   cancel(reason: StopReason): boolean
-  /** Resolves after turn.ended is committed. */
+  /** Stops watching without ending the turn: the next daemon adopts it. */
+  detach(): Promise<void>
+  /** Resolves after turn.ended is committed, or after detach. */
   readonly done: Promise<void>
 }
 
 const STDERR_TAIL_BYTES = 4096
-
-interface Exit {
-  code: number | null
-  signal: NodeJS.Signals | null
-}
-
 const CANCEL_REASONS: StopReason[] = ['user', 'delete', 'shutdown']
 
-/** Runs one claude turn to its end: spawn detached, ingest the spool, stop on request, end exactly once. */
-export function startTurnRun(deps: TurnRunnerDeps, turn: Turn, runtime: SessionRuntime): TurnRun {
+/**
+ * Runs one claude turn to its end: spawn it (or adopt it from a daemon that died), ingest its
+ * spool into the log with the offset in the same transaction, stop it on request, and end the
+ * turn exactly once.
+ */
+export function startTurnRun(
+  deps: TurnRunnerDeps,
+  turn: Turn,
+  runtime: SessionRuntime,
+  adopt?: TurnProcessInfo
+): TurnRun {
   const { config, store, eventLog } = deps
   const log = deps.log.child({ turn: turn.id, session: turn.sessionId })
   const session = runtime.session
-  const spoolPath = join(config.spoolDir, `${turn.id}.out`)
-  const stderrPath = join(config.spoolDir, `${turn.id}.err`)
 
-  let state: TranslatorState = initialTranslatorState(runtime.claudeTotalCost)
+  let state: TranslatorState = adopt?.translatorState
+    ? (JSON.parse(adopt.translatorState) as TranslatorState)
+    : initialTranslatorState(runtime.claudeTotalCost)
   let resume = runtime.claudeStarted
-  let child: ChildProcess | null = null
-  let stdinOpen = false
+  let proc: ClaudeProcess | null = null
+  let attempt = 0
   let exited = false
-  let stopReason: StopReason | null = null
+  let stopReason: StopReason | null = adopt?.stopReason ?? null
   let stopping = false
-  let linesSeen = 0
-  let lastOutputAt = Date.now()
-  const timers = new Set<NodeJS.Timeout>()
+  let detached = false
   let finished = false
+  let linesSeen = 0
+  let missingConversation = false
+  let lastOutputAt = Date.now()
   let spawnError: Error | null = null
   let lastExit: Exit = { code: null, signal: null }
   let stderr = ''
+  const timers = new Set<NodeJS.Timeout>()
+  let wakeDetach: () => void = () => {}
+  const detachRequested = new Promise<'detached'>((resolve) => {
+    wakeDetach = () => resolve('detached')
+  })
 
   const later = (ms: number, fn: () => void) => {
     const t = setTimeout(() => {
@@ -85,34 +97,34 @@ export function startTurnRun(deps: TurnRunnerDeps, turn: Turn, runtime: SessionR
     timers.add(t)
   }
 
-  function closeStdin(): void {
-    if (!stdinOpen || !child?.stdin) return
-    stdinOpen = false
-    child.stdin.end()
-  }
-
   function ingest(lines: string[], endOffset: number): void {
     const events: NewEvent[] = []
     for (const line of lines) {
-      if (line.length === 0) continue
+      if (line.length === 0 || missingConversation) continue
       linesSeen++
       const t = translateLine(line, state)
+      // claude found no transcript to resume (its first turn died before writing one): this
+      // attempt is retried with --session-id, so its failure is not the turn's.
+      if (resume && attempt === 0 && !t.state.sawInit && t.events.some((e) => e.kind === 'turn.result' && isMissingConversation(e.text))) {
+        missingConversation = true
+        continue
+      }
       state = t.state
       for (const e of t.events) events.push(e)
     }
     lastOutputAt = Date.now()
     eventLog.append(turn.sessionId, turn.id, events, { spoolOffset: endOffset, translatorState: JSON.stringify(state) })
-    if (state.sawResult && stdinOpen) {
+    if (state.sawResult && proc?.hasStdin) {
       // The result ends the turn; closing stdin lets claude exit on its own.
-      closeStdin()
+      proc.closeStdin()
       later(config.exitGraceMs, () => escalate('SIGTERM'))
     }
   }
 
   /** SIGINT → SIGTERM → SIGKILL of claude and everything it started, each after a grace period. */
   function escalate(sig: 'SIGINT' | 'SIGTERM' | 'SIGKILL'): void {
-    if (exited || !child?.pid) return
-    const pid = child.pid
+    if (exited || !proc) return
+    const pid = proc.pid
     if (sig === 'SIGKILL') {
       const killed = killTree(pid)
       log.warn('killed claude', { pid, descendants: killed.length })
@@ -124,17 +136,15 @@ export function startTurnRun(deps: TurnRunnerDeps, turn: Turn, runtime: SessionR
   }
 
   function beginStop(): void {
-    if (stdinOpen && !state.sawResult && child?.stdin) {
-      child.stdin.write(interruptLine(`int_${turn.id}`))
+    if (proc?.hasStdin && !state.sawResult && proc.write(interruptLine(`int_${turn.id}`))) {
       later(config.interruptGraceMs, () => escalate('SIGINT'))
     } else {
       escalate('SIGINT')
     }
   }
 
-  /** False when there is nothing left to cancel: the turn ended or claude already gave its result. */
   function cancel(reason: StopReason): boolean {
-    if (finished || state.sawResult) return false
+    if (finished || detached || state.sawResult) return false
     if (stopReason === null) {
       stopReason = reason
       store.setStopReason(turn.id, reason)
@@ -143,49 +153,13 @@ export function startTurnRun(deps: TurnRunnerDeps, turn: Turn, runtime: SessionR
     stopping = true
     log.info('stopping turn', { reason })
     // A cancel that races the spawn is carried out as soon as the process exists.
-    if (child) beginStop()
+    if (proc) beginStop()
     return true
   }
 
-  async function runAttempt(): Promise<{ exit: Exit; stderr: string }> {
-    const outFd = openSync(spoolPath, 'w')
-    const errFd = openSync(stderrPath, 'w')
-    const args = buildClaudeArgs({
-      claudeSessionId: session.claudeSessionId,
-      resume,
-      model: turn.model ?? session.model,
-      permissionMode: session.permissionMode,
-      allowedTools: session.allowedTools,
-      appendSystemPrompt: session.appendSystemPrompt,
-    })
-    let proc: ChildProcess
-    try {
-      // detached: its own session and process group, so it outlives the daemon and a kill of
-      // the group reaches claude without reaching us.
-      proc = spawn(config.claudeBin, args, {
-        cwd: session.cwd,
-        env: config.childEnv,
-        detached: true,
-        stdio: ['pipe', outFd, errFd],
-      })
-    } finally {
-      closeSync(outFd)
-      closeSync(errFd)
-    }
-    const exitPromise = new Promise<Exit>((resolve) => proc.once('exit', (code, sig) => resolve({ code, signal: sig })))
-    await new Promise<void>((resolve, reject) => {
-      proc.once('spawn', resolve)
-      proc.once('error', reject)
-    })
-    child = proc
-    proc.stdin!.on('error', (err) => log.debug('claude stdin closed', { error: err.message }))
-    store.recordSpawn(turn.id, proc.pid!, processStartTime(proc.pid!), spoolPath)
-    log.info('claude started', { pid: proc.pid, resume })
-    stdinOpen = true
-    proc.stdin!.write(userMessageLine(turn.prompt))
-    if (stopping) beginStop()
-
-    const reader = createSpoolReader(spoolPath, 0)
+  /** Tails the spool until claude exits (then reads it to the end) or the daemon lets go. */
+  async function follow(p: ClaudeProcess, spoolPath: string, startOffset: number): Promise<'exited' | 'detached'> {
+    const reader = createSpoolReader(spoolPath, startOffset)
     let draining: Promise<void> | null = null
     let again = false
     const drain = async (final: boolean) => {
@@ -206,7 +180,9 @@ export function startTurnRun(deps: TurnRunnerDeps, turn: Turn, runtime: SessionR
           await drain(false)
         } while (again)
       })()
-        .catch((err: Error) => log.error('spool read failed', { error: err.message }))
+        .catch((err: Error) => {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.error('spool read failed', { error: err.message })
+        })
         .finally(() => {
           draining = null
         })
@@ -214,58 +190,114 @@ export function startTurnRun(deps: TurnRunnerDeps, turn: Turn, runtime: SessionR
     let watcher: FSWatcher | null = null
     try {
       watcher = watch(spoolPath, pump)
-    } catch (err) {
-      log.warn('no file watch on spool; polling', { error: (err as Error).message })
+    } catch {
+      // no file notifications (or no file yet): the poll still reads it
     }
     const poll = setInterval(pump, config.pollMs)
     pump()
-    const exit = await exitPromise
-    exited = true
+    const how = await Promise.race([p.exited.then(() => 'exited' as const), detachRequested])
     clearInterval(poll)
     watcher?.close()
     while (draining) await draining
-    await drain(true)
+    if (how === 'exited') {
+      exited = true
+      lastExit = await p.exited
+      await drain(true).catch((err: Error) => {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      })
+    }
     await reader.close()
-    return { exit, stderr: await readTail(stderrPath) }
+    return how
   }
 
-  const done = (async () => {
+  async function run(): Promise<void> {
     if (config.turnTimeoutMs > 0) {
       const left = config.turnTimeoutMs - (Date.now() - Date.parse(turn.startedAt))
       later(Math.max(0, left), () => cancel('timeout'))
     }
-    let stallCheck: NodeJS.Timeout | null = null
-    if (config.stallTimeoutMs > 0) {
-      stallCheck = setInterval(
-        () => {
-          if (!exited && Date.now() - lastOutputAt > config.stallTimeoutMs) cancel('stall')
-        },
-        Math.min(5000, Math.max(50, config.stallTimeoutMs / 4))
-      )
-    }
+    const stallCheck =
+      config.stallTimeoutMs > 0
+        ? setInterval(
+            () => {
+              if (!exited && Date.now() - lastOutputAt > config.stallTimeoutMs) cancel('stall')
+            },
+            Math.min(5000, Math.max(50, config.stallTimeoutMs / 4))
+          )
+        : null
     try {
-      for (let attempt = 0; ; attempt++) {
-        const r = await runAttempt()
-        lastExit = r.exit
-        stderr = r.stderr
-        // A transcript exists that we did not know of (claude wrote it but died before init):
-        // claude refuses --session-id, so continue that conversation instead.
-        if (!resume && linesSeen === 0 && attempt === 0 && !stopping && isSessionIdInUse(stderr)) {
-          log.info('claude session id already in use; resuming it')
-          resume = true
-          store.setClaudeStarted(turn.sessionId, true)
-          continue
-        }
-        break
-      }
+      if (adopt) await runAdopted(adopt)
+      else await runSpawned()
     } catch (err) {
       spawnError = err as Error
       log.error('claude could not be started', { error: spawnError.message })
     } finally {
       if (stallCheck) clearInterval(stallCheck)
     }
+    if (detached) return
     finish()
-  })()
+  }
+
+  async function runSpawned(): Promise<void> {
+    for (attempt = 0; ; attempt++) {
+      const spoolPath = join(config.spoolDir, `${turn.id}.${attempt}.out`)
+      const stderrPath = join(config.spoolDir, `${turn.id}.${attempt}.err`)
+      proc = await spawnClaude({
+        bin: config.claudeBin,
+        args: buildClaudeArgs({
+          claudeSessionId: session.claudeSessionId,
+          resume,
+          model: turn.model ?? session.model,
+          permissionMode: session.permissionMode,
+          allowedTools: session.allowedTools,
+          appendSystemPrompt: session.appendSystemPrompt,
+        }),
+        cwd: session.cwd,
+        env: config.childEnv,
+        stdoutPath: spoolPath,
+        stderrPath,
+        onStdinError: (err) => log.debug('claude stdin closed', { error: err.message }),
+      })
+      store.recordSpawn(turn.id, proc.pid, proc.startTime, spoolPath)
+      log.info('claude started', { pid: proc.pid, resume, attempt })
+      proc.write(userMessageLine(turn.prompt))
+      if (stopping) beginStop()
+      if ((await follow(proc, spoolPath, 0)) === 'detached') return
+      stderr = await readTail(stderrPath)
+      if (attempt > 0 || stopping) return
+      if (!resume && linesSeen === 0 && isSessionIdInUse(stderr)) {
+        // A transcript exists that the daemon never saw begin: continue it.
+        log.info('claude session id already in use; resuming it')
+        resume = true
+      } else if (missingConversation) {
+        // The first turn died after system/init but before claude wrote its transcript.
+        log.info('no conversation to resume; starting it with --session-id')
+        resume = false
+        missingConversation = false
+        state = { ...state, sawInit: false }
+      } else {
+        return
+      }
+      store.setClaudeStarted(turn.sessionId, resume)
+      linesSeen = 0
+    }
+  }
+
+  async function runAdopted(info: TurnProcessInfo): Promise<void> {
+    proc = info.pid !== null ? adoptClaude(info.pid, info.pidStart, config.pollMs) : null
+    log.info('adopted a turn from an earlier daemon', { pid: info.pid, alive: proc !== null })
+    if (stopReason !== null && proc) {
+      // A cancel was under way when the earlier daemon went: carry it out.
+      stopping = true
+      beginStop()
+    }
+    if (!info.spoolPath) {
+      exited = true
+      return
+    }
+    const gone: ClaudeProcess = proc ?? adoptClaude(-1, null, config.pollMs)
+    if ((await follow(gone, info.spoolPath, info.spoolOffset)) === 'detached') return
+    stderr = await readTail(info.spoolPath.replace(/\.out$/, '.err'))
+  }
 
   function finish(): void {
     finished = true
@@ -273,7 +305,7 @@ export function startTurnRun(deps: TurnRunnerDeps, turn: Turn, runtime: SessionR
     timers.clear()
     const extra: NewEvent[] = []
     const cancelled = stopReason !== null && CANCEL_REASONS.includes(stopReason)
-    let status: 'completed' | 'failed' | 'cancelled'
+    let status: 'completed' | 'failed' | 'cancelled' | 'interrupted'
     if (cancelled) {
       status = 'cancelled'
     } else if (spawnError) {
@@ -289,13 +321,19 @@ export function startTurnRun(deps: TurnRunnerDeps, turn: Turn, runtime: SessionR
             ? `turn timed out after ${Math.round(config.turnTimeoutMs / 1000)} s and was stopped`
             : `claude printed nothing for ${Math.round(config.stallTimeoutMs / 1000)} s; the turn was stopped`,
       })
+    } else if (adopt && !state.sawResult) {
+      // claude ended while no daemon watched it, or was gone when this one started.
+      status = 'interrupted'
+      extra.push({ kind: 'error', source: 'daemon', message: 'claude stopped without a result while the daemon was restarting' })
     } else {
       status = state.sawResult && !state.resultIsError ? 'completed' : 'failed'
-      const badExit = lastExit.code !== 0 || lastExit.signal !== null
-      if (!state.sawResult || (badExit && !state.reportedError)) {
+      const badExit = (lastExit.code !== null && lastExit.code !== 0) || lastExit.signal !== null
+      if (!state.sawResult || (badExit && !state.reportedError && !state.resultIsError)) {
         const how = lastExit.signal ? `was killed by ${lastExit.signal}` : `exited with code ${lastExit.code}`
         const detail = stderr.trim() || (state.sawResult ? '' : 'no result')
         extra.push({ kind: 'error', source: 'agent', message: `claude ${how}${detail ? `: ${detail}` : ''}` })
+      } else if (badExit && state.resultIsError && !state.reportedError) {
+        extra.push({ kind: 'error', source: 'agent', message: stderr.trim() || `claude exited with code ${lastExit.code}` })
       }
     }
     extra.push({
@@ -305,13 +343,42 @@ export function startTurnRun(deps: TurnRunnerDeps, turn: Turn, runtime: SessionR
       exitCode: lastExit.code,
       signal: lastExit.signal,
     })
-    eventLog.append(turn.sessionId, turn.id, extra)
+    try {
+      eventLog.append(turn.sessionId, turn.id, extra)
+    } catch (err) {
+      // The disk may be full: the turn stays "running" in the database and the next start ends it.
+      log.error('could not record the end of the turn', { error: (err as Error).message })
+    }
     log.info('turn ended', { status, exitCode: lastExit.code, signal: lastExit.signal })
-    void rm(spoolPath, { force: true })
-    void rm(stderrPath, { force: true })
+    void removeSpool(config.spoolDir, turn.id)
   }
 
-  return { turnId: turn.id, sessionId: turn.sessionId, cancel, done }
+  const done = run().catch((err: Error) => log.error('turn runner failed', { error: err.stack ?? err.message }))
+
+  return {
+    turnId: turn.id,
+    sessionId: turn.sessionId,
+    cancel,
+    async detach() {
+      if (finished) return
+      detached = true
+      for (const t of timers) clearTimeout(t)
+      timers.clear()
+      wakeDetach()
+      await done
+    },
+    done,
+  }
+}
+
+/** Every spool file of a turn (one pair per attempt). */
+export async function removeSpool(spoolDir: string, turnId: string): Promise<void> {
+  await Promise.all(
+    [0, 1].flatMap((a) => [
+      rm(join(spoolDir, `${turnId}.${a}.out`), { force: true }),
+      rm(join(spoolDir, `${turnId}.${a}.err`), { force: true }),
+    ])
+  )
 }
 
 async function readTail(path: string): Promise<string> {

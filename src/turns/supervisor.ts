@@ -1,9 +1,10 @@
+import { readdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import { AppError, notFound } from '../errors.js'
 import type { EventLog } from '../events/event-log.js'
 import type { Logger } from '../log.js'
 import type { StopReason, Turn } from '../sessions/types.js'
 import type { Store } from '../storage/store.js'
-import { isSameProcessAlive, killTree } from './process.js'
 import { startTurnRun, type RunnerConfig, type TurnRun } from './runner.js'
 
 export interface StartTurnInput {
@@ -24,6 +25,12 @@ export function createSupervisor(deps: {
 }) {
   const { store, eventLog, log } = deps
   const active = new Map<string, TurnRun>()
+  const track = (run: TurnRun) => {
+    active.set(run.sessionId, run)
+    void run.done.finally(() => {
+      if (active.get(run.sessionId) === run) active.delete(run.sessionId)
+    })
+  }
 
   return {
     /** 202 semantics: the turn is stored and its process is starting when this returns. */
@@ -41,11 +48,7 @@ export function createSupervisor(deps: {
       }
       eventLog.published(sessionId, r.committed)
       const runtime = store.getSessionRuntime(sessionId)!
-      const run = startTurnRun({ config: deps.runner, store, eventLog, log }, r.turn, runtime)
-      active.set(sessionId, run)
-      void run.done.finally(() => {
-        if (active.get(sessionId) === run) active.delete(sessionId)
-      })
+      track(startTurnRun({ config: deps.runner, store, eventLog, log }, r.turn, runtime))
       return { turn: r.turn, created: true }
     },
 
@@ -74,28 +77,37 @@ export function createSupervisor(deps: {
       return withTimeout(Promise.all(runs.map((r) => r.done)), timeoutMs)
     },
 
+    /** Lets go of every running turn without stopping it: the next daemon adopts them. */
+    async detachAll(): Promise<void> {
+      await Promise.all([...active.values()].map((r) => r.detach()))
+    },
+
     /**
-     * Turns still marked running when the daemon starts belong to a daemon that died. Their claude
-     * must not keep driving a conversation nobody ingests, so a live one is stopped; the turn ends
-     * `interrupted` with the one turn.ended it is owed.
+     * Turns still marked running belong to a daemon that died or handed them over. Each is
+     * adopted: a live claude is followed from the committed spool offset; a finished one has the
+     * rest of its spool ingested and its turn ended (completed with a result, else interrupted).
      */
-    reconcile(): number {
-      const stale = store.runningTurns().filter((r) => !active.has(r.turn.sessionId))
-      for (const { turn, process } of stale) {
-        if (process.pid !== null && isSameProcessAlive(process.pid, process.pidStart)) killTree(process.pid)
-        eventLog.append(turn.sessionId, turn.id, [
-          { kind: 'error', source: 'daemon', message: 'the daemon stopped while this turn was running' },
-          {
-            kind: 'turn.ended',
-            status: 'interrupted',
-            durationMs: Date.now() - Date.parse(turn.startedAt),
-            exitCode: null,
-            signal: null,
-          },
-        ])
-        log.warn('ended a turn left running by an earlier daemon', { turn: turn.id, session: turn.sessionId })
+    adoptRunning(): number {
+      const running = store.runningTurns().filter((r) => !active.has(r.turn.sessionId))
+      for (const { turn, process } of running) {
+        const runtime = store.getSessionRuntime(turn.sessionId)
+        if (!runtime) continue
+        track(startTurnRun({ config: deps.runner, store, eventLog, log }, turn, runtime, process))
       }
-      return stale.length
+      return running.length
+    },
+
+    /** Spool files of turns that are not running are left over from a crash between end and cleanup. */
+    async sweepSpool(): Promise<number> {
+      const running = new Set(store.runningTurns().map((r) => r.turn.id))
+      let removed = 0
+      for (const name of await readdir(deps.runner.spoolDir).catch(() => [] as string[])) {
+        const turnId = name.split('.')[0]!
+        if (running.has(turnId)) continue
+        await rm(join(deps.runner.spoolDir, name), { force: true })
+        removed++
+      }
+      return removed
     },
   }
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { createApi } from '../helpers/api.js'
 import { spawnDaemon } from '../helpers/process-daemon.js'
 import { openSse, turnEnded } from '../helpers/sse.js'
-import { withTimeout } from '../helpers/wait.js'
+import { waitUntil, withTimeout } from '../helpers/wait.js'
 
 const TOKEN = 'process-token-0123456789'
 const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/src/main.js')
@@ -31,33 +31,49 @@ describe('the daemon as a process', () => {
     expect((await api.get('/healthz')).body).toMatchObject({ ok: true, claudeVersion: '2.1.330' })
     const s = (await api.post('/sessions')).body
     const sse = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN })
-    const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'long one [slow:20000]' })).body.turn
+    const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'long one [slow:2500]' })).body.turn
     await sse.waitForEvent((e) => e.kind === 'text.delta', 'a delta')
     p.child.kill('SIGTERM')
     await sse.waitFor((c) => c.closed, 'the stream to end')
     expect(sse.frames.some((f) => f.event === 'shutdown')).toBe(true)
     const exit = await withTimeout(p.exited, 15_000, 'exit after SIGTERM')
     expect(exit).toEqual({ code: 0, signal: null })
-    // The running turn was stopped with its one turn.ended before the database closed.
+    // The turn was handed over, not stopped: the next daemon adopts it and it completes.
     const again = await spawnDaemon({ dataDir: p.dataDir })
+    const resumed = await openSse(`${again.url}/sessions/${s.id}/events`, { token: TOKEN, lastEventId: sse.lastEventId! })
+    const ended = await resumed.waitForEvent(turnEnded(turn.id), 'turn.ended from the next daemon')
+    expect(ended.status).toBe('completed')
+    resumed.close()
     const history = (await createApi(again.url, TOKEN).get(`/sessions/${s.id}/history`)).body.events
-    const ended = history.filter(turnEnded(turn.id))
-    expect(ended).toHaveLength(1)
-    expect(ended[0].status).toBe('cancelled')
+    expect(history.filter(turnEnded(turn.id))).toHaveLength(1)
+    expect(history.map((e: { id: number }) => e.id)).toEqual([...sse.events, ...resumed.events].map((e) => e.id))
     again.child.kill('SIGTERM')
     await withTimeout(again.exited, 15_000, 'second daemon exit')
   })
 
-  it('a second signal exits at once', async () => {
-    const p = await spawnDaemon()
+  it('with --cancel-on-exit, SIGTERM cancels running turns before exiting', async () => {
+    const p = await spawnDaemon({ args: ['--cancel-on-exit'] })
     const api = createApi(p.url, TOKEN)
     const s = (await api.post('/sessions')).body
-    // A claude that ignores everything keeps the first shutdown waiting for the SIGKILL step.
+    const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'long one [slow:20000]' })).body.turn
+    const sse = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN })
+    await sse.waitForEvent((e) => e.kind === 'text.delta', 'a delta')
+    p.child.kill('SIGTERM')
+    const ended = await sse.waitForEvent(turnEnded(turn.id), 'turn.ended before the stream ends')
+    expect(ended.status).toBe('cancelled')
+    expect(await withTimeout(p.exited, 15_000, 'exit')).toEqual({ code: 0, signal: null })
+  })
+
+  it('a second signal exits at once', async () => {
+    // A claude that ignores everything, with long grace periods, keeps the first shutdown waiting.
+    const p = await spawnDaemon({ args: ['--cancel-on-exit'], env: { AGENTMUX_CANCEL_GRACE_MS: '20000' } })
+    const api = createApi(p.url, TOKEN)
+    const s = (await api.post('/sessions')).body
     await api.post(`/sessions/${s.id}/turns`, { prompt: 'stubborn [hang] [ignore-signals]' })
     const sse = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN })
     await sse.waitForEvent((e) => e.kind === 'agent.init', 'claude to start')
     p.child.kill('SIGTERM')
-    await sse.waitFor((c) => c.closed, 'the stream to end')
+    await waitUntil(() => p.stderr().includes('shutting down'), { label: 'the first shutdown to begin' })
     p.child.kill('SIGTERM')
     const exit = await withTimeout(p.exited, 5000, 'exit after the second signal')
     expect(exit.code).toBe(1)

@@ -42,7 +42,7 @@ export async function startTestDaemon(
     turnTimeoutMs: 0,
     stallTimeoutMs: 0,
     cancelGraceMs: 300,
-    cancelOnExit: false,
+    cancelOnExit: true,
     logLevel: 'debug',
     ...opts.config,
   }

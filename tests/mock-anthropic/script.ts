@@ -1,5 +1,6 @@
 // Reads a Messages API request body and decides what the mock answers.
-// The reply is scripted by directives in the latest prompt; see README-style notes in server.ts.
+// The reply is scripted by directives in the latest prompt; the list is at the top of server.ts.
+import { HTML_PAYLOAD, MARKDOWN_REPLY, chunk, longFiller, wordChunks } from './content.js';
 
 /** A loosely typed Messages API content block (we only read what we need). */
 export interface ContentBlock {
@@ -178,60 +179,6 @@ function historyText(body: MessagesBody, req: ParsedRequest): string {
     }
   });
   return `HISTORY (${lines.length} entries, ${req.messageCount} messages in request):\n${lines.join('\n')}`;
-}
-
-const MARKDOWN_REPLY = [
-  '# Mock heading',
-  '',
-  'Some **bold** and `inline code` text.',
-  '',
-  '- first item',
-  '- second item',
-  '  - nested item',
-  '',
-  '| name | value |',
-  '| ---- | ----: |',
-  '| alpha | 1 |',
-  '| beta | 2 |',
-  '',
-  '```ts',
-  'const answer: number = 42;',
-  'console.log(`answer=${answer}`);',
-  '```',
-].join('\n');
-
-export const HTML_PAYLOAD = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">';
-
-/** Split into deltas of about `size` chars, breaking only after whitespace (so words and paths stay whole). */
-function wordChunks(text: string, size = 16): string[] {
-  const out: string[] = [];
-  let cur = '';
-  for (const tok of text.split(/(?<=\s)/)) {
-    if (cur.length > 0 && cur.length + tok.length > size) {
-      out.push(cur);
-      cur = '';
-    }
-    cur += tok;
-  }
-  if (cur.length > 0 || out.length === 0) out.push(cur);
-  return out;
-}
-
-function chunk(text: string, size: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
-  return out.length > 0 ? out : [''];
-}
-
-function longFiller(kib: number): string {
-  const target = kib * 1024;
-  let s = '';
-  let n = 0;
-  while (s.length < target) {
-    n++;
-    s += `LONG ${String(n).padStart(6, '0')}: the quick brown fox jumps over the lazy dog 0123456789\n`;
-  }
-  return s.slice(0, target);
 }
 
 /** Directive values found in a prompt. */

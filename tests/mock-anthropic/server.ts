@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { parseRequest, planReply, mockId, type MessagesBody } from './script.js';
 import { buildMessage, buildSse, errorBody } from './sse.js';
 
-export { HTML_PAYLOAD } from './script.js';
+export { HTML_PAYLOAD } from './content.js';
 
 export interface MockRequestSummary {
   id: number;
