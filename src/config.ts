@@ -19,6 +19,12 @@ const ConfigSchema = z.object({
   /** Between the steps of a cancel: stdin interrupt, SIGINT, SIGTERM, SIGKILL. */
   cancelGraceMs: ms('AGENTMUX_CANCEL_GRACE_MS', 2000),
   cancelOnExit: z.boolean(),
+  /** Cap on the database size in MB (0: none). Past it, writes fail as on a full disk. */
+  dbMaxMb: z.coerce.number({ error: 'AGENTMUX_DB_MAX_MB must be a number' }).min(0).default(0),
+  /** Sessions idle longer than this are deleted, with their events, turns and spool files (0: keep). */
+  retentionDays: z.coerce.number({ error: 'AGENTMUX_RETENTION_DAYS must be a number' }).min(0).default(30),
+  /** At most this many sessions are kept; the least recently active go first (0: no cap). */
+  retentionSessions: z.coerce.number({ error: 'AGENTMUX_RETENTION_SESSIONS must be a number' }).int().min(0).default(500),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']),
 })
 
@@ -40,6 +46,9 @@ const FLAGS = {
   'stall-timeout-ms': { type: 'string' },
   'cancel-grace-ms': { type: 'string' },
   'cancel-on-exit': { type: 'boolean' },
+  'db-max-mb': { type: 'string' },
+  'retention-days': { type: 'string' },
+  'retention-sessions': { type: 'string' },
   'log-level': { type: 'string' },
 } as const
 
@@ -70,6 +79,9 @@ export function parseConfig(env: Record<string, string | undefined>, argv: strin
     stallTimeoutMs: pick('stall-timeout-ms', 'AGENTMUX_STALL_TIMEOUT_MS'),
     cancelGraceMs: pick('cancel-grace-ms', 'AGENTMUX_CANCEL_GRACE_MS'),
     cancelOnExit: flags['cancel-on-exit'] === true || env.AGENTMUX_CANCEL_ON_EXIT === '1',
+    dbMaxMb: pick('db-max-mb', 'AGENTMUX_DB_MAX_MB'),
+    retentionDays: pick('retention-days', 'AGENTMUX_RETENTION_DAYS'),
+    retentionSessions: pick('retention-sessions', 'AGENTMUX_RETENTION_SESSIONS'),
     logLevel: pick('log-level', 'AGENTMUX_LOG_LEVEL') ?? 'info',
   }
   const r = ConfigSchema.safeParse(raw)

@@ -17,10 +17,12 @@ import { hostnameOf } from './http/security.js'
 import { createSseRegistry } from './http/sse.js'
 import { newSessionId, newTurnId } from './ids.js'
 import type { Logger } from './log.js'
+import { createMaintenance } from './maintenance.js'
 import { packageRoot } from './paths.js'
 import { createSessionFeed } from './sessions/feed.js'
 import { createSessionService } from './sessions/service.js'
 import { openDatabase } from './storage/database.js'
+import { isStorageFull } from './storage/errors.js'
 import { createStore } from './storage/store.js'
 import { createSupervisor } from './turns/supervisor.js'
 
@@ -38,6 +40,8 @@ export interface Daemon {
   loginUrl(): string
   /** Live counts, for tests and benchmarks. */
   stats(): { sseClients: number }
+  /** Runs retention now (it also runs at start and every hour). */
+  runRetention(): Promise<{ sessions: number; events: number }>
   stop(): Promise<void>
 }
 
@@ -69,7 +73,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   if (!claudeBin) throw new Error('no claude binary: install @anthropic-ai/claude-code or set AGENTMUX_CLAUDE_BIN')
   const claude = await claudeVersion(claudeBin)
 
-  const { db, migrations } = openDatabase(join(config.dataDir, 'agentmux.db'), join(root, 'migrations'))
+  const { db, migrations } = openDatabase(join(config.dataDir, 'agentmux.db'), join(root, 'migrations'), {
+    maxMb: config.dbMaxMb,
+  })
   if (migrations.applied.length > 0) log.info('applied migrations', { names: migrations.applied.join(',') })
   const store = createStore(db)
   const hub = createHub()
@@ -105,6 +111,14 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     workspacesDir,
     allowedRoots: config.allowedRoots,
   })
+  const maintenance = createMaintenance({
+    store,
+    service,
+    log,
+    lastWriteAt: eventLog.lastWriteAt,
+    config: { retentionDays: config.retentionDays, retentionSessions: config.retentionSessions },
+  })
+  maintenance.start()
   const registry = createSseRegistry()
   let draining = false
   const isDraining = () => draining
@@ -114,6 +128,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const app = createApp({
     log,
     isDraining,
+    isStorageFull,
     health: () => ({ ok: true, version, claudeVersion: claude, draining }),
     security: { tokens, limiter, allowedHosts, explicitHosts },
     isOpen: (method, path) =>
@@ -156,6 +171,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     registry.shutdown()
     if ('closeAllConnections' in server) server.closeAllConnections()
     registry.close()
+    maintenance.stop()
     feed.close()
     store.checkpoint()
     store.close()
@@ -167,6 +183,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     claudeVersion: claude,
     loginUrl: () => `${url}/#token=${tokens.current()}`,
     stats: () => ({ sseClients: registry.size }),
+    runRetention: maintenance.runRetention,
     stop: () => (stopping ??= stop()),
   }
 }

@@ -1,7 +1,7 @@
 /** Errors that become HTTP answers: `{"error":{"code","message"}}` with the status they carry. */
 export class AppError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 421 | 429 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 421 | 429 | 503 | 507,
     readonly code: string,
     message: string,
     options?: { cause?: unknown }

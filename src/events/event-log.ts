@@ -7,9 +7,14 @@ export type EventLog = ReturnType<typeof createEventLog>
 /** The one way events enter the log: commit first, then wake readers, then tell the session list. */
 export function createEventLog(deps: { store: Store; hub: Hub; onSessionChanged: (sessionId: string) => void }) {
   const { store, hub, onSessionChanged } = deps
+  let lastWriteAt = 0
   return {
+    /** When the log was last written, for checkpointing an idle WAL. */
+    lastWriteAt: () => lastWriteAt,
+
     append(sessionId: string, turnId: string | null, events: NewEvent[], progress?: Progress): CommittedEvent[] {
       const committed = store.append(sessionId, turnId, events, progress)
+      lastWriteAt = Date.now()
       if (committed.length > 0) {
         hub.publish(sessionId, committed)
         onSessionChanged(sessionId)
@@ -20,6 +25,7 @@ export function createEventLog(deps: { store: Store; hub: Hub; onSessionChanged:
     /** For events committed inside a larger store transaction (a turn's start). */
     published(sessionId: string, committed: CommittedEvent[]): void {
       if (committed.length === 0) return
+      lastWriteAt = Date.now()
       hub.publish(sessionId, committed)
       onSessionChanged(sessionId)
     },

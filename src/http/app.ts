@@ -12,6 +12,7 @@ export interface AppDeps {
   log: Logger
   health: () => Record<string, unknown>
   isDraining: () => boolean
+  isStorageFull: (err: unknown) => boolean
   security: {
     tokens: TokenSource
     limiter: RateLimiter
@@ -39,6 +40,9 @@ export function createApp(deps: AppDeps) {
       // The unread rest of a too-large body poisons the connection: the client must not reuse it.
       if (err.status === 413) c.header('Connection', 'close')
       return c.json(err.toJSON(), err.status)
+    }
+    if (deps.isStorageFull(err)) {
+      return c.json({ error: { code: 'storage_full', message: 'the disk is full: nothing can be saved until space is freed' } }, 507)
     }
     deps.log.error('request failed', { method: c.req.method, path: c.req.path, error: err.stack ?? err.message })
     return c.json({ error: { code: 'internal_error', message: 'internal error' } }, 500)

@@ -14,15 +14,19 @@ const PAGE = 256
 export function streamSession(
   res: ServerResponse,
   deps: { registry: SseRegistry; hub: Hub; eventLog: EventLog },
-  opts: { sessionId: string; cursor: number; head: number }
+  opts: { sessionId: string; cursor: number; head: number; prunedThrough: number }
 ): void {
   const { registry, hub, eventLog } = deps
   const conn = registry.open(res)
   let cursor = opts.cursor
   if (cursor > opts.head) {
-    // A cursor from another life of this id (or a log that was pruned): start over from the head.
+    // A cursor from another life of this id: start over from the head.
     registry.write(conn, frame('reset', { lastEventId: opts.head }))
     cursor = opts.head
+  } else if (cursor > 0 && cursor < opts.prunedThrough) {
+    // Retention removed events this client never saw: it rebuilds from what is kept.
+    registry.write(conn, frame('reset', { lastEventId: opts.prunedThrough }))
+    cursor = opts.prunedThrough
   }
   let caughtUp = false
   let scheduled = false

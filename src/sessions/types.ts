@@ -61,4 +61,5 @@ export interface TurnProcessInfo {
   translatorState: string | null
 }
 
-export type StopReason = 'user' | 'delete' | 'shutdown' | 'timeout' | 'stall'
+/** Why the daemon stopped a turn; `storage`: its output could not be saved (disk full). */
+export type StopReason = 'user' | 'delete' | 'shutdown' | 'timeout' | 'stall' | 'storage'

@@ -8,7 +8,11 @@ export type Db = Database.Database
  * WAL keeps readers (SSE replays) from blocking the writer; synchronous=NORMAL loses nothing on a
  * process crash and only the last commits on power loss, which is the right trade for a replay log.
  */
-export function openDatabase(path: string, migrationsDir: string): { db: Db; migrations: MigrationReport } {
+export function openDatabase(
+  path: string,
+  migrationsDir: string,
+  opts: { maxMb?: number } = {}
+): { db: Db; migrations: MigrationReport } {
   const db = new Database(path, { timeout: 5000 })
   try {
     db.pragma('journal_mode = WAL')
@@ -18,6 +22,11 @@ export function openDatabase(path: string, migrationsDir: string): { db: Db; mig
     db.pragma('journal_size_limit = 67108864')
     db.pragma('cache_size = -16000')
     const migrations = applyMigrations(db, migrationsDir)
+    if (opts.maxMb) {
+      // A size cap: past it SQLite answers SQLITE_FULL, exactly as on a full disk.
+      const pageSize = db.pragma('page_size', { simple: true }) as number
+      db.pragma(`max_page_count = ${Math.max(1, Math.floor((opts.maxMb * 1024 * 1024) / pageSize))}`)
+    }
     return { db, migrations }
   } catch (err) {
     db.close()

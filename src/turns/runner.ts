@@ -7,6 +7,7 @@ import type { EventLog } from '../events/event-log.js'
 import type { NewEvent } from '../events/types.js'
 import type { Logger } from '../log.js'
 import type { StopReason, Turn, TurnProcessInfo } from '../sessions/types.js'
+import { isStorageFull } from '../storage/errors.js'
 import type { SessionRuntime, Store } from '../storage/store.js'
 import { adoptClaude, spawnClaude, type ClaudeProcess, type Exit } from './claude-process.js'
 import { createSpoolReader } from './spool.js'
@@ -49,6 +50,8 @@ export interface TurnRun {
 }
 
 const STDERR_TAIL_BYTES = 4096
+/** How often the end of a turn is retried while the disk is full. */
+const STORAGE_RETRY_MS = 2000
 const CANCEL_REASONS: StopReason[] = ['user', 'delete', 'shutdown']
 
 /**
@@ -81,6 +84,7 @@ export function startTurnRun(
   let missingConversation = false
   let lastOutputAt = Date.now()
   let spawnError: Error | null = null
+  let storageError: Error | null = null
   let lastExit: Exit = { code: null, signal: null }
   let stderr = ''
   const timers = new Set<NodeJS.Timeout>()
@@ -98,6 +102,7 @@ export function startTurnRun(
   }
 
   function ingest(lines: string[], endOffset: number): void {
+    if (storageError) return
     const events: NewEvent[] = []
     for (const line of lines) {
       if (line.length === 0 || missingConversation) continue
@@ -113,7 +118,15 @@ export function startTurnRun(
       for (const e of t.events) events.push(e)
     }
     lastOutputAt = Date.now()
-    eventLog.append(turn.sessionId, turn.id, events, { spoolOffset: endOffset, translatorState: JSON.stringify(state) })
+    try {
+      eventLog.append(turn.sessionId, turn.id, events, { spoolOffset: endOffset, translatorState: JSON.stringify(state) })
+    } catch (err) {
+      // Nothing claude says can be saved: stop it rather than let it work unrecorded.
+      storageError = err as Error
+      log.error('could not save claude output; stopping the turn', { error: storageError.message })
+      cancel('storage')
+      return
+    }
     if (state.sawResult && proc?.hasStdin) {
       // The result ends the turn; closing stdin lets claude exit on its own.
       proc.closeStdin()
@@ -144,10 +157,14 @@ export function startTurnRun(
   }
 
   function cancel(reason: StopReason): boolean {
-    if (finished || detached || state.sawResult) return false
+    if (finished || detached || (state.sawResult && reason !== 'storage')) return false
     if (stopReason === null) {
       stopReason = reason
-      store.setStopReason(turn.id, reason)
+      try {
+        store.setStopReason(turn.id, reason)
+      } catch (err) {
+        log.warn('could not record the stop reason', { error: (err as Error).message })
+      }
     }
     if (stopping) return true
     stopping = true
@@ -234,7 +251,7 @@ export function startTurnRun(
       if (stallCheck) clearInterval(stallCheck)
     }
     if (detached) return
-    finish()
+    await finish()
   }
 
   async function runSpawned(): Promise<void> {
@@ -299,7 +316,7 @@ export function startTurnRun(
     stderr = await readTail(info.spoolPath.replace(/\.out$/, '.err'))
   }
 
-  function finish(): void {
+  async function finish(): Promise<void> {
     finished = true
     for (const t of timers) clearTimeout(t)
     timers.clear()
@@ -311,7 +328,7 @@ export function startTurnRun(
     } else if (spawnError) {
       status = 'failed'
       extra.push({ kind: 'error', source: 'daemon', message: `claude could not be started: ${spawnError.message}` })
-    } else if (stopReason === 'timeout' || stopReason === 'stall') {
+    } else if (stopReason === 'timeout' || stopReason === 'stall' || stopReason === 'storage') {
       status = 'failed'
       extra.push({
         kind: 'error',
@@ -319,7 +336,9 @@ export function startTurnRun(
         message:
           stopReason === 'timeout'
             ? `turn timed out after ${Math.round(config.turnTimeoutMs / 1000)} s and was stopped`
-            : `claude printed nothing for ${Math.round(config.stallTimeoutMs / 1000)} s; the turn was stopped`,
+            : stopReason === 'stall'
+              ? `claude printed nothing for ${Math.round(config.stallTimeoutMs / 1000)} s; the turn was stopped`
+              : `claude's output could not be saved (${storageError?.message ?? 'the disk is full'}); the turn was stopped`,
       })
     } else if (adopt && !state.sawResult) {
       // claude ended while no daemon watched it, or was gone when this one started.
@@ -343,14 +362,28 @@ export function startTurnRun(
       exitCode: lastExit.code,
       signal: lastExit.signal,
     })
-    try {
-      eventLog.append(turn.sessionId, turn.id, extra)
-    } catch (err) {
-      // The disk may be full: the turn stays "running" in the database and the next start ends it.
-      log.error('could not record the end of the turn', { error: (err as Error).message })
+    // On a full disk the end is retried until it fits, so the session does not stay "running"
+    // for good; if the daemon stops first, the next one adopts the turn and ends it.
+    for (let logged = false; ; ) {
+      try {
+        eventLog.append(turn.sessionId, turn.id, extra)
+        break
+      } catch (err) {
+        if (!isStorageFull(err)) {
+          log.error('could not record the end of the turn', { error: (err as Error).message })
+          return
+        }
+        if (!logged) log.error('disk full: the end of the turn will be recorded when there is room', { error: (err as Error).message })
+        logged = true
+        if (await detachedWithin(STORAGE_RETRY_MS)) return
+      }
     }
     log.info('turn ended', { status, exitCode: lastExit.code, signal: lastExit.signal })
     void removeSpool(config.spoolDir, turn.id)
+  }
+
+  function detachedWithin(ms: number): Promise<boolean> {
+    return Promise.race([detachRequested.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))])
   }
 
   const done = run().catch((err: Error) => log.error('turn runner failed', { error: err.stack ?? err.message }))
@@ -360,7 +393,6 @@ export function startTurnRun(
     sessionId: turn.sessionId,
     cancel,
     async detach() {
-      if (finished) return
       detached = true
       for (const t of timers) clearTimeout(t)
       timers.clear()

@@ -43,6 +43,9 @@ export async function startTestDaemon(
     stallTimeoutMs: 0,
     cancelGraceMs: 300,
     cancelOnExit: true,
+    dbMaxMb: 0,
+    retentionDays: 0,
+    retentionSessions: 0,
     logLevel: 'debug',
     ...opts.config,
   }

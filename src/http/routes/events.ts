@@ -44,9 +44,9 @@ export function eventRoutes(deps: {
         : query !== undefined
           ? parseWith(Cursor, query, 'after')
           : 0
-    const head = deps.store.headEventId(id)
-    if (head === null) throw notFound('session', id)
-    streamSession(rawResponse(c.env), deps, { sessionId: id, cursor, head })
+    const bounds = deps.store.cursorBounds(id)
+    if (bounds === null) throw notFound('session', id)
+    streamSession(rawResponse(c.env), deps, { sessionId: id, cursor, ...bounds })
     return RESPONSE_ALREADY_SENT
   })
 
