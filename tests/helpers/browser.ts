@@ -102,7 +102,7 @@ export async function loginPage(d: TestDaemon, p: OpenedPage): Promise<void> {
 
 export async function openSession(p: OpenedPage, d: TestDaemon, id: string): Promise<void> {
   await p.page.goto(`${d.url}/#/s/${id}`)
-  await p.page.waitForSelector('.log[data-caught-up=true]', { timeout: 15_000 })
+  await p.page.waitForSelector('.log[data-caught-up=true]', { timeout: 15_000, state: 'attached' })
 }
 
 /** The ids of the rendered events of the open chat, in DOM order. */
