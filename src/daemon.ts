@@ -155,9 +155,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
 
   let stopping: Promise<void> | null = null
   async function stop(): Promise<void> {
+    // Still listening while draining: writes get a clear 503, streams a shutdown frame.
     draining = true
-    // No new connections; requests on open ones get 503 while draining.
-    server.close()
     if (config.cancelOnExit) {
       const stopped = await supervisor.stopAll('shutdown', SHUTDOWN_TURN_WAIT_MS)
       if (!stopped) log.warn('some turns did not stop in time')
@@ -169,6 +168,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     }
     // Every stream gets `event: shutdown` and ends, so clients reconnect to the next daemon.
     registry.shutdown()
+    server.close()
     if ('closeAllConnections' in server) server.closeAllConnections()
     registry.close()
     maintenance.stop()

@@ -9,14 +9,18 @@ export const MAX_HISTORY_LIMIT = 1000
 
 // Printable text without control characters (tabs and newlines are fine in prompts, not in titles).
 const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s)
+// A lone UTF-16 surrogate ("\ud800" in JSON) has no UTF-8 form: SQLite would store 3 bytes that read
+// back as 3 U+FFFD, so the text would change (and a 200-character title would become 600).
+const wellFormed = (s: string) => !/\p{Cs}/u.test(s)
+/** Every free-text field: well-formed Unicode, or a 400. */
+const text = () => z.string().refine(wellFormed, 'must be valid Unicode text (no lone surrogates)')
 
-const title = z.string().max(MAX_TITLE_CHARS).refine(noControl, 'title must not contain control characters')
+const title = text().max(MAX_TITLE_CHARS).refine(noControl, 'title must not contain control characters')
 const model = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:\[\]-]{0,127}$/, 'model must be a model name or alias such as "sonnet"')
 const permissionMode = z.enum(PERMISSION_MODES)
-const tool = z
-  .string()
+const tool = text()
   .min(1)
   .max(200)
   .refine(noControl, 'tool rules must not contain control characters')
@@ -25,11 +29,11 @@ const allowedTools = z.array(tool).max(MAX_ALLOWED_TOOLS)
 
 export const CreateSessionBody = z.strictObject({
   title: title.optional(),
-  cwd: z.string().min(1).max(4096).optional(),
+  cwd: text().min(1).max(4096).optional(),
   model: model.optional(),
   permissionMode: permissionMode.optional(),
   allowedTools: allowedTools.optional(),
-  appendSystemPrompt: z.string().max(32 * 1024).optional(),
+  appendSystemPrompt: text().max(32 * 1024).optional(),
 })
 
 export const PatchSessionBody = z.strictObject({
@@ -40,8 +44,7 @@ export const PatchSessionBody = z.strictObject({
 })
 
 export const StartTurnBody = z.strictObject({
-  prompt: z
-    .string()
+  prompt: text()
     .refine((s) => s.trim().length > 0, 'prompt must not be empty')
     .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_PROMPT_BYTES, `prompt must be at most ${MAX_PROMPT_BYTES} bytes`),
   model: model.optional(),

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { Agent, request } from 'node:http'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -72,8 +73,15 @@ describe('the daemon as a process', () => {
     await api.post(`/sessions/${s.id}/turns`, { prompt: 'stubborn [hang] [ignore-signals]' })
     const sse = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN })
     await sse.waitForEvent((e) => e.kind === 'agent.init', 'claude to start')
+    // A keep-alive connection opened before the signal stays usable while the daemon drains.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    expect((await rawRequest(agent, p.url, 'GET', '/sessions')).status).toBe(200)
     p.child.kill('SIGTERM')
     await waitUntil(() => p.stderr().includes('shutting down'), { label: 'the first shutdown to begin' })
+    const refused = await rawRequest(agent, p.url, 'POST', '/sessions', '{}')
+    expect(refused.status).toBe(503)
+    expect(JSON.parse(refused.body).error.code).toBe('shutting_down')
+    agent.destroy()
     p.child.kill('SIGTERM')
     const exit = await withTimeout(p.exited, 5000, 'exit after the second signal')
     expect(exit.code).toBe(1)
@@ -108,3 +116,23 @@ describe('the daemon as a process', () => {
     await withTimeout(p.exited, 15_000, 'exit')
   })
 })
+
+function rawRequest(agent: Agent, base: string, method: string, path: string, body?: string) {
+  return withTimeout(
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        `${base}${path}`,
+        { agent, method, headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' } },
+        (res) => {
+          let text = ''
+          res.setEncoding('utf8').on('data', (c: string) => (text += c))
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+        }
+      )
+      req.on('error', reject)
+      req.end(body)
+    }),
+    10_000,
+    `${method} ${path}`
+  )
+}

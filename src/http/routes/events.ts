@@ -10,7 +10,7 @@ import type { Store } from '../../storage/store.js'
 import { streamSessionList } from '../list-stream.js'
 import { Cursor, HistoryQuery } from '../schemas.js'
 import { streamSession } from '../session-stream.js'
-import type { SseRegistry } from '../sse.js'
+import { frame, type SseRegistry } from '../sse.js'
 import { parseWith, sessionIdParam } from '../validate.js'
 
 const DEFAULT_HISTORY_LIMIT = 500
@@ -27,9 +27,17 @@ export function eventRoutes(deps: {
 }) {
   const app = new Hono<{ Bindings: HttpBindings }>()
 
+  /** The Node response to stream on; null while draining, after telling the client to come back. */
   const rawResponse = (env: HttpBindings | undefined) => {
     if (!env?.outgoing) throw new AppError(400, 'no_stream', 'streams need a Node HTTP connection')
-    if (deps.isDraining()) throw new AppError(503, 'shutting_down', 'the daemon is shutting down; reconnect shortly')
+    if (deps.isDraining()) {
+      // Not a 503: EventSource never retries after an error status. A shutdown frame and the end
+      // of the stream make it reconnect, to the next daemon.
+      const conn = deps.registry.open(env.outgoing)
+      deps.registry.write(conn, frame('shutdown', {}))
+      env.outgoing.end()
+      return null
+    }
     return env.outgoing
   }
 
@@ -46,7 +54,8 @@ export function eventRoutes(deps: {
           : 0
     const bounds = deps.store.cursorBounds(id)
     if (bounds === null) throw notFound('session', id)
-    streamSession(rawResponse(c.env), deps, { sessionId: id, cursor, ...bounds })
+    const res = rawResponse(c.env)
+    if (res) streamSession(res, deps, { sessionId: id, cursor, ...bounds })
     return RESPONSE_ALREADY_SENT
   })
 
@@ -68,7 +77,8 @@ export function eventRoutes(deps: {
   })
 
   app.get('/events', (c) => {
-    streamSessionList(rawResponse(c.env), { registry: deps.registry, feed: deps.feed, list: deps.service.list })
+    const res = rawResponse(c.env)
+    if (res) streamSessionList(res, { registry: deps.registry, feed: deps.feed, list: deps.service.list })
     return RESPONSE_ALREADY_SENT
   })
 
