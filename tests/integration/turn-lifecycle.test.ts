@@ -174,27 +174,18 @@ describe('turn lifecycle with the fake claude', () => {
     await waitUntil(() => !alive(orphan), { label: `orphan ${orphan} to die` })
   })
 
-  it('stops a stalled claude and fails the turn with the reason', async () => {
-    const stall = await startTestDaemon({ config: { stallTimeoutMs: 400 } })
+  it.each([
+    { what: 'a stalled claude', config: { stallTimeoutMs: 400 }, prompt: 'stall [hang]', reason: 'printed nothing' },
+    { what: 'a turn past the turn timeout', config: { turnTimeoutMs: 500 }, prompt: 'slow [slow:10000]', reason: 'timed out' },
+  ])('stops $what and fails the turn with the reason', async ({ config, prompt, reason }) => {
+    const local = await startTestDaemon({ config })
     try {
-      const s = await createSession(stall)
-      const { events, ended } = await runTurn(stall, s.id, 'stall [hang]')
+      const s = await createSession(local)
+      const { events, ended } = await runTurn(local, s.id, prompt)
       expect(ended.status).toBe('failed')
-      expect(events.find((e) => e.kind === 'error')!.message).toContain('printed nothing')
+      expect(events.find((e) => e.kind === 'error')!.message).toContain(reason)
     } finally {
-      await stall.stop()
-    }
-  })
-
-  it('stops a turn that runs past the turn timeout', async () => {
-    const t = await startTestDaemon({ config: { turnTimeoutMs: 500 } })
-    try {
-      const s = await createSession(t)
-      const { events, ended } = await runTurn(t, s.id, 'slow [slow:10000]')
-      expect(ended.status).toBe('failed')
-      expect(events.find((e) => e.kind === 'error')!.message).toContain('timed out')
-    } finally {
-      await t.stop()
+      await local.stop()
     }
   })
 
