@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit'
 import type { HttpBindings } from '@hono/node-server'
 import type { RateLimiter } from '../auth/rate-limit.js'
 import type { TokenSource } from '../auth/token-file.js'
-import { AppError } from '../errors.js'
+import { AppError, badRequest } from '../errors.js'
 import type { Logger } from '../log.js'
 import { MAX_BODY_BYTES } from './schemas.js'
 import { authenticate, hostGuard, securityHeaders } from './security.js'
@@ -55,15 +55,26 @@ export function createApp(deps: AppDeps) {
   // Auth before the body limit: bodyLimit reads (and buffers up to 1 MB of) a chunked body, and a
   // client without the token must not get the daemon to read anything it sends.
   app.use('*', authenticate({ ...deps.security, isOpen: deps.isOpen }))
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError(413, 'body_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`)
-      },
-    })
-  )
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new AppError(413, 'body_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`)
+    },
+  })
+  app.use('*', async (c, next) => {
+    // bodyLimit reads a chunked body itself: a client that breaks off mid-body ("aborted") is a
+    // 400 like any unreadable body, not a 500 with a stack in the log. Errors after it pass through.
+    let reached = false
+    try {
+      return await limit(c, () => {
+        reached = true
+        return next()
+      })
+    } catch (err) {
+      if (reached || err instanceof AppError) throw err
+      throw badRequest('unreadable_body', `could not read the request body: ${(err as Error).message}`)
+    }
+  })
   app.use('*', async (c, next) => {
     if (deps.isDraining() && STATE_CHANGING.has(c.req.method)) {
       throw new AppError(503, 'shutting_down', 'the daemon is shutting down; try again in a moment')

@@ -72,6 +72,8 @@ export async function spawnClaude(opts: {
 
 /** A claude started by an earlier daemon: watched by pid and start time, stopped by signals only. */
 export function adoptClaude(pid: number, startTime: string | null, pollMs: number): ClaudeProcess {
+  // kill(0) and kill(-1) address process groups: only a real pid can be watched.
+  if (!Number.isSafeInteger(pid) || pid <= 1) return GONE
   const exited = new Promise<Exit>((resolve) => {
     const check = () => {
       if (isSameProcessAlive(pid, startTime)) setTimeout(check, pollMs).unref()
@@ -80,4 +82,14 @@ export function adoptClaude(pid: number, startTime: string | null, pollMs: numbe
     check()
   })
   return { pid, startTime, exited, hasStdin: false, write: () => false, closeStdin: () => {} }
+}
+
+/** Stands for a claude that is known to be gone (or was never recorded as started). */
+export const GONE: ClaudeProcess = {
+  pid: 0,
+  startTime: null,
+  exited: Promise.resolve({ code: null, signal: null }),
+  hasStdin: false,
+  write: () => false,
+  closeStdin: () => {},
 }

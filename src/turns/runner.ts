@@ -1,58 +1,18 @@
-import { watch, type FSWatcher } from 'node:fs'
-import { readFile, rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import { buildClaudeArgs, interruptLine, isMissingConversation, isSessionIdInUse, userMessageLine } from '../claude/args.js'
 import { initialTranslatorState, translateLine, type TranslatorState } from '../claude/translate.js'
-import type { EventLog } from '../events/event-log.js'
 import type { NewEvent } from '../events/types.js'
-import type { Logger } from '../log.js'
 import type { StopReason, Turn, TurnProcessInfo } from '../sessions/types.js'
 import { isStorageFull } from '../storage/errors.js'
-import type { SessionRuntime, Store } from '../storage/store.js'
-import { adoptClaude, spawnClaude, type ClaudeProcess, type Exit } from './claude-process.js'
-import { createSpoolReader } from './spool.js'
+import type { SessionRuntime } from '../storage/store.js'
+import { adoptClaude, GONE, spawnClaude, type ClaudeProcess, type Exit } from './claude-process.js'
+import { followSpool } from './follow-spool.js'
+import type { TurnRun, TurnRunnerDeps } from './runner-types.js'
+import { readTail, removeSpool, spoolPaths } from './spool.js'
+import { turnOutcome } from './outcome.js'
 import { killTree, signal } from './process.js'
 
-export interface RunnerConfig {
-  claudeBin: string
-  childEnv: Record<string, string>
-  spoolDir: string
-  /** 0 disables. */
-  turnTimeoutMs: number
-  /** No output for this long cancels the turn; 0 disables. */
-  stallTimeoutMs: number
-  /** How long the stdin interrupt gets before signals. */
-  interruptGraceMs: number
-  /** Between SIGINT, SIGTERM and SIGKILL. */
-  signalGraceMs: number
-  /** How long claude may take to exit after its result before it is stopped. */
-  exitGraceMs: number
-  /** Fallback poll of the spool (a missed file notification), and the liveness poll of adopted processes. */
-  pollMs: number
-}
-
-export interface TurnRunnerDeps {
-  config: RunnerConfig
-  store: Store
-  eventLog: EventLog
-  log: Logger
-}
-
-export interface TurnRun {
-  readonly turnId: string
-  readonly sessionId: string
-  /** False when there is nothing left to cancel: the turn ended or claude already gave its result. */
-  cancel(reason: StopReason): boolean
-  /** Stops watching without ending the turn: the next daemon adopts it. */
-  detach(): Promise<void>
-  /** Resolves after turn.ended is committed, or after detach. */
-  readonly done: Promise<void>
-}
-
-const STDERR_TAIL_BYTES = 4096
 /** How often the end of a turn is retried while the disk is full. */
 const STORAGE_RETRY_MS = 2000
-const CANCEL_REASONS: StopReason[] = ['user', 'delete', 'shutdown']
 
 /**
  * Runs one claude turn to its end: spawn it (or adopt it from a daemon that died), ingest its
@@ -85,6 +45,7 @@ export function startTurnRun(
   let lastOutputAt = Date.now()
   let spawnError: Error | null = null
   let storageError: Error | null = null
+  let resultHandled = false
   let lastExit: Exit = { code: null, signal: null }
   let stderr = ''
   const timers = new Set<NodeJS.Timeout>()
@@ -127,9 +88,10 @@ export function startTurnRun(
       cancel('storage')
       return
     }
-    if (state.sawResult && proc?.hasStdin) {
-      // The result ends the turn; closing stdin lets claude exit on its own.
-      proc.closeStdin()
+    if (state.sawResult && !resultHandled) {
+      resultHandled = true
+      // The result ends the turn; closing stdin lets claude exit on its own, or it is stopped.
+      proc?.closeStdin()
       later(config.exitGraceMs, () => escalate('SIGTERM'))
     }
   }
@@ -176,55 +138,19 @@ export function startTurnRun(
 
   /** Tails the spool until claude exits (then reads it to the end) or the daemon lets go. */
   async function follow(p: ClaudeProcess, spoolPath: string, startOffset: number): Promise<'exited' | 'detached'> {
-    const reader = createSpoolReader(spoolPath, startOffset)
-    let draining: Promise<void> | null = null
-    let again = false
-    const drain = async (final: boolean) => {
-      for (;;) {
-        const chunk = await reader.read(final)
-        if (chunk.lines.length > 0) ingest(chunk.lines, chunk.endOffset)
-        if (!chunk.more) break
-      }
-    }
-    const pump = (): void => {
-      if (draining) {
-        again = true
-        return
-      }
-      draining = (async () => {
-        do {
-          again = false
-          await drain(false)
-        } while (again)
-      })()
-        .catch((err: Error) => {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.error('spool read failed', { error: err.message })
-        })
-        .finally(() => {
-          draining = null
-        })
-    }
-    let watcher: FSWatcher | null = null
-    try {
-      watcher = watch(spoolPath, pump)
-    } catch {
-      // no file notifications (or no file yet): the poll still reads it
-    }
-    const poll = setInterval(pump, config.pollMs)
-    pump()
-    const how = await Promise.race([p.exited.then(() => 'exited' as const), detachRequested])
-    clearInterval(poll)
-    watcher?.close()
-    while (draining) await draining
-    if (how === 'exited') {
-      exited = true
-      lastExit = await p.exited
-      await drain(true).catch((err: Error) => {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-      })
-    }
-    await reader.close()
-    return how
+    const how = await followSpool({
+      path: spoolPath,
+      startOffset,
+      pollMs: config.pollMs,
+      exited: p.exited.then((e) => {
+        exited = true
+        lastExit = e
+      }),
+      stop: detachRequested,
+      onLines: ingest,
+      log,
+    })
+    return how === 'exited' ? 'exited' : 'detached'
   }
 
   async function run(): Promise<void> {
@@ -256,8 +182,7 @@ export function startTurnRun(
 
   async function runSpawned(): Promise<void> {
     for (attempt = 0; ; attempt++) {
-      const spoolPath = join(config.spoolDir, `${turn.id}.${attempt}.out`)
-      const stderrPath = join(config.spoolDir, `${turn.id}.${attempt}.err`)
+      const { spoolPath, stderrPath } = spoolPaths(config.spoolDir, turn.id, attempt)
       proc = await spawnClaude({
         bin: config.claudeBin,
         args: buildClaudeArgs({
@@ -311,8 +236,7 @@ export function startTurnRun(
       exited = true
       return
     }
-    const gone: ClaudeProcess = proc ?? adoptClaude(-1, null, config.pollMs)
-    if ((await follow(gone, info.spoolPath, info.spoolOffset)) === 'detached') return
+    if ((await follow(proc ?? GONE, info.spoolPath, info.spoolOffset)) === 'detached') return
     stderr = await readTail(info.spoolPath.replace(/\.out$/, '.err'))
   }
 
@@ -320,48 +244,27 @@ export function startTurnRun(
     finished = true
     for (const t of timers) clearTimeout(t)
     timers.clear()
-    const extra: NewEvent[] = []
-    const cancelled = stopReason !== null && CANCEL_REASONS.includes(stopReason)
-    let status: 'completed' | 'failed' | 'cancelled' | 'interrupted'
-    if (cancelled) {
-      status = 'cancelled'
-    } else if (spawnError) {
-      status = 'failed'
-      extra.push({ kind: 'error', source: 'daemon', message: `claude could not be started: ${spawnError.message}` })
-    } else if (stopReason === 'timeout' || stopReason === 'stall' || stopReason === 'storage') {
-      status = 'failed'
-      extra.push({
-        kind: 'error',
-        source: 'daemon',
-        message:
-          stopReason === 'timeout'
-            ? `turn timed out after ${Math.round(config.turnTimeoutMs / 1000)} s and was stopped`
-            : stopReason === 'stall'
-              ? `claude printed nothing for ${Math.round(config.stallTimeoutMs / 1000)} s; the turn was stopped`
-              : `claude's output could not be saved (${storageError?.message ?? 'the disk is full'}); the turn was stopped`,
-      })
-    } else if (adopt && !state.sawResult) {
-      // claude ended while no daemon watched it, or was gone when this one started.
-      status = 'interrupted'
-      extra.push({ kind: 'error', source: 'daemon', message: 'claude stopped without a result while the daemon was restarting' })
-    } else {
-      status = state.sawResult && !state.resultIsError ? 'completed' : 'failed'
-      const badExit = (lastExit.code !== null && lastExit.code !== 0) || lastExit.signal !== null
-      if (!state.sawResult || (badExit && !state.reportedError && !state.resultIsError)) {
-        const how = lastExit.signal ? `was killed by ${lastExit.signal}` : `exited with code ${lastExit.code}`
-        const detail = stderr.trim() || (state.sawResult ? '' : 'no result')
-        extra.push({ kind: 'error', source: 'agent', message: `claude ${how}${detail ? `: ${detail}` : ''}` })
-      } else if (badExit && state.resultIsError && !state.reportedError) {
-        extra.push({ kind: 'error', source: 'agent', message: stderr.trim() || `claude exited with code ${lastExit.code}` })
-      }
-    }
-    extra.push({
-      kind: 'turn.ended',
-      status,
-      durationMs: Date.now() - Date.parse(turn.startedAt),
-      exitCode: lastExit.code,
-      signal: lastExit.signal,
+    const { status, errors } = turnOutcome({
+      stopReason,
+      spawnError,
+      storageError,
+      adopted: adopt !== undefined,
+      state,
+      exit: lastExit,
+      stderr,
+      turnTimeoutMs: config.turnTimeoutMs,
+      stallTimeoutMs: config.stallTimeoutMs,
     })
+    const extra: NewEvent[] = [
+      ...errors,
+      {
+        kind: 'turn.ended',
+        status,
+        durationMs: Date.now() - Date.parse(turn.startedAt),
+        exitCode: lastExit.code,
+        signal: lastExit.signal,
+      },
+    ]
     // On a full disk the end is retried until it fits, so the session does not stay "running"
     // for good; if the daemon stops first, the next one adopts the turn and ends it.
     for (let logged = false; ; ) {
@@ -400,24 +303,5 @@ export function startTurnRun(
       await done
     },
     done,
-  }
-}
-
-/** Every spool file of a turn (one pair per attempt). */
-export async function removeSpool(spoolDir: string, turnId: string): Promise<void> {
-  await Promise.all(
-    [0, 1].flatMap((a) => [
-      rm(join(spoolDir, `${turnId}.${a}.out`), { force: true }),
-      rm(join(spoolDir, `${turnId}.${a}.err`), { force: true }),
-    ])
-  )
-}
-
-async function readTail(path: string): Promise<string> {
-  try {
-    const buf = await readFile(path)
-    return buf.subarray(Math.max(0, buf.length - STDERR_TAIL_BYTES)).toString('utf8')
-  } catch {
-    return ''
   }
 }

@@ -1,4 +1,5 @@
-import { open, type FileHandle } from 'node:fs/promises'
+import { open, readFile, rm, type FileHandle } from 'node:fs/promises'
+import { join } from 'node:path'
 
 export interface SpoolChunk {
   lines: string[]
@@ -47,5 +48,29 @@ export function createSpoolReader(path: string, startOffset: number, chunkSize =
       await handle?.close()
       handle = null
     },
+  }
+}
+
+const STDERR_TAIL_BYTES = 4096
+
+/** One pair of spool files per spawn attempt, so a retry never resumes at a stale offset. */
+export function spoolPaths(spoolDir: string, turnId: string, attempt: number): { spoolPath: string; stderrPath: string } {
+  return { spoolPath: join(spoolDir, `${turnId}.${attempt}.out`), stderrPath: join(spoolDir, `${turnId}.${attempt}.err`) }
+}
+
+/** Every spool file of a turn (one pair per attempt). */
+export async function removeSpool(spoolDir: string, turnId: string): Promise<void> {
+  await Promise.all(
+    [0, 1].flatMap((a) => Object.values(spoolPaths(spoolDir, turnId, a)).map((p) => rm(p, { force: true })))
+  )
+}
+
+/** The end of claude's stderr, for the error event. */
+export async function readTail(path: string): Promise<string> {
+  try {
+    const buf = await readFile(path)
+    return buf.subarray(Math.max(0, buf.length - STDERR_TAIL_BYTES)).toString('utf8')
+  } catch {
+    return ''
   }
 }

@@ -5,7 +5,8 @@ import type { EventLog } from '../events/event-log.js'
 import type { Logger } from '../log.js'
 import type { StopReason, Turn } from '../sessions/types.js'
 import type { Store } from '../storage/store.js'
-import { startTurnRun, type RunnerConfig, type TurnRun } from './runner.js'
+import { startTurnRun } from './runner.js'
+import type { RunnerConfig, TurnRun } from './runner-types.js'
 
 export interface StartTurnInput {
   prompt: string

@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import type { HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { AppError, notFound } from '../../errors.js'
@@ -10,7 +10,7 @@ import type { Store } from '../../storage/store.js'
 import { streamSessionList } from '../list-stream.js'
 import { Cursor, HistoryQuery } from '../schemas.js'
 import { streamSession } from '../session-stream.js'
-import { frame, type SseRegistry } from '../sse.js'
+import { frame, SSE_HEADERS, type SseRegistry } from '../sse.js'
 import { parseWith, sessionIdParam } from '../validate.js'
 
 const DEFAULT_HISTORY_LIMIT = 500
@@ -41,6 +41,10 @@ export function eventRoutes(deps: {
     return env.outgoing
   }
 
+  // Hono answers HEAD with the GET handler and then writes its own head: a raw stream opened for a
+  // HEAD would get a second head written over it (ERR_HTTP_HEADERS_SENT) and stay subscribed.
+  const headOnly = (c: Context) => c.body(null, 200, SSE_HEADERS)
+
   app.get('/sessions/:id/events', (c) => {
     const id = sessionIdParam(c)
     // Last-Event-ID is what EventSource sends on its own reconnect; it wins over ?after=.
@@ -54,6 +58,7 @@ export function eventRoutes(deps: {
           : 0
     const bounds = deps.store.cursorBounds(id)
     if (bounds === null) throw notFound('session', id)
+    if (c.req.method === 'HEAD') return headOnly(c)
     const res = rawResponse(c.env)
     if (res) streamSession(res, deps, { sessionId: id, cursor, ...bounds })
     return RESPONSE_ALREADY_SENT
@@ -77,6 +82,7 @@ export function eventRoutes(deps: {
   })
 
   app.get('/events', (c) => {
+    if (c.req.method === 'HEAD') return headOnly(c)
     const res = rawResponse(c.env)
     if (res) streamSessionList(res, { registry: deps.registry, feed: deps.feed, list: deps.service.list })
     return RESPONSE_ALREADY_SENT
