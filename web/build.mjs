@@ -1,3 +1,51 @@
-// Placeholder until the page exists: builds nothing.
-import { existsSync } from 'node:fs'
-if (existsSync(new URL('./src', import.meta.url))) throw new Error('web/src exists but web/build.mjs does not build it')
+// Builds the phone page: web/src → web/dist/index.html + assets/app-<hash>.{js,css}, each with a .gz twin.
+// Run by `npm run build` (and so by `npm test` and `npm start`).
+import { build } from 'esbuild'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gzipSync, constants } from 'node:zlib'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const src = join(here, 'src')
+const dist = join(here, 'dist')
+const assets = join(dist, 'assets')
+
+rmSync(dist, { recursive: true, force: true })
+mkdirSync(assets, { recursive: true })
+
+const result = await build({
+  entryPoints: [join(src, 'main.ts')],
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  // iOS Safari 15+ and any evergreen browser.
+  target: ['es2020', 'safari15', 'chrome100', 'firefox100'],
+  outdir: assets,
+  entryNames: 'app-[hash]',
+  assetNames: 'app-[hash]',
+  metafile: true,
+  legalComments: 'none',
+  sourcemap: false,
+  define: { 'process.env.NODE_ENV': '"production"' },
+  logLevel: 'warning',
+})
+
+const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p))
+const js = outputs.find((f) => f.endsWith('.js'))
+const css = outputs.find((f) => f.endsWith('.css'))
+if (!js || !css) throw new Error(`web build: expected a .js and a .css output, got ${outputs.join(', ')}`)
+
+const html = readFileSync(join(src, 'index.html'), 'utf8')
+  .replace('%CSS%', `/assets/${css}`)
+  .replace('%JS%', `/assets/${js}`)
+  .replace(/\n\s*/g, '\n')
+writeFileSync(join(dist, 'index.html'), html)
+
+let total = 0
+for (const file of [join(dist, 'index.html'), join(assets, js), join(assets, css)]) {
+  const gz = gzipSync(readFileSync(file), { level: constants.Z_BEST_COMPRESSION })
+  writeFileSync(`${file}.gz`, gz)
+  total += gz.length
+}
+if (process.env.AGENTMUX_WEB_BUILD_VERBOSE) console.log(`web: ${js}, ${css}, ${total} bytes gzipped`)

@@ -1,0 +1,202 @@
+/**
+ * The prompt box. A prompt is never lost: it stays in the box (and in localStorage) until the
+ * daemon answered 202. Each prompt gets one clientTurnId, kept with the draft and reused on every
+ * retry, so a retry after a blip returns the first turn instead of starting a second one.
+ */
+import { api, ApiError, sessionPath } from './api.js'
+import { h, randomId } from './dom.js'
+
+interface Draft {
+  text: string
+  /** The clientTurnId of `sentText`; a changed text gets a new one. */
+  cid: string | null
+  sentText: string | null
+  /** Send was pressed and the daemon has not accepted it yet: keep trying. */
+  pending: boolean
+}
+
+const key = (sid: string) => `agentmux:draft:${sid}`
+const RETRY_CAP_MS = 20_000
+
+function load(sid: string): Draft {
+  try {
+    const d = JSON.parse(localStorage.getItem(key(sid)) ?? 'null') as Partial<Draft> | null
+    if (d && typeof d.text === 'string') {
+      return { text: d.text, cid: typeof d.cid === 'string' ? d.cid : null, sentText: typeof d.sentText === 'string' ? d.sentText : null, pending: d.pending === true }
+    }
+  } catch {
+    // a broken entry is an empty draft
+  }
+  return { text: '', cid: null, sentText: null, pending: false }
+}
+
+export class Composer {
+  readonly el: HTMLFormElement
+  readonly ta: HTMLTextAreaElement
+  private readonly sendBtn: HTMLButtonElement
+  private readonly editBtn: HTMLButtonElement
+  private readonly note: HTMLElement
+  private draft: Draft
+  private inflight = false
+  private failures = 0
+  private timer: ReturnType<typeof setTimeout> | null = null
+  private destroyed = false
+  private readonly onOnline = () => this.nudge()
+
+  constructor(private readonly sid: string) {
+    this.draft = load(sid)
+    this.ta = h('textarea', {
+      class: 'prompt',
+      name: 'prompt',
+      rows: 2,
+      placeholder: 'Message claude…',
+      'aria-label': 'Prompt',
+      autocomplete: 'off',
+      enterkeyhint: 'enter',
+    })
+    this.ta.value = this.draft.text
+    this.sendBtn = h('button', { type: 'submit', class: 'btn btn-primary send' }, 'Send')
+    this.editBtn = h('button', { type: 'button', class: 'btn btn-small', hidden: true }, 'Edit')
+    this.note = h('div', { class: 'cnote', 'aria-live': 'polite' })
+    this.el = h('form', { class: 'composer', novalidate: true }, h('div', { class: 'crow' }, this.ta, this.sendBtn), h('div', { class: 'cnote-row' }, this.note, this.editBtn))
+
+    this.ta.addEventListener('input', () => {
+      this.draft.text = this.ta.value
+      this.save()
+      this.autosize()
+    })
+    this.ta.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault()
+        this.send()
+      }
+    })
+    this.el.addEventListener('submit', (e) => {
+      e.preventDefault()
+      if (this.draft.pending) this.nudge()
+      else this.send()
+    })
+    this.editBtn.addEventListener('click', () => {
+      this.draft.pending = false
+      this.save()
+      this.stopTimer()
+      this.say('Not sent. Edit it, then Send.')
+      this.paint()
+      this.ta.focus()
+    })
+    window.addEventListener('online', this.onOnline)
+    this.paint()
+    queueMicrotask(() => this.autosize())
+    // A prompt whose send was not confirmed before the page went away is sent now (same clientTurnId).
+    if (this.draft.pending) this.attempt()
+  }
+
+  destroy(): void {
+    this.destroyed = true
+    this.stopTimer()
+    window.removeEventListener('online', this.onOnline)
+  }
+
+  /** The connection came back (stream caught up, or `online`): try a pending send now. */
+  nudge(): void {
+    if (this.draft.pending && !this.inflight && !this.destroyed) {
+      this.stopTimer()
+      this.attempt()
+    }
+  }
+
+  get pending(): boolean {
+    return this.draft.pending
+  }
+
+  send(): void {
+    const text = this.ta.value
+    if (!text.trim() || this.inflight) return
+    if (this.draft.cid === null || this.draft.sentText !== text) {
+      this.draft.cid = randomId('web-')
+      this.draft.sentText = text
+    }
+    this.draft.text = text
+    this.draft.pending = true
+    this.failures = 0
+    this.save()
+    this.attempt()
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.inflight || this.destroyed || !this.draft.pending || this.draft.cid === null || this.draft.sentText === null) return
+    this.inflight = true
+    this.paint()
+    this.say('Sending…')
+    try {
+      await api.post(`${sessionPath(this.sid)}/turns`, { prompt: this.draft.sentText, clientTurnId: this.draft.cid }, { timeoutMs: 20_000 })
+      // Accepted (or accepted before, under the same clientTurnId): only now does the box empty.
+      this.draft = { text: '', cid: null, sentText: null, pending: false }
+      this.ta.value = ''
+      this.failures = 0
+      localStorage.removeItem(key(this.sid))
+      this.say('')
+      this.autosize()
+    } catch (e) {
+      const err = e instanceof ApiError ? e : new ApiError(0, 'network', String(e))
+      if (err.transient) {
+        this.failures++
+        const delay = Math.min(RETRY_CAP_MS, 1000 * 2 ** (this.failures - 1)) * (0.5 + Math.random() / 2)
+        this.stopTimer()
+        this.timer = setTimeout(() => this.attempt(), delay)
+        this.say(
+          err.status === 503
+            ? 'Not sent yet: the daemon is restarting. Retrying…'
+            : navigator.onLine
+              ? `Not sent yet: ${err.message}. Retrying…`
+              : 'Not sent yet: offline. It will be sent when the connection is back.',
+          'warn'
+        )
+      } else {
+        this.draft.pending = false
+        this.save()
+        if (err.code === 'turn_in_progress') this.say('A turn is still running. Wait for it to end, or cancel it, then Send again.', 'warn')
+        else if (err.auth) this.say('Not sent: you are logged out. It stays here; log in and send again.', 'error')
+        else this.say(`Not sent: ${err.message}`, 'error')
+      }
+    } finally {
+      this.inflight = false
+      this.paint()
+    }
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+  }
+
+  private save(): void {
+    try {
+      if (!this.draft.text && !this.draft.pending) localStorage.removeItem(key(this.sid))
+      else localStorage.setItem(key(this.sid), JSON.stringify(this.draft))
+    } catch {
+      // storage full or disabled: the box still holds the text
+    }
+  }
+
+  private say(msg: string, kind: 'info' | 'warn' | 'error' = 'info'): void {
+    this.note.textContent = msg
+    this.note.dataset.kind = kind
+  }
+
+  private paint(): void {
+    const waiting = this.draft.pending
+    this.ta.readOnly = waiting
+    this.el.dataset.state = this.inflight ? 'sending' : waiting ? 'pending' : 'idle'
+    this.sendBtn.textContent = this.inflight ? 'Sending…' : waiting ? 'Retry' : 'Send'
+    this.sendBtn.disabled = this.inflight
+    this.editBtn.hidden = !waiting || this.inflight
+  }
+
+  private autosize(): void {
+    const ta = this.ta
+    let rows = 2
+    ta.rows = rows
+    while (rows < 8 && ta.scrollHeight > ta.clientHeight + 1) ta.rows = ++rows
+  }
+}
