@@ -1,6 +1,8 @@
+import type { ServerResponse } from 'node:http'
 import type { Context, MiddlewareHandler } from 'hono'
 import { getCookie } from 'hono/cookie'
 import type { HttpBindings } from '@hono/node-server'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { verifyCookie, COOKIE_NAME } from '../auth/cookie.js'
 import type { RateLimiter } from '../auth/rate-limit.js'
 import type { TokenSource } from '../auth/token-file.js'
@@ -71,6 +73,7 @@ export function authenticate(opts: {
   now?: () => number
 }): MiddlewareHandler<{ Bindings: HttpBindings }> {
   const now = opts.now ?? Date.now
+  const streams = streamWatch(opts.tokens)
   return async function auth(c, next) {
     if (opts.isOpen(c.req.method, c.req.path)) return next()
     const header = c.req.header('authorization')
@@ -87,7 +90,9 @@ export function authenticate(opts: {
         opts.limiter.fail(address)
         throw new AppError(401, 'unauthorized', 'the token is not valid')
       }
-      return next()
+      await next()
+      streams.watch(c, token)
+      return
     }
     if (!verifyCookie(cookie!, token, now())) {
       opts.limiter.fail(address)
@@ -96,7 +101,46 @@ export function authenticate(opts: {
     if (STATE_CHANGING.has(c.req.method) && !sameOrigin(c, opts.explicitHosts)) {
       throw new AppError(403, 'cross_origin', 'this request must come from the agentmux page itself')
     }
-    return next()
+    await next()
+    streams.watch(c, token)
+  }
+}
+
+/** How often open streams are checked against the token in force. */
+const STREAM_TOKEN_CHECK_MS = 2000
+
+/**
+ * An SSE stream outlives the request that authenticated it by hours. When the token is rotated,
+ * the streams opened with the old one are ended, so a leaked login stops reading at once (its
+ * EventSource then reconnects and gets a 401). One timer, only while such streams are open.
+ */
+function streamWatch(tokens: TokenSource) {
+  const open = new Map<ServerResponse, string>()
+  let timer: NodeJS.Timeout | null = null
+  const sweep = () => {
+    const current = tokens.current()
+    for (const [res, token] of open) {
+      if (token === current) continue
+      open.delete(res)
+      if (!res.writableEnded) res.end()
+    }
+    if (open.size === 0 && timer) {
+      clearInterval(timer)
+      timer = null
+    }
+  }
+  return {
+    watch(c: Context<{ Bindings: HttpBindings }>, token: string) {
+      const res = c.env?.outgoing
+      // Only the raw streams answer with RESPONSE_ALREADY_SENT and keep the response open.
+      if (tokens.fromEnvironment || c.res !== RESPONSE_ALREADY_SENT || !res || res.writableEnded) return
+      open.set(res, token)
+      res.once('close', () => open.delete(res))
+      if (!timer) {
+        timer = setInterval(sweep, STREAM_TOKEN_CHECK_MS)
+        timer.unref()
+      }
+    },
   }
 }
 

@@ -30,6 +30,12 @@ export const SSE_HEADERS = {
   'X-Accel-Buffering': 'no',
 } as const
 
+/**
+ * The comment keeps proxies from timing out an idle stream; the named event is what EventSource
+ * can see (it never surfaces comments), so a page can tell an idle stream from a dead one.
+ */
+const PING = ': ping\nevent: ping\ndata: {}\n\n'
+
 export function frame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
 }
@@ -47,7 +53,7 @@ export function createSseRegistry(opts: { pingMs?: number; writeTimeoutMs?: numb
       if (c.blockedSince !== null) {
         if (t - c.blockedSince > writeTimeoutMs) c.res.destroy()
       } else {
-        write(c, ': ping\n\n')
+        write(c, PING)
       }
     }
   }, pingMs)

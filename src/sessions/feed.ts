@@ -1,6 +1,4 @@
-import type { Session } from './types.js'
-
-export type FeedMessage = { kind: 'session.updated'; session: Session } | { kind: 'session.deleted'; id: string }
+import type { FeedMessage, Session } from './types.js'
 
 export interface SessionFeed {
   changed(sessionId: string): void

@@ -22,6 +22,8 @@ export interface Session {
   appendSystemPrompt: string | null
   status: 'idle' | 'running'
   activeTurnId: string | null
+  /** When the running turn started, for "running since…"; null when idle. */
+  activeTurnStartedAt: string | null
   claudeSessionId: string
   createdAt: string
   updatedAt: string
@@ -63,3 +65,6 @@ export interface TurnProcessInfo {
 
 /** Why the daemon stopped a turn; `storage`: its output could not be saved (disk full). */
 export type StopReason = 'user' | 'delete' | 'shutdown' | 'timeout' | 'stall' | 'storage'
+
+/** A message of the session-list stream (GET /events). */
+export type FeedMessage = { kind: 'session.updated'; session: Session } | { kind: 'session.deleted'; id: string }

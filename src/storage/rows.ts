@@ -14,6 +14,7 @@ export interface SessionRow {
   claude_session_id: string
   claude_started: number
   active_turn_id: string | null
+  active_turn_started_at: string | null
   created_at: string
   updated_at: string
   last_event_id: number
@@ -59,6 +60,7 @@ export function toSession(r: SessionRow): Session {
     appendSystemPrompt: r.append_system_prompt,
     status: r.active_turn_id ? 'running' : 'idle',
     activeTurnId: r.active_turn_id,
+    activeTurnStartedAt: r.active_turn_started_at,
     claudeSessionId: r.claude_session_id,
     createdAt: r.created_at,
     updatedAt: r.updated_at,

@@ -48,6 +48,9 @@ export interface RunningTurn {
 }
 
 const PREVIEW_CHARS = 240
+/** A session with the start of its running turn, so a list can show the elapsed time. */
+const SESSION_SELECT = `SELECT s.*, t.started_at AS active_turn_started_at FROM sessions s
+  LEFT JOIN turns t ON t.id = s.active_turn_id`
 const ERROR_CHARS = 2000
 
 export type Store = ReturnType<typeof createStore>
@@ -62,8 +65,8 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
       allowed_tools, append_system_prompt, claude_session_id, created_at, updated_at)
       VALUES (@id, @title, @cwd, @cwdIsDefault, @model, @permissionMode, @allowedTools, @appendSystemPrompt,
       @claudeSessionId, @now, @now)`),
-    getSession: db.prepare('SELECT * FROM sessions WHERE id = ?'),
-    listSessions: db.prepare('SELECT * FROM sessions ORDER BY updated_at DESC, id'),
+    getSession: db.prepare(`${SESSION_SELECT} WHERE s.id = ?`),
+    listSessions: db.prepare(`${SESSION_SELECT} ORDER BY s.updated_at DESC, s.id`),
     deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
     getTurn: db.prepare('SELECT * FROM turns WHERE id = ?'),
     listTurns: db.prepare('SELECT * FROM turns WHERE session_id = ? ORDER BY started_at, rowid'),
@@ -256,7 +259,7 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
         q.insertTurn.run(a.turnId, a.sessionId, a.clientTurnId, a.prompt, a.model, now().toISOString())
         q.startSessionTurn.run(a.turnId, a.sessionId)
         const committed = appendEvents(a.sessionId, a.turnId, [
-          { kind: 'turn.started', prompt: a.prompt, model: a.model },
+          { kind: 'turn.started', prompt: a.prompt, model: a.model, clientTurnId: a.clientTurnId },
         ])
         return { kind: 'started', turn: toTurn(turnRow(a.turnId)!), committed }
       }

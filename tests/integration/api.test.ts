@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApi } from '../helpers/api.js'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
-import { createSession, runTurn } from '../helpers/session.js'
+import { attach, createSession, runTurn } from '../helpers/session.js'
+import { turnEnded } from '../helpers/sse.js'
 
 let d: TestDaemon
 beforeAll(async () => {
@@ -56,6 +57,23 @@ describe('sessions API', () => {
       lastEventId: 0,
     })
     expect((await d.api.get(`/sessions/${s.id}`)).body).toEqual(s)
+  })
+
+  it('shows when the running turn started, and turn.started carries the clientTurnId', async () => {
+    const s = await createSession(d)
+    const turn = (await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'slow [slow:1000]', clientTurnId: 'cid-1' })).body.turn
+    const running = (await d.api.get(`/sessions/${s.id}`)).body
+    expect(running).toMatchObject({ status: 'running', activeTurnId: turn.id, activeTurnStartedAt: turn.startedAt })
+    const sse = await attach(d, s.id)
+    await sse.waitForEvent(turnEnded(turn.id), 'turn.ended')
+    sse.close()
+    expect(sse.events[0]).toMatchObject({ kind: 'turn.started', prompt: 'slow [slow:1000]', clientTurnId: 'cid-1', model: null })
+    expect((await d.api.get(`/sessions/${s.id}`)).body).toMatchObject({ status: 'idle', activeTurnStartedAt: null })
+  })
+
+  it('serves no favicon, without asking for a token', async () => {
+    const r = await createApi(d.url).get('/favicon.ico')
+    expect(r.status).toBe(404)
   })
 
   it('takes an untitled session title from the first prompt', async () => {

@@ -309,7 +309,6 @@ export class ChatView {
       )
     )
     this.turn = { id: ev.turnId, startedAt: ev.ts, status: 'running', durationMs: null, cancelling: false }
-    if (ev.turnId) this.hooks.store.noteTurnStart(ev.turnId, ev.ts)
     this.paintBar()
   }
 

@@ -1,7 +1,7 @@
 /** The live session list, from `GET /events` (one session.updated per session, caught-up, then changes). */
-import { api, ApiError, sessionPath } from './api.js'
+import { api, ApiError } from './api.js'
 import { LiveStream } from './stream.js'
-import type { FeedMessage, Session, Turn } from './types.js'
+import type { FeedMessage, Session } from './types.js'
 
 type Listener = (id: string | null) => void
 
@@ -13,8 +13,6 @@ export class SessionStore {
   private readonly listeners = new Set<Listener>()
   /** Ids announced since the stream (re)opened: a session missing from a fresh snapshot was deleted meanwhile. */
   private seen = new Set<string>()
-  private readonly started = new Map<string, string>()
-  private readonly fetching = new Set<string>()
 
   constructor(onChange: () => void) {
     this.stream = new LiveStream('list', {
@@ -102,31 +100,9 @@ export class SessionStore {
     }
   }
 
-  /** When the running turn started (from the chat view, or fetched once per turn). */
+  /** When the running turn started, for "running 3:12". */
   runningSince(s: Session): string | null {
-    if (s.status !== 'running' || !s.activeTurnId) return null
-    const known = this.started.get(s.activeTurnId)
-    if (known) return known
-    const turnId = s.activeTurnId
-    if (!this.fetching.has(turnId)) {
-      this.fetching.add(turnId)
-      api
-        .get<{ turns: Turn[] }>(`${sessionPath(s.id)}/turns`, { timeoutMs: 10_000 })
-        .then((r) => {
-          const t = r.turns.find((x) => x.id === turnId)
-          if (t) {
-            this.started.set(turnId, t.startedAt)
-            this.emit(s.id)
-          }
-        })
-        .catch(() => new Promise((r) => setTimeout(r, 15_000)))
-        .finally(() => this.fetching.delete(turnId))
-    }
-    return null
-  }
-
-  noteTurnStart(turnId: string, ts: string): void {
-    this.started.set(turnId, ts)
+    return s.status === 'running' ? s.activeTurnStartedAt : null
   }
 
   private emit(id: string | null): void {

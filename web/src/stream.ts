@@ -4,8 +4,8 @@
  *   exponential backoff and jitter (a fresh EventSource would otherwise replay from the start);
  * - `kick()` (visible again, pageshow, online) forces close + reopen, because iOS Safari kills
  *   background sockets silently and may still report OPEN;
- * - a watchdog reopens a stream that has shown no sign of life for WATCHDOG_MS (the server pings
- *   every 15 s, but comments fire no event, so an idle stream is re-checked now and then);
+ * - a watchdog reopens a stream that has shown no sign of life for WATCHDOG_MS, 2.5 × the
+ *   server's 15 s `event: ping`;
  * - `event: shutdown` (daemon restarting) → reconnect with backoff.
  */
 
@@ -116,6 +116,7 @@ export class LiveStream {
       this.lastActivity = Date.now()
     }
     es.addEventListener('open', () => mine() && alive())
+    es.addEventListener('ping', () => mine() && alive())
     es.addEventListener('message', (e) => {
       if (!mine()) return
       alive()

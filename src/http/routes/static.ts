@@ -41,7 +41,7 @@ function loadAssets(dir: string): Map<string, Asset> {
 
 /** GET / (the page shell) and /assets/*: open routes, since they hold no data. */
 export function isStaticPath(method: string, path: string): boolean {
-  return (method === 'GET' || method === 'HEAD') && (path === '/' || path.startsWith('/assets/'))
+  return (method === 'GET' || method === 'HEAD') && (path === '/' || path === '/favicon.ico' || path.startsWith('/assets/'))
 }
 
 export function staticRoutes(webDist: string) {
@@ -66,5 +66,7 @@ export function staticRoutes(webDist: string) {
     })
   serve('/')
   serve('/assets/*')
+  // Browsers ask for it on their own; a 404 beats a 401 in the console.
+  app.get('/favicon.ico', (c) => c.body(null, 404))
   return app
 }
