@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { createAdaptorServer } from '@hono/node-server'
+import { createServer } from 'node:http'
+import { getRequestListener } from '@hono/node-server'
 import { createRateLimiter } from './auth/rate-limit.js'
 import { createTokenSource, ensurePrivateDir } from './auth/token-file.js'
 import { claudeVersion, resolveClaudeBin } from './claude/binary.js'
@@ -13,6 +14,7 @@ import { authRoutes } from './http/routes/auth.js'
 import { eventRoutes } from './http/routes/events.js'
 import { sessionRoutes } from './http/routes/sessions.js'
 import { isStaticPath, staticRoutes } from './http/routes/static.js'
+import { malformedRequest, onClientError } from './http/malformed.js'
 import { hostnameOf } from './http/security.js'
 import { createSseRegistry } from './http/sse.js'
 import { newSessionId, newTurnId } from './ids.js'
@@ -141,7 +143,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     ],
   })
 
-  const server = createAdaptorServer({ fetch: app.fetch })
+  const server = createServer(getRequestListener(app.fetch, { errorHandler: malformedRequest }))
+  server.on('clientError', onClientError)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.host, () => {
@@ -169,7 +172,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     // Every stream gets `event: shutdown` and ends, so clients reconnect to the next daemon.
     registry.shutdown()
     server.close()
-    if ('closeAllConnections' in server) server.closeAllConnections()
+    server.closeAllConnections()
     registry.close()
     maintenance.stop()
     feed.close()
