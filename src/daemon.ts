@@ -25,6 +25,7 @@ import { createSessionFeed } from './sessions/feed.js'
 import { createSessionService } from './sessions/service.js'
 import { openDatabase } from './storage/database.js'
 import { isStorageFull } from './storage/errors.js'
+import { createRetention } from './storage/retention.js'
 import { createStore } from './storage/store.js'
 import { createSupervisor } from './turns/supervisor.js'
 
@@ -115,6 +116,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   })
   const maintenance = createMaintenance({
     store,
+    retention: createRetention(db),
     service,
     log,
     lastWriteAt: eventLog.lastWriteAt,

@@ -1,5 +1,6 @@
 import type { Logger } from './log.js'
 import type { SessionService } from './sessions/service.js'
+import type { Retention } from './storage/retention.js'
 import type { Store } from './storage/store.js'
 
 const DAY_MS = 24 * 3600 * 1000
@@ -20,22 +21,23 @@ export interface MaintenanceConfig {
  */
 export function createMaintenance(deps: {
   store: Store
+  retention: Retention
   service: SessionService
   log: Logger
   config: MaintenanceConfig
   lastWriteAt: () => number
   now?: () => number
 }) {
-  const { store, service, log, config } = deps
+  const { store, retention, service, log, config } = deps
   const now = deps.now ?? Date.now
   const timers: NodeJS.Timeout[] = []
   let lastCheckpoint = 0
 
   async function runRetention(): Promise<{ sessions: number; events: number }> {
     const cutoff = config.retentionDays > 0 ? new Date(now() - config.retentionDays * DAY_MS).toISOString() : null
-    const expired = store.expiredSessions(cutoff, config.retentionSessions)
+    const expired = retention.expiredSessions(cutoff, config.retentionSessions)
     for (const id of expired) await service.remove(id)
-    const events = cutoff ? store.pruneEventsBefore(cutoff) : 0
+    const events = cutoff ? retention.pruneEventsBefore(cutoff) : 0
     if (expired.length > 0 || events > 0) log.info('retention', { sessions: expired.length, events })
     return { sessions: expired.length, events }
   }

@@ -94,15 +94,6 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     readEvents: db.prepare('SELECT id, body FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?'),
     headEventId: db.prepare('SELECT last_event_id FROM sessions WHERE id = ?').pluck(),
     cursorBounds: db.prepare('SELECT last_event_id AS head, pruned_through AS prunedThrough FROM sessions WHERE id = ?'),
-    expiredSessions: db.prepare(`SELECT id FROM sessions WHERE active_turn_id IS NULL AND (
-      (@cutoff IS NOT NULL AND updated_at < @cutoff) OR
-      (@keep > 0 AND id NOT IN (SELECT id FROM sessions ORDER BY updated_at DESC, id LIMIT @keep)))`),
-    prunable: db.prepare(`SELECT t.session_id AS sessionId, max(e.id) AS through FROM turns t
-      JOIN events e ON e.turn_id = t.id WHERE t.ended_at < ? GROUP BY t.session_id`),
-    prunedThrough: db.prepare('SELECT pruned_through FROM sessions WHERE id = ?').pluck(),
-    deleteEventsBatch: db.prepare(`DELETE FROM events WHERE id IN
-      (SELECT id FROM events WHERE session_id = ? AND id <= ? ORDER BY id LIMIT ?)`),
-    setPrunedThrough: db.prepare('UPDATE sessions SET pruned_through = max(pruned_through, ?) WHERE id = ?'),
   }
 
   const sessionRow = (id: string) => q.getSession.get(id) as SessionRow | undefined
@@ -298,29 +289,6 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     /** The newest event id, and the newest id retention removed (0: nothing pruned). */
     cursorBounds(sessionId: string): { head: number; prunedThrough: number } | null {
       return (q.cursorBounds.get(sessionId) as { head: number; prunedThrough: number } | undefined) ?? null
-    },
-
-    /** Idle sessions older than the cutoff, or beyond the newest `keep` (0: no cap). */
-    expiredSessions(cutoff: string | null, keep: number): string[] {
-      return (q.expiredSessions.all({ cutoff, keep }) as { id: string }[]).map((r) => r.id)
-    },
-
-    /**
-     * Removes the events of turns that ended before the cutoff, whole turns only, in small
-     * transactions so readers and the ingest are never held up for long.
-     */
-    pruneEventsBefore(cutoff: string, batch = 5000): number {
-      let removed = 0
-      for (const { sessionId, through } of q.prunable.all(cutoff) as { sessionId: string; through: number }[]) {
-        if (through <= ((q.prunedThrough.get(sessionId) as number | undefined) ?? 0)) continue
-        for (;;) {
-          const n = q.deleteEventsBatch.run(sessionId, through, batch).changes
-          removed += n
-          if (n < batch) break
-        }
-        q.setPrunedThrough.run(through, sessionId)
-      }
-      return removed
     },
 
     integrityCheck(): string {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { silentLogger } from '../../src/log.js'
 import { createMaintenance } from '../../src/maintenance.js'
 import type { SessionService } from '../../src/sessions/service.js'
+import type { Retention } from '../../src/storage/retention.js'
 import type { Store } from '../../src/storage/store.js'
 
 describe('idle WAL checkpoints', () => {
@@ -12,6 +13,7 @@ describe('idle WAL checkpoints', () => {
     const store = { checkpoint: () => checkpoints++ } as unknown as Store
     const m = createMaintenance({
       store,
+      retention: {} as Retention,
       service: {} as SessionService,
       log: silentLogger,
       config: { retentionDays: 0, retentionSessions: 0, idleMs: 10_000 },
