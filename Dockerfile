@@ -4,10 +4,12 @@ WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json tsconfig.json build.mjs ./
 COPY src ./src
 COPY migrations ./migrations
-# npm ci runs `prepare`, which builds dist/; then drop the dev dependencies.
+COPY web ./web
+# npm ci runs `prepare`, which bundles the daemon (dist/) and the page (web/dist); then drop the
+# dev dependencies.
 RUN npm ci && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -21,7 +23,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY migrations ./migrations
-COPY web ./web
+COPY --from=build /app/web/dist ./web/dist
 # claude refuses bypassPermissions as root, and an agent with a shell should not be root anyway.
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -74,7 +74,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
 
   const claudeBin = resolveClaudeBin(config.claudeBin, opts.env.PATH)
   if (!claudeBin) throw new Error('no claude binary: install @anthropic-ai/claude-code or set AGENTMUX_CLAUDE_BIN')
-  const claude = await claudeVersion(claudeBin)
+  // Runs while the database opens; awaited before listening.
+  const claudeChecked = claudeVersion(claudeBin)
+  claudeChecked.catch(() => {})
 
   const { db, migrations } = openDatabase(join(config.dataDir, 'agentmux.db'), join(root, 'migrations'), {
     maxMb: config.dbMaxMb,
@@ -123,6 +125,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     config: { retentionDays: config.retentionDays, retentionSessions: config.retentionSessions },
   })
   maintenance.start()
+  const claude = await claudeChecked
   const registry = createSseRegistry()
   let draining = false
   const isDraining = () => draining

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /** The command line. The only module that touches `process`. */
 import { homedir } from 'node:os'
 import { loadOrCreateToken, rotateToken } from './auth/token-file.js'
