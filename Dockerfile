@@ -31,4 +31,4 @@ VOLUME ["/data"]
 EXPOSE 7878
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:7878/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/src/main.js", "serve"]
+CMD ["node", "--max-semi-space-size=4", "dist/src/main.js", "serve"]

@@ -83,7 +83,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   })
   if (migrations.applied.length > 0) log.info('applied migrations', { names: migrations.applied.join(',') })
   const store = createStore(db)
-  const hub = createHub()
+  // A large ring keeps a client that follows a fast burst in memory instead of in SQLite reads.
+  const hub = createHub({ ringEvents: 16_384, ringBytes: 8 * 1024 * 1024 })
   const feed = createSessionFeed({ getSession: store.getSession })
   const eventLog = createEventLog({ store, hub, onSessionChanged: feed.changed })
   const supervisor = createSupervisor({
@@ -124,7 +125,6 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     lastWriteAt: eventLog.lastWriteAt,
     config: { retentionDays: config.retentionDays, retentionSessions: config.retentionSessions },
   })
-  maintenance.start()
   const claude = await claudeChecked
   const registry = createSseRegistry()
   let draining = false
@@ -157,6 +157,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       resolve()
     })
   })
+  // After listening: the first retention pass must not hold up the daemon's first answer.
+  maintenance.start()
   const port = (server.address() as AddressInfo).port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   const url = `http://${host}:${port}`

@@ -62,13 +62,13 @@ export function createMaintenance(deps: {
     runRetention,
     checkpointIfIdle,
     start(): void {
-      void guard('retention', runRetention)()
+      timers.push(setTimeout(guard('retention', runRetention), 0))
       timers.push(setInterval(guard('retention', runRetention), config.retentionEveryMs ?? 3600_000))
       timers.push(setInterval(guard('checkpoint', checkpointIfIdle), config.checkpointEveryMs ?? 30_000))
       for (const t of timers) t.unref()
     },
     stop(): void {
-      for (const t of timers) clearInterval(t)
+      for (const t of timers) clearTimeout(t)
     },
   }
 }

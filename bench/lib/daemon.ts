@@ -69,6 +69,8 @@ export function newDataDir(tag: string): string {
   return mkdtempSync(join(tmpdir(), `agentmux-bench-${tag}-`))
 }
 
+const DAEMON_NODE_FLAGS = ['--max-semi-space-size=4']
+
 /** Spawns the daemon; resolves once it printed its URL. */
 export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandle> {
   const dataDir = opts.dataDir ?? newDataDir('d')
@@ -86,7 +88,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
     FAKE_CLAUDE_STATE_DIR: join(dataDir, 'fake-claude-state'),
     ...opts.env,
   }
-  const argv = [...(opts.nodeArgs ?? []), opts.main ?? MAIN, 'serve']
+  // The node flags of `npm start` (package.json), so the numbers are those of the daemon users run.
+  const argv = [...DAEMON_NODE_FLAGS, ...(opts.nodeArgs ?? []), opts.main ?? MAIN, 'serve']
   const spawnedAt = Date.now()
   const child = spawn('/bin/sh', ['-c', `${ULIMIT}; exec "$0" "$@"`, process.execPath, ...argv], {
     env,

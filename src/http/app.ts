@@ -64,6 +64,9 @@ export function createApp(deps: AppDeps) {
   app.use('*', async (c, next) => {
     // bodyLimit reads a chunked body itself: a client that breaks off mid-body ("aborted") is a
     // 400 like any unreadable body, not a 500 with a stack in the log. Errors after it pass through.
+    // GET and HEAD carry no body. Touching c.req.raw.body would make the adapter build a full
+    // Request that an SSE stream then keeps alive for hours (~3.5 KB per idle client).
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
     let reached = false
     try {
       return await limit(c, () => {

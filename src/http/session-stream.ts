@@ -4,7 +4,8 @@ import type { Hub } from '../events/hub.js'
 import type { CommittedEvent } from '../events/types.js'
 import { frame, type SseRegistry } from './sse.js'
 
-const PAGE = 256
+/** Events per write: one socket write per page, whether from the ring or from SQLite. */
+const PAGE = 1024
 
 /**
  * One client's attach to a session: replay everything after the cursor, `caught-up`, then the live

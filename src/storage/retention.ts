@@ -8,8 +8,8 @@ export function createRetention(db: Db) {
     expiredSessions: db.prepare(`SELECT id FROM sessions WHERE active_turn_id IS NULL AND (
       (@cutoff IS NOT NULL AND updated_at < @cutoff) OR
       (@keep > 0 AND id NOT IN (SELECT id FROM sessions ORDER BY updated_at DESC, id LIMIT @keep)))`),
-    prunable: db.prepare(`SELECT t.session_id AS sessionId, max(e.id) AS through FROM turns t
-      JOIN events e ON e.turn_id = t.id WHERE t.ended_at < ? GROUP BY t.session_id`),
+    prunable: db.prepare(`SELECT session_id AS sessionId, max(last_event_id) AS through FROM turns
+      WHERE ended_at < ? AND last_event_id IS NOT NULL GROUP BY session_id`),
     prunedThrough: db.prepare('SELECT pruned_through FROM sessions WHERE id = ?').pluck(),
     deleteEventsBatch: db.prepare(`DELETE FROM events WHERE id IN
       (SELECT id FROM events WHERE session_id = ? AND id <= ? ORDER BY id LIMIT ?)`),

@@ -55,10 +55,40 @@ const ERROR_CHARS = 2000
 
 export type Store = ReturnType<typeof createStore>
 
+/** What every event of one committed batch shares, serialised once. */
+export interface Batch {
+  sessionId: string
+  turnId: string | null
+  ts: string
+  head: string
+  tsMember: string
+}
+
+export function batchOf(sessionId: string, turnId: string | null, ts: string): Batch {
+  return {
+    sessionId,
+    turnId,
+    ts,
+    head: `{"sessionId":${JSON.stringify(sessionId)},"turnId":${JSON.stringify(turnId)},`,
+    tsMember: `,"ts":"${ts}"`,
+  }
+}
+
 /**
- * Every read and write of sessions, turns and the event log. Session and turn state is derived from
- * the events committed in the same transaction (applyEffects), so the log and the rows never disagree.
+ * `{"sessionId","turnId","kind","ts",…fields}` without copying the event into a new object: the
+ * ingest writes tens of thousands of these a second. Events are built with `kind` first; one that
+ * is not takes the plain way.
  */
+export function eventBody(b: Batch, event: NewEvent): string {
+  const json = JSON.stringify(event)
+  const kindEnd = 10 + event.kind.length
+  if (json.startsWith(`{"kind":"${event.kind}"`) && (json[kindEnd] === ',' || json[kindEnd] === '}')) {
+    return b.head + json.slice(1, kindEnd) + b.tsMember + json.slice(kindEnd)
+  }
+  const { kind, ...fields } = event
+  return JSON.stringify({ sessionId: b.sessionId, turnId: b.turnId, kind, ts: b.ts, ...fields })
+}
+
 export function createStore(db: Db, now: () => Date = () => new Date()) {
   const q = {
     insertSession: db.prepare(`INSERT INTO sessions (id, title, cwd, cwd_is_default, model, permission_mode,
@@ -85,7 +115,7 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     setTurnCost: db.prepare('UPDATE turns SET cost_usd = ? WHERE id = ?'),
     setTurnError: db.prepare('UPDATE turns SET error = ? WHERE id = ?'),
     endTurn: db.prepare(`UPDATE turns SET status = @status, ended_at = @endedAt, duration_ms = @durationMs,
-      exit_code = @exitCode, signal = @signal WHERE id = @id`),
+      exit_code = @exitCode, signal = @signal, last_event_id = @lastEventId WHERE id = @id`),
     clearActive: db.prepare('UPDATE sessions SET active_turn_id = NULL WHERE id = ? AND active_turn_id = ?'),
     setProgress: db.prepare(`UPDATE turns SET spool_offset = coalesce(?, spool_offset),
       translator_state = coalesce(?, translator_state) WHERE id = ?`),
@@ -102,19 +132,19 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
   function appendEvents(sessionId: string, turnId: string | null, events: NewEvent[]): CommittedEvent[] {
     const ts = now().toISOString()
     const committed: CommittedEvent[] = []
+    const batch = batchOf(sessionId, turnId, ts)
     for (const event of events) {
-      const { kind, ...fields } = event
-      const body = JSON.stringify({ sessionId, turnId, kind, ts, ...fields })
-      const id = Number(q.insertEvent.run(sessionId, turnId, kind, body).lastInsertRowid)
+      const body = eventBody(batch, event)
+      const id = Number(q.insertEvent.run(sessionId, turnId, event.kind, body).lastInsertRowid)
       committed.push({ id, json: `{"id":${id},${body.slice(1)}` })
-      applyEffects(sessionId, turnId, event, ts)
+      applyEffects(sessionId, turnId, event, ts, id)
     }
     const last = committed[committed.length - 1]
     if (last) q.touchSession.run(last.id, ts, sessionId)
     return committed
   }
 
-  function applyEffects(sessionId: string, turnId: string | null, event: NewEvent, ts: string): void {
+  function applyEffects(sessionId: string, turnId: string | null, event: NewEvent, ts: string, id: number): void {
     switch (event.kind) {
       case 'turn.started':
         q.setPreview.run(event.prompt.slice(0, PREVIEW_CHARS), sessionId)
@@ -150,6 +180,7 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
           durationMs: event.durationMs,
           exitCode: event.exitCode,
           signal: event.signal,
+          lastEventId: id,
         })
         q.clearActive.run(sessionId, turnId)
         break

@@ -47,9 +47,10 @@ export function createSupervisor(deps: {
         case 'started':
           break
       }
-      eventLog.published(sessionId, r.committed)
       const runtime = store.getSessionRuntime(sessionId)!
+      // The spawn happens synchronously in here; waking readers can wait until it is under way.
       track(startTurnRun({ config: deps.runner, store, eventLog, log }, r.turn, runtime))
+      eventLog.published(sessionId, r.committed)
       return { turn: r.turn, created: true }
     },
 

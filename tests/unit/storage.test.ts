@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/storage/database.js'
-import { createStore } from '../../src/storage/store.js'
+import { batchOf, createStore, eventBody } from '../../src/storage/store.js'
+import type { NewEvent } from '../../src/events/types.js'
 
 const migrations = join(dirname(fileURLToPath(import.meta.url)), '../../migrations')
 const tmp = () => mkdtempSync(join(tmpdir(), 'agentmux-unit-'))
@@ -106,5 +107,22 @@ describe('event log', () => {
     ).toThrow()
     expect(store.headEventId('ses_a')).toBe(head)
     expect(store.getTurnProcess('trn_1')!.spoolOffset).toBe(0)
+  })
+})
+
+describe('event serialisation', () => {
+  it('builds exactly what plain JSON.stringify builds, fast path or not', () => {
+    const b = batchOf('ses_x"\\', null, '2026-01-01T00:00:00.000Z')
+    const events: NewEvent[] = [
+      { kind: 'text.delta', text: 'a "quoted" \n\u2028 é 😀', index: 0 },
+      { kind: 'turn.ended', status: 'completed', durationMs: 1, exitCode: 0, signal: null },
+      { kind: 'tool.use', toolUseId: 't', name: 'Bash', input: { command: 'ls' }, summary: 'ls' },
+      // Not built with kind first: the plain path.
+      { text: 'x', kind: 'text' } as NewEvent,
+    ]
+    for (const e of events) {
+      const { kind, ...fields } = e
+      expect(eventBody(b, e)).toBe(JSON.stringify({ sessionId: b.sessionId, turnId: null, kind, ts: b.ts, ...fields }))
+    }
   })
 })
