@@ -63,7 +63,7 @@ describe.skipIf(!CHROMIUM)('kill -9 of the daemon mid-turn, in the page', () => 
       await page.waitForSelector('.log[data-caught-up=true]', { state: 'attached' })
       await page.fill('textarea.prompt', 'tell me a long story [slow:5000]')
       await page.click('button.send')
-      await page.waitForFunction(() => (document.querySelector('.item[data-kind=text], .item.streaming')?.textContent ?? '').includes('SLOW'), null, { timeout: 30_000 })
+      await page.waitForFunction(() => ((globalThis as any).document.querySelector('.item[data-kind=text], .item.streaming')?.textContent ?? '').includes('SLOW'), null, { timeout: 30_000 })
 
       daemon.child.kill('SIGKILL')
       await withTimeout(daemon.exited, 10_000, 'the daemon to die')
