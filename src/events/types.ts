@@ -88,3 +88,13 @@ export interface CommittedEvent {
   id: number
   json: string
 }
+
+/** An event as a client parses it off the wire: the common fields, the rest read defensively. */
+export interface WireEvent {
+  id: number
+  sessionId: string
+  turnId: string | null
+  kind: string
+  ts: string
+  [field: string]: unknown
+}

@@ -7,14 +7,9 @@ export interface SseFrame {
   data: string
 }
 
-export interface LogEvent {
-  id: number
-  sessionId: string
-  turnId: string | null
-  kind: string
-  ts: string
-  [field: string]: unknown
-}
+import type { WireEvent } from '../../src/events/types.js'
+
+export type LogEvent = WireEvent
 
 /** A real SSE client over node:http, parsing frames as the WHATWG spec says (enough for our server). */
 export interface SseClient {

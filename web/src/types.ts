@@ -8,11 +8,4 @@ import type { PermissionMode } from '../../src/sessions/types.js'
 export const PERMISSION_MODES: PermissionMode[] = ['default', 'acceptEdits', 'plan', 'auto', 'dontAsk', 'manual', 'bypassPermissions']
 
 /** One log event: `{id, sessionId, turnId, kind, ts, …fields}`. Fields are read defensively. */
-export interface LogEvent {
-  id: number
-  sessionId: string
-  turnId: string | null
-  kind: string
-  ts: string
-  [field: string]: unknown
-}
+export type { WireEvent as LogEvent } from '../../src/events/types.js'
