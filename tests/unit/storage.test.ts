@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/storage/database.js'
-import { batchOf, createStore, eventBody } from '../../src/storage/store.js'
+import { batchOf, eventBody } from '../../src/storage/event-json.js'
+import { createStore } from '../../src/storage/store.js'
 import type { NewEvent } from '../../src/events/types.js'
 
 const migrations = join(dirname(fileURLToPath(import.meta.url)), '../../migrations')
