@@ -19,7 +19,7 @@ export function ensurePrivateDir(dataDir: string): void {
 
 function write(dataDir: string, token: string): void {
   ensurePrivateDir(dataDir)
-  const tmp = `${tokenPath(dataDir)}.${process.pid}.tmp`
+  const tmp = `${tokenPath(dataDir)}.${randomBytes(6).toString('hex')}.tmp`
   writeFileSync(tmp, `${token}\n`, { mode: 0o600 })
   renameSync(tmp, tokenPath(dataDir))
 }

@@ -1,4 +1,7 @@
-/** Linux process facts for detached turns: start times (pid reuse), descendants (tool shells), kills. */
+/**
+ * Linux process facts for detached turns: start times (pid reuse), descendants (tool shells),
+ * signals. The one place besides main.ts that uses the process global: to signal other processes.
+ */
 import { readdirSync, readFileSync } from 'node:fs'
 
 interface ProcStat {
