@@ -25,6 +25,8 @@ export const SECURITY_HEADERS: Record<string, string> = {
 export function securityHeaders(): MiddlewareHandler {
   return async function headers(c, next) {
     await next()
+    // Raw streams wrote their own head; this object is the adapter's shared marker, not theirs.
+    if (c.res === RESPONSE_ALREADY_SENT) return
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(k, v)
   }
 }
