@@ -12,6 +12,7 @@ import { createHub } from './events/hub.js'
 import { createApp } from './http/app.js'
 import { authRoutes } from './http/routes/auth.js'
 import { eventRoutes } from './http/routes/events.js'
+import { fsRoutes } from './http/routes/fs.js'
 import { sessionRoutes } from './http/routes/sessions.js'
 import { isStaticPath, staticRoutes } from './http/routes/static.js'
 import { malformedRequest, onClientError } from './http/malformed.js'
@@ -145,6 +146,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       authRoutes({ tokens, limiter }),
       sessionRoutes(service),
       eventRoutes({ store, eventLog, hub, feed, registry, service, isDraining }),
+      fsRoutes({ allowedRoots: config.allowedRoots }),
     ],
   })
 

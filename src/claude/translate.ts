@@ -43,6 +43,7 @@ const SILENT_SYSTEM = new Set(['thinking_tokens', 'session_state_changed'])
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback)
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : [])
 const num = (v: unknown, fallback = 0): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback)
 const clip = (s: string, max: number) => (s.length > max ? s.slice(0, max) : s)
 
@@ -111,7 +112,8 @@ function translateSystem(line: Obj, state: TranslatorState): Translation {
             model: str(line.model),
             claudeSessionId,
             cwd: str(line.cwd),
-            tools: Array.isArray(line.tools) ? line.tools.filter((t): t is string => typeof t === 'string') : [],
+            tools: strings(line.tools),
+            slashCommands: strings(line.slash_commands),
             permissionMode: str(line.permissionMode),
             version: str(line.claude_code_version),
           },

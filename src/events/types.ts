@@ -22,6 +22,8 @@ export interface EventFields {
     claudeSessionId: string
     cwd: string
     tools: string[]
+    /** claude's slash commands (system/init `slash_commands`), for the page's `/` suggestions. Absent in older logs. */
+    slashCommands?: string[]
     permissionMode: string
     version: string
   }

@@ -30,8 +30,9 @@ export async function resolveSessionCwd(
   }
   if (!(await stat(real)).isDirectory()) throw badRequest('invalid_cwd', `cwd ${JSON.stringify(requested)} is not a directory`)
   const roots = await Promise.all(opts.allowedRoots.map((r) => realpath(r).catch(() => null)))
-  if (!isInsideRoots(real, roots.filter((r): r is string => r !== null))) {
-    throw badRequest('cwd_not_allowed', `cwd ${JSON.stringify(requested)} is outside the allowed roots`)
+  const existing = roots.filter((r): r is string => r !== null)
+  if (!isInsideRoots(real, existing)) {
+    throw badRequest('cwd_not_allowed', `cwd ${JSON.stringify(requested)} is outside the allowed roots (${existing.join(', ')})`)
   }
   return { cwd: real, isDefault: false }
 }

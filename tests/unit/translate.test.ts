@@ -27,6 +27,8 @@ describe('translator on recorded real-claude transcripts', () => {
     const { events, state } = translateFile('plain')
     expect(events[0]).toMatchObject({ kind: 'agent.init', model: 'claude-opus-5-5', version: '2.1.330', cwd: '/CWD' })
     expect(of(events, 'agent.init')[0]!.tools).toContain('Bash')
+    // The page suggests these on `/` (issue 12.19).
+    expect(of(events, 'agent.init')[0]!.slashCommands).toContain('compact')
     const text = of(events, 'text')
     expect(text).toHaveLength(1)
     expect(text[0]!.text).toBe('ECHO: hello mock')
