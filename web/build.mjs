@@ -1,4 +1,6 @@
 // Builds the phone page: web/src → web/dist/index.html + assets/app-<hash>.{js,css}, each with a .gz twin.
+// Also web/dist-test/app.js: the same page with the test hooks (window.agentmux), which the browser
+// tests substitute for the production script (tests/helpers/browser.ts); the daemon never serves it.
 // Run by `npm run build` (and so by `npm test` and `npm start`).
 import { build } from 'esbuild'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -9,26 +11,38 @@ import { gzipSync, constants } from 'node:zlib'
 const here = dirname(fileURLToPath(import.meta.url))
 const src = join(here, 'src')
 const dist = join(here, 'dist')
+const distTest = join(here, 'dist-test')
 const assets = join(dist, 'assets')
 
 rmSync(dist, { recursive: true, force: true })
+rmSync(distTest, { recursive: true, force: true })
 mkdirSync(assets, { recursive: true })
 
-const result = await build({
+const common = {
   entryPoints: [join(src, 'main.ts')],
   bundle: true,
   minify: true,
   format: 'iife',
   // iOS Safari 15+ and any evergreen browser.
   target: ['es2020', 'safari15', 'chrome100', 'firefox100'],
+  legalComments: 'none',
+  sourcemap: false,
+  logLevel: 'warning',
+}
+const result = await build({
+  ...common,
   outdir: assets,
   entryNames: 'app-[hash]',
   assetNames: 'app-[hash]',
   metafile: true,
-  legalComments: 'none',
-  sourcemap: false,
-  define: { 'process.env.NODE_ENV': '"production"' },
-  logLevel: 'warning',
+  define: { 'process.env.NODE_ENV': '"production"', __TEST_HOOKS__: 'false' },
+})
+await build({
+  ...common,
+  outdir: distTest,
+  entryNames: 'app',
+  assetNames: 'app',
+  define: { 'process.env.NODE_ENV': '"production"', __TEST_HOOKS__: 'true' },
 })
 
 const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p))

@@ -142,7 +142,9 @@ describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
     await first.locator('summary').click()
     expect(await first.locator('.tool-result pre').isVisible()).toBe(true)
     await expect(first.locator('.tool-result pre').textContent()).resolves.toContain('hello-from-card')
-    await expect(first.locator('.tool-body pre').first().textContent()).resolves.toContain('"command"')
+    // The command reads as a command, not as the tool's JSON input (issue 12.9).
+    await expect(first.locator('.tool-input .cmd').textContent()).resolves.toBe('$ echo hello-from-card')
+    expect(await first.locator('.tool-body').textContent()).not.toContain('"command"')
     const second = page.locator('details.tool').nth(1)
     expect(await second.getAttribute('data-tool-state')).toBe('error')
     // The summary row is a tap target.
@@ -171,8 +173,9 @@ describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
     expect(await thinking.getAttribute('open')).toBeNull()
     const retries = page.locator('.item[data-kind="agent.retry"]')
     expect(await retries.count()).toBe(3)
-    await expect(retries.last().textContent()).resolves.toContain('retrying 3/')
-    expect(await page.locator('.item[data-kind="agent.retry"]:visible').count()).toBe(1)
+    // Retry lines are cleared when the turn ends (issue 12.7); the last one says how it went.
+    await expect(retries.last().textContent()).resolves.toContain('after 3 retries')
+    expect(await page.locator('.item[data-kind="agent.retry"]:visible').count()).toBe(0)
     const denied = page.locator('details.tool[data-tool-state=denied]')
     expect(await denied.count()).toBe(1)
     await expect(denied.locator('.tool-name').textContent()).resolves.toContain('Write')
@@ -187,7 +190,10 @@ describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
     await waitTurnStatus(page, 'failed')
     expect(await page.locator('.item[data-kind=error]').count()).toBeGreaterThanOrEqual(1)
     await expect(page.locator('.item[data-kind=error]').first().textContent()).resolves.toContain('something went badly')
-    await expect(page.textContent('.item[data-kind="turn.ended"]')).resolves.toMatch(/^Failed · .* · exit 1/)
+    // One plain sentence; the raw details (exit code, claude's stderr) one tap away (issue 12.6).
+    await expect(page.textContent('.item[data-kind="turn.ended"] summary')).resolves.toMatch(/^claude quit unexpectedly \(exit code 1\)/)
+    await page.click('.item[data-kind="turn.ended"] summary')
+    await expect(page.textContent('.item[data-kind="turn.ended"] .ending-raw')).resolves.toMatch(/exit code: 1[\s\S]*something went badly/)
     await expect(page.textContent('.turnbar-text')).resolves.toMatch(/^Last turn failed/)
   })
 
@@ -268,7 +274,7 @@ describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
     await expect(page.textContent('.turnbar-text')).resolves.toMatch(/^Running since \d\d:\d\d:\d\d · 0:\d\d/)
     await page.click('.turnbar button.cancel')
     await waitTurnStatus(page, 'cancelled', 20_000)
-    await expect(page.textContent('.item[data-kind="turn.ended"]')).resolves.toMatch(/^Cancelled/)
+    await expect(page.textContent('.item[data-kind="turn.ended"] summary')).resolves.toMatch(/^You cancelled this turn after /)
     const turns = (await d.api.get(`/sessions/${s.id}/turns`)).body.turns
     expect(turns.map((t: { status: string }) => t.status)).toEqual(['cancelled'])
     expect(await page.locator('.turnbar button.cancel').isVisible()).toBe(false)

@@ -12,6 +12,8 @@ import type { TestDaemon } from './daemon.js'
 const here = dirname(fileURLToPath(import.meta.url))
 export const ARTIFACTS = resolve(here, '../artifacts')
 export const WEB_DIST = resolve(here, '../../web/dist')
+/** The page built with its test hooks (window.agentmux); see web/build.mjs. */
+export const WEB_TEST_BUNDLE = resolve(here, '../../web/dist-test/app.js')
 
 export const CHROMIUM_ARGS = [
   '--headless=new',
@@ -49,7 +51,7 @@ if (!CHROMIUM) {
 }
 
 export function assertPageBuilt(): void {
-  if (!existsSync(join(WEB_DIST, 'index.html'))) throw new Error('web/dist is not built: run `npm run build` first')
+  if (!existsSync(join(WEB_DIST, 'index.html')) || !existsSync(WEB_TEST_BUNDLE)) throw new Error('web/dist is not built: run `npm run build` first')
 }
 
 export async function launchBrowser(): Promise<Browser> {
@@ -83,6 +85,8 @@ export async function newPage(browser: Browser, opts: PageOpts = {}): Promise<Op
     colorScheme: opts.colorScheme ?? 'light',
   })
   context.setDefaultTimeout(20_000)
+  // The production script has no test hooks: the tests run the same page built with them.
+  await context.route(/\/assets\/app-[^/]+\.js$/, (route) => route.fulfill({ path: WEB_TEST_BUNDLE, contentType: 'text/javascript; charset=utf-8' }))
   const page = await context.newPage()
   const requests: Request[] = []
   const errors: string[] = []

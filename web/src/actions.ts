@@ -1,59 +1,74 @@
-/** Create, rename and delete sessions (dialogs). */
+/** The ⋯ menu of a session, and its dialogs: settings, rename, delete. */
 import { api, ApiError, sessionPath } from './api.js'
+import { daemonConfig } from './config.js'
 import { h } from './dom.js'
+import { MODE_LABEL, modeChoices } from './modes.js'
 import type { SessionStore } from './sessions.js'
-import { PERMISSION_MODES, type Session } from './types.js'
+import type { Session } from './types.js'
 import { field, openDialog, toast } from './ui.js'
 
-export function newSessionDialog(store: SessionStore, onCreated: (s: Session) => void): void {
-  const title = h('input', { class: 'input', name: 'title', maxlength: 200, autocomplete: 'off', placeholder: 'From the first prompt' })
-  const cwd = h('input', { class: 'input', name: 'cwd', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', placeholder: 'A new folder' })
-  const model = h('input', { class: 'input', name: 'model', list: 'am-models', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', placeholder: 'Default' })
-  const models = h('datalist', { id: 'am-models' }, ...['sonnet', 'opus', 'haiku'].map((m) => h('option', { value: m })))
-  const mode = h('select', { class: 'input', name: 'permissionMode' }, h('option', { value: '' }, 'Default'), ...PERMISSION_MODES.map((m) => h('option', { value: m }, m)))
-  const tools = h('input', { class: 'input', name: 'allowedTools', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', placeholder: 'e.g. Bash Read Edit' })
-  openDialog({
-    title: 'New session',
-    testId: 'new-session',
-    submit: 'Create',
-    body: [
-      field('Title', title),
-      field('Working directory', cwd, 'Absolute path on the daemon’s machine; empty for a fresh folder.'),
-      field('Model', model),
-      models,
-      field('Permission mode', mode),
-      field('Allowed tools', tools, 'Separated by spaces or commas.'),
-    ],
-    async onSubmit() {
-      const body: Record<string, unknown> = {}
-      if (title.value.trim()) body.title = title.value.trim()
-      if (cwd.value.trim()) body.cwd = cwd.value.trim()
-      if (model.value.trim()) body.model = model.value.trim()
-      if (mode.value) body.permissionMode = mode.value
-      const t = tools.value.split(/[\s,]+/).filter(Boolean)
-      if (t.length) body.allowedTools = t
-      const s = await api.post<Session>('/sessions', body)
-      store.put(s)
-      onCreated(s)
-    },
-  })
+export { newSessionDialog } from './new-session.js'
+
+/** Entries only a view can offer (find, collapse…), listed above the common ones. */
+export interface MenuEntry {
+  label: string
+  run(): void
+  testId?: string
 }
 
-export function actionsDialog(store: SessionStore, id: string, onDeleted: (id: string) => void): void {
+export function actionsDialog(store: SessionStore, id: string, onDeleted: (id: string) => void, extra: MenuEntry[] = []): void {
   const s = store.get(id)
   if (!s) return
-  const rename = h('button', { type: 'button', class: 'btn btn-block' }, 'Rename')
-  const del = h('button', { type: 'button', class: 'btn btn-block btn-danger-quiet' }, 'Delete…')
-  const info = h('p', { class: 'dialog-info' }, `${s.cwd}${s.model ? ` · ${s.model}` : ''}${s.permissionMode ? ` · ${s.permissionMode}` : ''}`)
-  const d = openDialog({ title: s.title || 'Untitled session', testId: 'session-actions', body: [info, rename, del], submit: 'Close', onSubmit() {} })
-  d.dialog.querySelector('.dialog-buttons .btn:not([type=submit])')?.remove()
-  rename.addEventListener('click', () => {
-    d.close()
-    renameDialog(store, id)
+  const entry = (label: string, run: () => void, cls = '', testId?: string) =>
+    h('button', { type: 'button', class: `btn btn-block ${cls}`, 'data-action': testId ?? null, onClick: () => (d.close(), run()) }, label)
+  const info = h('p', { class: 'dialog-info' }, s.cwd)
+  const d = openDialog({
+    title: s.title || 'Untitled session',
+    testId: 'session-actions',
+    noAutofocus: true,
+    body: [
+      info,
+      ...extra.map((e) => entry(e.label, e.run, '', e.testId)),
+      entry('Model, mode and tools…', () => settingsDialog(store, id), '', 'settings'),
+      entry('Rename', () => renameDialog(store, id), '', 'rename'),
+      entry('Delete…', () => deleteDialog(store, id, onDeleted), 'btn-danger-quiet', 'delete'),
+    ],
+    submit: 'Close',
+    onSubmit() {},
   })
-  del.addEventListener('click', () => {
-    d.close()
-    deleteDialog(store, id, onDeleted)
+  d.dialog.querySelector('.dialog-buttons .btn:not([type=submit])')?.remove()
+}
+
+/** PATCH /sessions/:id with model, permissionMode and allowedTools; they apply from the next turn. */
+export function settingsDialog(store: SessionStore, id: string): void {
+  const s = store.get(id)
+  const model = h('input', { class: 'input', name: 'model', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', placeholder: 'Default', value: s?.model ?? '' })
+  const mode = h('select', { class: 'input', name: 'permissionMode' }, h('option', { value: '' }, 'Default (the daemon’s setting)'))
+  const tools = h('input', { class: 'input', name: 'allowedTools', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', value: (s?.allowedTools ?? []).join(' ') })
+  void daemonConfig().then((c) => {
+    const choices = modeChoices(c.bypassPermissionsAvailable)
+    // The session's own mode stays selectable even where it could not be chosen anew.
+    if (s?.permissionMode && !choices.includes(s.permissionMode)) choices.push(s.permissionMode)
+    mode.append(...choices.map((m) => h('option', { value: m, selected: s?.permissionMode === m }, MODE_LABEL[m])))
+  })
+  openDialog({
+    title: 'Model, mode and tools',
+    testId: 'settings',
+    submit: 'Save',
+    noAutofocus: true,
+    body: [
+      field('Model', model),
+      field('Permission mode', mode),
+      field('Allowed tools', tools, 'Separated by spaces or commas. They apply from the next prompt.'),
+    ],
+    async onSubmit() {
+      const body = {
+        model: model.value.trim() || null,
+        permissionMode: mode.value || null,
+        allowedTools: tools.value.split(/[\s,]+/).filter(Boolean),
+      }
+      store.put(await api.patch<Session>(sessionPath(id), body))
+    },
   })
 }
 

@@ -7,27 +7,25 @@
  */
 import { api, ApiError, sessionPath } from './api.js'
 import { Composer } from './composer.js'
-import { clock, duration, elapsed, h, num, text } from './dom.js'
-import { endedStatus, LogRenderer, STATUS_WORD } from './render.js'
+import { h, text } from './dom.js'
+import { LogRenderer } from './render.js'
+import { modeShort } from './modes.js'
+import { collapseOld, SessionNav } from './nav.js'
 import type { SessionStore } from './sessions.js'
 import { LiveStream } from './stream.js'
-import type { LogEvent, TurnStatus } from './types.js'
+import { testHooks } from './test-hooks.js'
+import { TurnBar } from './turnbar.js'
+import type { LogEvent } from './types.js'
+import type { MenuEntry } from './actions.js'
 import { toast } from './ui.js'
-
-interface TurnInfo {
-  id: string | null
-  startedAt: string
-  status: TurnStatus
-  durationMs: number | null
-  cancelling: boolean
-}
+import { WorkingLine } from './working.js'
 
 export interface ChatHooks {
   store: SessionStore
   onChange(): void
   /** The session does not exist (any more). */
   onGone(id: string): void
-  openActions(id: string): void
+  openActions(id: string, extra: MenuEntry[]): void
   header: (title: HTMLElement, actions: HTMLElement) => HTMLElement
 }
 
@@ -37,18 +35,17 @@ export class ChatView {
   readonly composer: Composer
   /** The id of the last event applied; the stream reopens with ?after= this. */
   last = 0
-  /** Every applied event id, in order (tests compare it with /history). */
-  readonly applied: number[] = []
   caughtUp = false
   private readonly log: HTMLElement
   private readonly titleEl: HTMLElement
-  private readonly bar: HTMLElement
-  private readonly barText: HTMLElement
-  private readonly cancelBtn: HTMLButtonElement
+  private readonly metaEl: HTMLElement
+  private readonly bar: TurnBar
   private readonly jump: HTMLButtonElement
   private readonly empty: HTMLElement
   private readonly items: LogRenderer
-  private turn: TurnInfo | null = null
+  private readonly working = new WorkingLine()
+  private readonly nav: SessionNav
+  private applied = 0
   private stick = true
   private frame = 0
   private readonly unsub: () => void
@@ -58,38 +55,42 @@ export class ChatView {
     private readonly hooks: ChatHooks
   ) {
     this.titleEl = h('h1', { class: 'title' })
-    const more = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Session actions', onClick: () => hooks.openActions(sid) }, '⋯')
+    // Shown, and changed through ⋯ → "Model, mode and tools…".
+    this.metaEl = h('div', { class: 'meta-row', 'data-testid': 'session-meta' })
+    const more = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Session actions', onClick: () => hooks.openActions(sid, this.menu()) }, '⋯')
     this.log = h('div', { class: 'log', role: 'log', 'aria-label': 'Conversation', 'data-session-id': sid })
     this.items = new LogRenderer(this.log)
+    this.nav = new SessionNav(this.log)
     this.empty = h('p', { class: 'empty' }, 'Loading the conversation…')
     this.jump = h('button', { type: 'button', class: 'jump', hidden: true, onClick: () => this.scrollToEnd(true) }, '↓ Latest')
-    this.barText = h('span', { class: 'turnbar-text' }, '')
-    this.cancelBtn = h('button', { type: 'button', class: 'btn btn-danger btn-small cancel', hidden: true, onClick: () => this.cancel() }, 'Cancel')
-    this.bar = h('div', { class: 'turnbar', 'data-turn-status': 'none', role: 'status' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), this.barText, this.cancelBtn)
-    this.composer = new Composer(sid)
+    this.bar = new TurnBar(sid, hooks.store, () => hooks.onChange())
+    this.composer = new Composer(sid, () => this.scrollToEnd(false))
+    const header = hooks.header(h('div', { class: 'title-box' }, this.titleEl, this.metaEl), more)
+    header.append(this.nav.bar)
     this.el = h(
       'section',
       { class: 'view chat', 'data-view': 'chat' },
-      hooks.header(this.titleEl, more),
-      h('main', { class: 'main' }, this.empty, this.log, this.jump),
-      h('footer', { class: 'dock' }, this.bar, this.composer.el)
+      header,
+      h('main', { class: 'main' }, this.empty, this.log, this.working.el),
+      h('footer', { class: 'dock' }, this.jump, this.bar.el, this.composer.el)
     )
     this.unsub = hooks.store.subscribe((id) => {
       if (id === sid || id === null) this.paintHeader()
     })
     this.paintHeader()
-    this.paintBar()
 
     this.stream = new LiveStream('session', {
       url: () => `${sessionPath(sid)}/events?after=${this.last}`,
       onMessage: (data) => this.receive(data),
       onCaughtUp: () => {
         this.caughtUp = true
-        this.empty.hidden = this.applied.length > 0
+        this.bar.caughtUp = true
+        this.empty.hidden = this.applied > 0
         text(this.empty, 'No messages yet. Write the first prompt below.')
         this.log.dataset.caughtUp = 'true'
-        this.paintBar()
+        this.bar.paint()
         this.composer.nudge()
+        this.bar.nudge()
       },
       onReset: () => this.rebuild(),
       probe: () => this.probe(),
@@ -111,13 +112,27 @@ export class ChatView {
   destroy(): void {
     this.stream.stop()
     this.composer.destroy()
+    this.bar.destroy()
     this.unsub()
     if (this.frame) cancelAnimationFrame(this.frame)
   }
 
-  /** Called every second: elapsed times. */
+  /** Called every second: elapsed times and countdowns. */
   tick(): void {
-    if (this.turn?.status === 'running') this.paintBar()
+    this.bar.tick()
+    this.items.tick()
+    this.working.paint()
+  }
+
+  private menu(): MenuEntry[] {
+    return [
+      { label: 'Find in session…', testId: 'find', run: () => this.nav.open() },
+      {
+        label: 'Collapse old turns',
+        testId: 'collapse',
+        run: () => toast(`${collapseOld(this.log)} turns collapsed. Tap one to open it.`, 'info'),
+      },
+    ]
   }
 
   // ---------------------------------------------------------------- stream plumbing
@@ -138,12 +153,13 @@ export class ChatView {
   /** `event: reset`: our cursor is beyond the head (the log is not what we saw). Start over. */
   private rebuild(): void {
     this.last = 0
-    this.applied.length = 0
+    this.applied = 0
+    testHooks.reset(this)
     this.items.reset()
-    this.turn = null
+    this.working.reset()
+    this.bar.reset()
     this.caughtUp = false
     this.stick = true
-    this.paintBar()
     this.stream.reopen()
   }
 
@@ -161,12 +177,15 @@ export class ChatView {
       this.frame = requestAnimationFrame(() => this.afterFrame())
     }
     this.last = ev.id
-    this.applied.push(ev.id)
+    this.applied++
+    testHooks.applied(this, ev.id)
     this.log.dataset.lastEventId = String(ev.id)
     try {
-      // Same guard for both: an event that could not be drawn does not move the turn bar either.
+      // Same guard for all: an event that could not be drawn does not move the turn bar either.
       this.items.render(ev)
-      this.follow(ev)
+      this.bar.follow(ev)
+      this.working.see(ev)
+      if (ev.kind === 'agent.init') this.composer.slash.setCommands(ev.slashCommands ?? [])
     } catch (e) {
       // One odd event must not stop the stream.
       console.error('agentmux: could not render event', ev.id, e)
@@ -185,7 +204,7 @@ export class ChatView {
     else this.jump.hidden = false
   }
 
-  private scrollToEnd(smooth: boolean): void {
+  scrollToEnd(smooth: boolean): void {
     const doc = document.scrollingElement ?? document.documentElement
     window.scrollTo({ top: doc.scrollHeight, behavior: smooth ? 'smooth' : 'auto' })
     this.jump.hidden = true
@@ -196,73 +215,17 @@ export class ChatView {
     if (!this.jump.hidden && this.nearEnd()) this.jump.hidden = true
   }
 
-  // ---------------------------------------------------------------- turn tracking
-
-  /** The turn bar follows the log, so a replayed log ends with the same bar as a live one. */
-  private follow(ev: LogEvent): void {
-    if (ev.kind === 'turn.started') {
-      this.turn = { id: ev.turnId, startedAt: ev.ts, status: 'running', durationMs: null, cancelling: false }
-      this.paintBar()
-    } else if (ev.kind === 'turn.ended') {
-      if (!this.turn || this.turn.id === ev.turnId) {
-        this.turn = { id: ev.turnId, startedAt: this.turn?.startedAt ?? ev.ts, status: endedStatus(ev), durationMs: num(ev.durationMs), cancelling: false }
-      }
-      this.paintBar()
-    }
-  }
-
-  // ---------------------------------------------------------------- header, turn bar, cancel
+  // ---------------------------------------------------------------- header
 
   private paintHeader(): void {
     const s = this.hooks.store.get(this.sid)
     const title = s ? s.title || 'Untitled session' : this.hooks.store.loaded ? 'Session' : '…'
     text(this.titleEl, title)
+    if (s) {
+      const tools = s.allowedTools.length ? s.allowedTools.join(', ') : 'default tools'
+      text(this.metaEl, `${s.model || 'default model'} · ${modeShort(s.permissionMode)} · ${tools}`)
+    }
+    this.metaEl.hidden = !s
     if (this.stream?.status !== 'stopped' && this.el?.isConnected) document.title = `${title} · agentmux`
-  }
-
-  private paintBar(): void {
-    const t = this.turn
-    let status: string
-    let label: string
-    if (!t) {
-      const s = this.hooks.store.get(this.sid)
-      if (!this.caughtUp && s?.status === 'running') {
-        status = 'running'
-        label = 'Running…'
-      } else {
-        status = 'none'
-        label = this.caughtUp ? 'Ready' : 'Loading…'
-      }
-    } else if (t.status === 'running') {
-      status = t.cancelling ? 'cancelling' : 'running'
-      const since = `since ${clock(t.startedAt)} · ${elapsed(Date.now() - Date.parse(t.startedAt))}`
-      label = t.cancelling ? `Cancelling… (running ${since})` : `Running ${since}`
-    } else {
-      status = t.status
-      label = `Last turn ${STATUS_WORD[t.status].toLowerCase()}${t.durationMs !== null ? ` · ${duration(t.durationMs)}` : ''}`
-    }
-    if (this.bar.dataset.turnStatus !== status) this.bar.dataset.turnStatus = status
-    text(this.barText, label)
-    this.cancelBtn.hidden = status !== 'running' && status !== 'cancelling'
-    this.cancelBtn.disabled = status === 'cancelling'
-    text(this.cancelBtn, status === 'cancelling' ? 'Cancelling…' : 'Cancel')
-  }
-
-  private async cancel(): Promise<void> {
-    const t = this.turn
-    if (!t || t.status !== 'running' || t.cancelling) return
-    t.cancelling = true
-    this.paintBar()
-    try {
-      const r = await api.post<{ cancelled: boolean }>(`${sessionPath(this.sid)}/cancel`)
-      if (!r.cancelled && this.turn === t && t.status === 'running') {
-        // Nothing was running on the daemon's side: the turn is ending; its turn.ended is on the way.
-        t.cancelling = false
-      }
-    } catch (e) {
-      t.cancelling = false
-      toast(`Could not cancel: ${e instanceof Error ? e.message : String(e)}`)
-    }
-    this.paintBar()
   }
 }

@@ -4,7 +4,9 @@
  * retry, so a retry after a blip returns the first turn instead of starting a second one.
  */
 import { api, ApiError, sessionPath } from './api.js'
+import { Retrier, type AttemptResult } from './backoff.js'
 import { h, randomId } from './dom.js'
+import { SlashMenu } from './slash.js'
 
 interface Draft {
   text: string
@@ -16,7 +18,6 @@ interface Draft {
 }
 
 const key = (sid: string) => `agentmux:draft:${sid}`
-const RETRY_CAP_MS = 20_000
 
 function load(sid: string): Draft {
   try {
@@ -33,17 +34,20 @@ function load(sid: string): Draft {
 export class Composer {
   readonly el: HTMLFormElement
   readonly ta: HTMLTextAreaElement
+  readonly slash: SlashMenu
   private readonly sendBtn: HTMLButtonElement
   private readonly editBtn: HTMLButtonElement
   private readonly note: HTMLElement
   private draft: Draft
-  private inflight = false
-  private failures = 0
-  private timer: ReturnType<typeof setTimeout> | null = null
+  private readonly retrier: Retrier
   private destroyed = false
-  private readonly onOnline = () => this.nudge()
+  /** The box had the focus when Send was touched: it keeps it. */
+  private typing = false
 
-  constructor(private readonly sid: string) {
+  constructor(
+    private readonly sid: string,
+    private readonly onSent: () => void = () => {}
+  ) {
     this.draft = load(sid)
     this.ta = h('textarea', {
       class: 'prompt',
@@ -58,19 +62,31 @@ export class Composer {
     this.sendBtn = h('button', { type: 'submit', class: 'btn btn-primary send' }, 'Send')
     this.editBtn = h('button', { type: 'button', class: 'btn btn-small', hidden: true }, 'Edit')
     this.note = h('div', { class: 'cnote', 'aria-live': 'polite' })
-    this.el = h('form', { class: 'composer', novalidate: true }, h('div', { class: 'crow' }, this.ta, this.sendBtn), h('div', { class: 'cnote-row' }, this.note, this.editBtn))
+    this.slash = new SlashMenu(this.ta, () => this.onInput())
+    this.el = h(
+      'form',
+      { class: 'composer', novalidate: true },
+      this.slash.el,
+      h('div', { class: 'crow' }, this.ta, this.sendBtn),
+      h('div', { class: 'cnote-row' }, this.note, this.editBtn)
+    )
+    this.retrier = new Retrier(() => this.attempt())
 
-    this.ta.addEventListener('input', () => {
-      this.draft.text = this.ta.value
-      this.save()
-      this.autosize()
-    })
+    this.ta.addEventListener('input', () => this.onInput())
     this.ta.addEventListener('keydown', (e) => {
+      if (this.slash.key(e)) return
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
         e.preventDefault()
         this.send()
       }
     })
+    // Tapping Send must not take the focus from the box: the phone keyboard would close after every message.
+    const keepFocus = (e: Event) => {
+      this.typing = document.activeElement === this.ta
+      if (this.typing) e.preventDefault()
+    }
+    this.sendBtn.addEventListener('pointerdown', keepFocus)
+    this.sendBtn.addEventListener('mousedown', keepFocus)
     this.el.addEventListener('submit', (e) => {
       e.preventDefault()
       if (this.draft.pending) this.nudge()
@@ -79,30 +95,25 @@ export class Composer {
     this.editBtn.addEventListener('click', () => {
       this.draft.pending = false
       this.save()
-      this.stopTimer()
+      this.retrier.stop()
       this.say('Not sent. Edit it, then Send.')
       this.paint()
       this.ta.focus()
     })
-    window.addEventListener('online', this.onOnline)
     this.paint()
     queueMicrotask(() => this.autosize())
     // A prompt whose send was not confirmed before the page went away is sent now (same clientTurnId).
-    if (this.draft.pending) this.attempt()
+    if (this.draft.pending) this.retrier.start()
   }
 
   destroy(): void {
     this.destroyed = true
-    this.stopTimer()
-    window.removeEventListener('online', this.onOnline)
+    this.retrier.stop()
   }
 
   /** The connection came back (stream caught up, or `online`): try a pending send now. */
   nudge(): void {
-    if (this.draft.pending && !this.inflight && !this.destroyed) {
-      this.stopTimer()
-      this.attempt()
-    }
+    if (this.draft.pending && !this.destroyed) this.retrier.nudge()
   }
 
   get pending(): boolean {
@@ -111,39 +122,44 @@ export class Composer {
 
   send(): void {
     const text = this.ta.value
-    if (!text.trim() || this.inflight) return
+    if (!text.trim() || this.retrier.busy) return
     if (this.draft.cid === null || this.draft.sentText !== text) {
       this.draft.cid = randomId('web-')
       this.draft.sentText = text
     }
     this.draft.text = text
     this.draft.pending = true
-    this.failures = 0
     this.save()
-    this.attempt()
+    this.slash.close()
+    if (this.typing && document.activeElement !== this.ta) this.ta.focus({ preventScroll: true })
+    this.typing = false
+    this.onSent()
+    this.retrier.start()
   }
 
-  private async attempt(): Promise<void> {
-    if (this.inflight || this.destroyed || !this.draft.pending || this.draft.cid === null || this.draft.sentText === null) return
-    this.inflight = true
-    this.paint()
+  private onInput(): void {
+    this.draft.text = this.ta.value
+    this.save()
+    this.autosize()
+    this.slash.update()
+  }
+
+  private async attempt(): Promise<AttemptResult> {
+    if (this.destroyed || !this.draft.pending || this.draft.cid === null || this.draft.sentText === null) return 'done'
+    this.paint(true)
     this.say('Sending…')
     try {
       await api.post(`${sessionPath(this.sid)}/turns`, { prompt: this.draft.sentText, clientTurnId: this.draft.cid }, { timeoutMs: 20_000 })
       // Accepted (or accepted before, under the same clientTurnId): only now does the box empty.
       this.draft = { text: '', cid: null, sentText: null, pending: false }
       this.ta.value = ''
-      this.failures = 0
       localStorage.removeItem(key(this.sid))
       this.say('')
       this.autosize()
+      return 'done'
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(0, 'network', String(e))
       if (err.transient) {
-        this.failures++
-        const delay = Math.min(RETRY_CAP_MS, 1000 * 2 ** (this.failures - 1)) * (0.5 + Math.random() / 2)
-        this.stopTimer()
-        this.timer = setTimeout(() => this.attempt(), delay)
         this.say(
           err.status === 503
             ? 'Not sent yet: the daemon is restarting. Retrying…'
@@ -152,22 +168,17 @@ export class Composer {
               : 'Not sent yet: offline. It will be sent when the connection is back.',
           'warn'
         )
-      } else {
-        this.draft.pending = false
-        this.save()
-        if (err.code === 'turn_in_progress') this.say('A turn is still running. Wait for it to end, or cancel it, then Send again.', 'warn')
-        else if (err.auth) this.say('Not sent: you are logged out. It stays here; log in and send again.', 'error')
-        else this.say(`Not sent: ${err.message}`, 'error')
+        return 'retry'
       }
+      this.draft.pending = false
+      this.save()
+      if (err.code === 'turn_in_progress') this.say('A turn is still running. Wait for it to end, or cancel it, then Send again.', 'warn')
+      else if (err.auth) this.say('Not sent: you are logged out. It stays here; log in and send again.', 'error')
+      else this.say(`Not sent: ${err.message}`, 'error')
+      return 'done'
     } finally {
-      this.inflight = false
-      this.paint()
+      this.paint(false)
     }
-  }
-
-  private stopTimer(): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = null
   }
 
   private save(): void {
@@ -184,13 +195,13 @@ export class Composer {
     this.note.dataset.kind = kind
   }
 
-  private paint(): void {
+  private paint(inflight = this.retrier.busy): void {
     const waiting = this.draft.pending
     this.ta.readOnly = waiting
-    this.el.dataset.state = this.inflight ? 'sending' : waiting ? 'pending' : 'idle'
-    this.sendBtn.textContent = this.inflight ? 'Sending…' : waiting ? 'Retry' : 'Send'
-    this.sendBtn.disabled = this.inflight
-    this.editBtn.hidden = !waiting || this.inflight
+    this.el.dataset.state = inflight ? 'sending' : waiting ? 'pending' : 'idle'
+    this.sendBtn.textContent = inflight ? 'Sending…' : waiting ? 'Retry' : 'Send'
+    this.sendBtn.disabled = inflight
+    this.editBtn.hidden = !waiting || inflight
   }
 
   private autosize(): void {

@@ -3,7 +3,7 @@
  * cookie; then the session list stream and, on `#/s/<id>`, one session stream.
  */
 import './styles.css'
-import { actionsDialog, newSessionDialog } from './actions.js'
+import { actionsDialog, newSessionDialog, type MenuEntry } from './actions.js'
 import { api, ApiError, onAuthLost } from './api.js'
 import { ChatView } from './chat.js'
 import { ConnPill } from './conn.js'
@@ -12,6 +12,7 @@ import { ListView } from './list.js'
 import { login, loginScreen, type LoginReason } from './login.js'
 import { SessionStore } from './sessions.js'
 import { dropAll, kickAll, startWatchdog, type LiveStream } from './stream.js'
+import { testHooks } from './test-hooks.js'
 import type { Session } from './types.js'
 import { toast } from './ui.js'
 
@@ -85,7 +86,7 @@ class App {
           store: this.store,
           onChange: () => this.pill.update(),
           onGone: (gone) => this.gone(gone),
-          openActions: (sid) => this.actions(sid),
+          openActions: (sid, extra) => this.actions(sid, extra),
           header: this.header,
         })
       this.view = chat
@@ -103,11 +104,8 @@ class App {
       root.replaceChildren(this.view.el)
     }
     root.querySelector('.pill-slot')?.replaceChildren(this.pill.el)
-    ;(window as unknown as { agentmux: unknown }).agentmux = {
-      view: this.view,
-      applied: () => (this.view instanceof ChatView ? [...this.view.applied] : []),
-      conn: () => this.pill.state,
-    }
+    root.querySelector('header.top')?.append(this.pill.banner)
+    testHooks.install({ view: () => this.view, conn: () => this.pill.state })
     this.pill.update()
   }
 
@@ -126,10 +124,15 @@ class App {
     } else v?.destroy()
   }
 
-  private actions(sid: string): void {
-    actionsDialog(this.store, sid, (gone) => {
-      if (this.routeId() === gone) location.hash = '#/'
-    })
+  private actions(sid: string, extra: MenuEntry[] = []): void {
+    actionsDialog(
+      this.store,
+      sid,
+      (gone) => {
+        if (this.routeId() === gone) location.hash = '#/'
+      },
+      extra
+    )
   }
 
   private gone(id: string): void {
@@ -195,27 +198,37 @@ async function enter(): Promise<void> {
   }
 }
 
+/** `#token=…` in the address: log in with it (then drop it). False when the token was refused. */
+async function tokenFromHash(): Promise<'none' | 'ok' | 'refused'> {
+  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash)
+  if (!m) return 'none'
+  let token = m[1]!
+  try {
+    token = decodeURIComponent(token)
+  } catch {
+    // use it as it is
+  }
+  // The token must not stay in the address bar or the history.
+  history.replaceState(null, '', location.pathname + location.search)
+  try {
+    await login(token)
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return 'refused'
+    // offline: fall through; an existing cookie may still work
+  }
+  return 'ok'
+}
+
 async function boot(): Promise<void> {
   onAuthLost((code) => {
     if (app) showLogin(code === 'session_expired' ? 'session_expired' : 'unauthorized')
   })
-  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash)
-  if (m) {
-    let token = m[1]!
-    try {
-      token = decodeURIComponent(token)
-    } catch {
-      // use it as it is
-    }
-    // The token must not stay in the address bar or the history.
-    history.replaceState(null, '', location.pathname + location.search)
-    try {
-      await login(token)
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 401) return showLogin('invalid_token')
-      // offline: fall through; an existing cookie may still work
-    }
-  }
+  // A link with a token opened in a tab that is already open only changes the fragment.
+  window.addEventListener('hashchange', () => {
+    if (!/(?:^#|&)token=/.test(location.hash)) return
+    void tokenFromHash().then((r) => (r === 'refused' ? showLogin('invalid_token') : enter()))
+  })
+  if ((await tokenFromHash()) === 'refused') return showLogin('invalid_token')
   await enter()
 }
 

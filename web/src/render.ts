@@ -4,9 +4,12 @@
  * current turn's container — is exactly the state a later event must find to patch in place
  * instead of re-rendering, and that state has to be dropped as one piece when the log resets.
  */
-import { bytes, clock, count, duration, h, num, str, usd } from './dom.js'
+import { copyButton } from './copy.js'
+import { clock, count, duration, h, usd } from './dom.js'
+import { endedStatus, endingView, type TurnFacts } from './endings.js'
 import { renderMarkdown } from './markdown.js'
-import type { LogEvent, TurnStatus } from './types.js'
+import { ToolCards } from './tools.js'
+import type { Ev, LogEvent, TurnStatus } from './types.js'
 
 interface Bubble {
   el: HTMLElement
@@ -15,12 +18,10 @@ interface Bubble {
   parent: string
 }
 
-interface ToolCard {
-  el: HTMLDetailsElement
-  state: HTMLElement
-  body: HTMLElement
-  turnId: string | null
-  done: boolean
+interface RetryLine {
+  el: HTMLElement
+  ev: Ev<'agent.retry'>
+  at: number
 }
 
 export const STATUS_WORD: Record<TurnStatus, string> = {
@@ -31,17 +32,24 @@ export const STATUS_WORD: Record<TurnStatus, string> = {
   interrupted: 'Interrupted',
 }
 
-/** A turn.ended written without a status is an old log of a turn that finished normally. */
-export const endedStatus = (ev: LogEvent): TurnStatus => (str(ev.status) || 'completed') as TurnStatus
+export { endedStatus }
+
+type Base = { id: number; kind: string; turnId: string | null }
 
 export class LogRenderer {
   private turnEl: HTMLElement | null = null
   private turnElId: string | null | undefined = undefined
   private readonly bubbles = new Map<string, Bubble>()
-  private readonly tools = new Map<string, ToolCard>()
-  private lastRetry: HTMLElement | null = null
+  private readonly tools: ToolCards
+  private retryLine: RetryLine | null = null
+  private facts: TurnFacts = { result: null, errors: [], denied: 0 }
 
-  constructor(private readonly log: HTMLElement) {}
+  constructor(private readonly log: HTMLElement) {
+    this.tools = new ToolCards(
+      (ev, tag, cls, ...children) => this.item(ev, tag, cls, ...children),
+      (ev, el) => this.add(ev, el)
+    )
+  }
 
   /** The log is being replayed from the start: nothing rendered so far may be patched again. */
   reset(): void {
@@ -50,56 +58,60 @@ export class LogRenderer {
     this.tools.clear()
     this.turnEl = null
     this.turnElId = undefined
-    this.lastRetry = null
+    this.retryLine = null
+    this.facts = { result: null, errors: [], denied: 0 }
   }
 
   render(ev: LogEvent): void {
-    // A retry line stays visible only until something else happens in the turn.
-    if (this.lastRetry && ev.kind !== 'agent.retry') {
-      this.lastRetry.classList.add('settled')
-      this.lastRetry = null
-    }
+    // A retry line counts down only until something else happens in the turn.
+    if (this.retryLine && ev.kind !== 'agent.retry') this.settleRetry(false)
     switch (ev.kind) {
       case 'turn.started':
-        this.add(ev, this.item(ev, 'div', 'user', h('div', { class: 'user-text' }, str(ev.prompt)), h('div', { class: 'stamp' }, clock(ev.ts))))
+        this.facts = { result: null, errors: [], denied: 0 }
+        this.add(ev, this.item(ev, 'div', 'user', h('div', { class: 'user-text' }, ev.prompt), h('div', { class: 'stamp' }, clock(ev.ts))))
         return
       case 'agent.init':
-        this.add(ev, this.item(ev, 'div', 'meta', `${str(ev.model)} · ${str(ev.permissionMode) || 'default'}`)).hidden = true
+        this.add(ev, this.item(ev, 'div', 'meta', `${ev.model} · ${ev.permissionMode || 'default'}`)).hidden = true
         return
       case 'text.delta':
         return this.delta(ev)
       case 'text':
         return this.finalText(ev)
       case 'thinking':
-        this.add(ev, this.item(ev, 'details', 'thinking', h('summary', null, 'Thinking'), h('div', { class: 'thinking-text' }, str(ev.text))))
+        this.add(ev, this.item(ev, 'details', 'thinking', h('summary', null, 'Thinking'), h('div', { class: 'thinking-text' }, ev.text)))
         return
       case 'tool.use':
-        return this.toolUse(ev)
+        return this.tools.use(ev)
       case 'tool.result':
-        return this.toolResult(ev)
+        return this.tools.result(ev)
       case 'tool.denied':
-        return this.toolDenied(ev)
+        this.facts.denied++
+        return this.tools.denied(ev)
       case 'agent.retry':
         return this.retry(ev)
       case 'agent.notice':
-        this.add(ev, this.item(ev, 'div', 'notice', `ℹ ${str(ev.message) || str(ev.subtype)}`))
+        this.add(ev, this.item(ev, 'div', 'notice', `ℹ ${ev.message || ev.subtype}`))
         return
       case 'agent.raw':
-        this.add(ev, this.item(ev, 'details', 'raw', h('summary', null, 'Unrecognised output'), h('pre', null, str(ev.line))))
+        this.add(ev, this.item(ev, 'details', 'raw', h('summary', null, 'Unrecognised output'), h('pre', null, ev.line)))
         return
       case 'turn.result':
         return this.result(ev)
       case 'error':
-        this.add(ev, this.item(ev, 'div', 'error', h('strong', null, ev.source === 'daemon' ? 'Daemon error' : 'Error'), h('div', { class: 'error-text' }, str(ev.message))))
-        return
+        return this.error(ev)
       case 'turn.ended':
         return this.turnEnded(ev)
       default:
-        this.add(ev, this.item(ev, 'div', 'notice', `(${ev.kind})`))
+        this.add(ev, this.item(ev, 'div', 'notice', `(${(ev as Base).kind})`))
     }
   }
 
-  private container(ev: LogEvent): HTMLElement {
+  /** Once a second: the retry countdown. */
+  tick(): void {
+    if (this.retryLine) this.paintRetry(this.retryLine)
+  }
+
+  private container(ev: { turnId: string | null }): HTMLElement {
     if (!this.turnEl || this.turnElId !== ev.turnId) {
       this.turnEl = h('div', { class: 'turn', 'data-turn-id': ev.turnId ?? null })
       this.turnElId = ev.turnId
@@ -108,47 +120,66 @@ export class LogRenderer {
     return this.turnEl
   }
 
-  private item(ev: LogEvent, tag: 'div' | 'details', cls: string, ...children: (Node | string | null)[]): HTMLElement {
+  private item(ev: Base, tag: 'div' | 'details', cls: string, ...children: (Node | string | null)[]): HTMLElement {
     return h(tag, { class: `item ${cls}`, 'data-event-id': ev.id, 'data-kind': ev.kind }, ...children)
   }
 
-  private add(ev: LogEvent, el: HTMLElement): HTMLElement {
+  private add(ev: { turnId: string | null }, el: HTMLElement): HTMLElement {
     this.container(ev).appendChild(el)
     return el
   }
 
-  private retry(ev: LogEvent): void {
-    const status = ev.status === null || ev.status === undefined ? '' : ` · ${str(ev.status)}`
-    const wait = num(ev.delayMs) ? ` · next try in ${duration(num(ev.delayMs))}` : ''
-    const el = this.add(ev, this.item(ev, 'div', 'notice retry', `↻ API error, retrying ${num(ev.attempt)}/${num(ev.maxRetries)}…${status}${wait}`))
-    if (ev.error) el.title = str(ev.error)
-    if (this.lastRetry) this.lastRetry.classList.add('settled', 'superseded')
-    this.lastRetry = el
+  private retry(ev: Ev<'agent.retry'>): void {
+    if (this.retryLine) this.settleRetry(true)
+    const el = this.add(ev, this.item(ev, 'div', 'notice retry', ''))
+    if (ev.error) el.title = ev.error
+    // The countdown runs from when the retry was announced, so a replayed old line does not count down.
+    this.retryLine = { el, ev, at: Date.parse(ev.ts) }
+    this.paintRetry(this.retryLine)
   }
 
-  private bubbleKey(ev: LogEvent): string {
-    return `${ev.turnId ?? ''}|${str(ev.parentToolUseId)}|${num(ev.index)}`
+  private paintRetry(r: RetryLine): void {
+    const left = Math.ceil((r.at + r.ev.delayMs - Date.now()) / 1000)
+    const why = r.ev.status ? `The API answered ${r.ev.status}` : 'The API did not answer'
+    const when = left > 0 ? `retrying in ${left} s` : 'retrying now'
+    const txt = `↻ ${why}, ${when} (try ${r.ev.attempt} of ${r.ev.maxRetries})`
+    if (r.el.textContent !== txt) r.el.textContent = txt
   }
 
-  private delta(ev: LogEvent): void {
+  /** Superseded by a newer retry, or something else happened: the line stops counting. */
+  private settleRetry(superseded: boolean): void {
+    const r = this.retryLine
+    if (!r) return
+    this.retryLine = null
+    r.el.classList.add('settled')
+    if (superseded) r.el.classList.add('superseded')
+    else r.el.textContent = `↻ The API answered after ${r.ev.attempt} ${r.ev.attempt === 1 ? 'retry' : 'retries'}`
+  }
+
+  private bubbleKey(ev: Ev<'text.delta'>): string {
+    return `${ev.turnId ?? ''}|${ev.parentToolUseId ?? ''}|${ev.index}`
+  }
+
+  private delta(ev: Ev<'text.delta'>): void {
     const key = this.bubbleKey(ev)
     let b = this.bubbles.get(key)
     if (!b) {
       const body = document.createTextNode('')
       const el = h('div', { class: `assistant streaming${ev.parentToolUseId ? ' sub' : ''}`, 'data-delta-from': ev.id }, h('div', { class: 'stream-text' }, body))
       this.add(ev, el)
-      b = { el, body, turnId: ev.turnId, parent: str(ev.parentToolUseId) }
+      b = { el, body, turnId: ev.turnId, parent: ev.parentToolUseId ?? '' }
       this.bubbles.set(key, b)
     }
-    b.body.appendData(str(ev.text))
+    b.body.appendData(ev.text)
   }
 
-  private finalText(ev: LogEvent): void {
-    const body = h('div', { class: 'md' }, renderMarkdown(str(ev.text)))
+  private finalText(ev: Ev<'text'>): void {
+    const body = h('div', { class: 'md' }, renderMarkdown(ev.text))
     const el = this.item(ev, 'div', `assistant${ev.parentToolUseId ? ' sub' : ''}${ev.aborted ? ' aborted' : ''}`, body)
-    if (ev.aborted) el.appendChild(h('div', { class: 'stamp' }, 'cut short'))
+    const foot = h('div', { class: 'msg-foot' }, ev.aborted ? h('span', { class: 'stamp' }, 'cut short') : null, copyButton(() => ev.text, 'Copy message'))
+    el.appendChild(foot)
     // The final text replaces the oldest open bubble of the same turn and thread.
-    const parent = str(ev.parentToolUseId)
+    const parent = ev.parentToolUseId ?? ''
     for (const [key, b] of this.bubbles) {
       if (b.turnId === ev.turnId && b.parent === parent) {
         this.bubbles.delete(key)
@@ -159,79 +190,28 @@ export class LogRenderer {
     this.add(ev, el)
   }
 
-  private toolCard(ev: LogEvent, name: string, summary: string): ToolCard {
-    const state = h('span', { class: 'tool-state', 'aria-hidden': 'true' }, '')
-    const body = h('div', { class: 'tool-body' })
-    const el = this.item(
+  /** claude's stderr and the daemon's errors: a short line, the full text one tap away. */
+  private error(ev: Ev<'error'>): void {
+    this.facts.errors.push(ev)
+    const first = ev.message.split('\n').find((l) => l.trim()) ?? ev.message
+    const who = ev.source === 'daemon' ? 'Daemon' : 'claude'
+    this.add(
       ev,
-      'details',
-      `tool${ev.parentToolUseId ? ' sub' : ''}`,
-      h('summary', null, state, h('span', { class: 'tool-name' }, name), h('span', { class: 'tool-sum' }, summary)),
-      body
-    ) as HTMLDetailsElement
-    el.dataset.toolState = 'running'
-    const card: ToolCard = { el, state, body, turnId: ev.turnId, done: false }
-    this.tools.set(str(ev.toolUseId), card)
-    this.add(ev, el)
-    return card
-  }
-
-  private toolUse(ev: LogEvent): void {
-    const card = this.toolCard(ev, str(ev.name) || 'tool', str(ev.summary))
-    let input: string
-    try {
-      input = JSON.stringify(ev.input, null, 2) ?? ''
-    } catch {
-      input = String(ev.input)
-    }
-    card.body.appendChild(h('div', { class: 'tool-sec' }, h('div', { class: 'tool-label' }, 'Input'), h('pre', null, input)))
-  }
-
-  private toolResult(ev: LogEvent): void {
-    const card = this.tools.get(str(ev.toolUseId)) ?? this.toolCard({ ...ev, kind: 'tool.use' }, 'tool', '')
-    const isError = ev.isError === true
-    const label = `${isError ? 'Error' : 'Result'} · ${bytes(num(ev.bytes))}${ev.truncated ? ' · truncated' : ''}`
-    card.body.appendChild(
-      h(
-        'div',
-        { class: `tool-sec tool-result${isError ? ' is-error' : ''}`, 'data-event-id': ev.id, 'data-kind': ev.kind },
-        h('div', { class: 'tool-label' }, label),
-        h('pre', null, str(ev.text) || '(no output)')
-      )
+      this.item(ev, 'details', 'error diag', h('summary', null, h('span', { class: 'diag-who' }, `${who}: `), first.length > 120 ? `${first.slice(0, 117)}…` : first), h('pre', { class: 'wrap error-text' }, ev.message))
     )
-    if (card.el.dataset.toolState !== 'denied') card.el.dataset.toolState = isError ? 'error' : 'ok'
-    card.done = true
   }
 
-  private toolDenied(ev: LogEvent): void {
-    const card = this.tools.get(str(ev.toolUseId)) ?? this.toolCard({ ...ev, kind: 'tool.use' }, str(ev.name) || 'tool', '')
-    card.body.appendChild(
-      h(
-        'div',
-        { class: 'tool-sec tool-denied', 'data-event-id': ev.id, 'data-kind': ev.kind },
-        h('div', { class: 'tool-label' }, 'Denied'),
-        h('div', null, str(ev.message) || 'permission denied')
-      )
-    )
-    card.el.dataset.toolState = 'denied'
-    card.el.querySelector('.tool-name')?.append(h('span', { class: 'tool-flag' }, ' denied'))
-    card.done = true
+  private result(ev: Ev<'turn.result'>): void {
+    this.facts.result = ev
+    const u = ev.usage ?? { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 }
+    const tokensIn = u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens
+    const parts = [usd(ev.costUsd), `${count(tokensIn)} in / ${count(u.outputTokens)} out`, duration(ev.durationMs)]
+    if (ev.numTurns > 1) parts.push(`${ev.numTurns} steps`)
+    // An error result's text is said by the ending sentence (and in its details), not here again.
+    this.add(ev, this.item(ev, 'div', 'result', parts.join(' · ')))
   }
 
-  private result(ev: LogEvent): void {
-    const u = (ev.usage ?? {}) as Record<string, unknown>
-    const tokensIn = num(u.inputTokens) + num(u.cacheReadInputTokens) + num(u.cacheCreationInputTokens)
-    const parts = [usd(ev.costUsd), `${count(tokensIn)} in / ${count(u.outputTokens)} out`, duration(num(ev.durationMs))]
-    if (num(ev.numTurns) > 1) parts.push(`${num(ev.numTurns)} steps`)
-    const el = this.item(ev, 'div', `result${ev.isError ? ' is-error' : ''}`, parts.join(' · '))
-    if (ev.isError) {
-      const why = [str(ev.subtype), str(ev.terminalReason)].filter(Boolean).join(', ')
-      el.prepend(h('div', { class: 'result-error' }, `Result: error${why ? ` (${why})` : ''}${ev.text ? ` — ${str(ev.text)}` : ''}`))
-    }
-    this.add(ev, el)
-  }
-
-  private turnEnded(ev: LogEvent): void {
+  private turnEnded(ev: Ev<'turn.ended'>): void {
     const status = endedStatus(ev)
     // Bubbles still open (cut off without a final text) are kept as plain text.
     for (const [key, b] of this.bubbles) {
@@ -241,18 +221,13 @@ export class LogRenderer {
         this.bubbles.delete(key)
       }
     }
-    for (const card of this.tools.values()) {
-      if (card.turnId === ev.turnId && !card.done) {
-        card.el.dataset.toolState = 'unfinished'
-        card.done = true
-      }
-    }
-    const extra = [ev.exitCode !== null && ev.exitCode !== undefined && ev.exitCode !== 0 ? `exit ${str(ev.exitCode)}` : '', ev.signal ? str(ev.signal) : '']
-      .filter(Boolean)
-      .join(', ')
-    this.add(
-      ev,
-      this.item(ev, 'div', `ended status-${status}`, `${STATUS_WORD[status] ?? status} · ${duration(num(ev.durationMs))}${extra ? ` · ${extra}` : ''}`)
-    )
+    this.tools.endTurn(ev.turnId)
+    const turn = this.container(ev)
+    // The retry lines and error lines of an ended turn are in the ending's details now.
+    for (const el of Array.from(turn.querySelectorAll<HTMLElement>('.retry'))) el.classList.add('superseded')
+    if (status !== 'completed') for (const el of Array.from(turn.querySelectorAll<HTMLElement>('.diag'))) el.classList.add('folded-away')
+    const view = endingView(ev, this.facts)
+    this.add(ev, this.item(ev, view.tag, `ended status-${status}`, ...view.children))
+    turn.dataset.ended = status
   }
 }

@@ -8,6 +8,7 @@
  *   server's 15 s `event: ping`;
  * - `event: shutdown` (daemon restarting) → reconnect with backoff.
  */
+import { backoffDelay } from './backoff.js'
 
 export const WATCHDOG_MS = 40_000
 const BACKOFF_BASE_MS = 500
@@ -155,7 +156,7 @@ export class LiveStream {
   private fail(check: boolean): void {
     this.clear()
     this.status = 'waiting'
-    const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** this.attempts) * (0.5 + Math.random() / 2)
+    const delay = backoffDelay(this.attempts, BACKOFF_BASE_MS, BACKOFF_CAP_MS)
     this.attempts++
     this.retryAt = Date.now() + delay
     this.quietUntil = 0

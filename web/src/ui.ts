@@ -31,11 +31,13 @@ export function openDialog(opts: {
   cancel?: string
   onSubmit: (form: HTMLFormElement) => Promise<void> | void
   testId?: string
+  /** Focus the heading, not the first field: a form should not open with the keyboard over it. */
+  noAutofocus?: boolean
 }): DialogHandle {
   const err = h('p', { class: 'form-error', role: 'alert', hidden: true })
   const submit = h('button', { type: 'submit', class: opts.danger ? 'btn btn-danger' : 'btn btn-primary' }, opts.submit)
   const cancel = h('button', { type: 'button', class: 'btn' }, opts.cancel ?? 'Cancel')
-  const form = h('form', { class: 'dialog-form', method: 'dialog', novalidate: true }, h('h2', null, opts.title), ...opts.body, err, h('div', { class: 'dialog-buttons' }, cancel, submit))
+  const form = h('form', { class: 'dialog-form', method: 'dialog', novalidate: true }, h('h2', opts.noAutofocus ? { tabindex: -1, autofocus: true } : null, opts.title), ...opts.body, err, h('div', { class: 'dialog-buttons' }, cancel, submit))
   const dialog = h('dialog', { class: 'dialog', 'data-testid': opts.testId ?? null }, form)
   document.body.appendChild(dialog)
   const handle: DialogHandle = {
