@@ -13,9 +13,11 @@ const MAX_LCS_CELLS = 250_000
 const asStr = (v: unknown): string => (typeof v === 'string' ? v : '')
 
 /** Line diff by longest common subsequence (small inputs), else all removed then all added. */
+const lines = (s: string): string[] => (s === '' ? [] : s.replace(/\n$/, '').split('\n'))
+
 export function lineDiff(before: string, after: string): Op[] {
-  const a = before === '' ? [] : before.split('\n')
-  const b = after === '' ? [] : after.split('\n')
+  const a = lines(before)
+  const b = lines(after)
   if (a.length * b.length > MAX_LCS_CELLS) return [...a.map((line) => ({ op: '-' as const, line })), ...b.map((line) => ({ op: '+' as const, line }))]
   const w = b.length + 1
   const lcs = new Uint32Array((a.length + 1) * w)

@@ -74,7 +74,8 @@ export class SessionNav {
   jumpPrompt(dir: 1 | -1): void {
     const prompts = Array.from(this.log.querySelectorAll<HTMLElement>('.item.user'))
     if (!prompts.length) return
-    const top = 60
+    // Just under the sticky header (taller while the find bar is open).
+    const top = (document.querySelector('header.top')?.getBoundingClientRect().bottom ?? 0) + 8
     const ys = prompts.map((p) => p.getBoundingClientRect().top)
     let target: HTMLElement | undefined
     if (dir < 0) {
