@@ -28,8 +28,8 @@ export async function copyText(text: string): Promise<boolean> {
   return fallbackCopy(text)
 }
 
-export function copyButton(text: () => string, label: string): HTMLButtonElement {
-  const btn = h('button', { type: 'button', class: 'copy-btn', 'aria-label': label }, 'Copy')
+export function copyButton(text: () => string, label: string, shown = 'Copy'): HTMLButtonElement {
+  const btn = h('button', { type: 'button', class: 'copy-btn', 'aria-label': label }, shown)
   btn.addEventListener('click', async (e) => {
     e.preventDefault()
     e.stopPropagation()
@@ -37,7 +37,7 @@ export function copyButton(text: () => string, label: string): HTMLButtonElement
     btn.textContent = ok ? 'Copied' : 'Copy failed'
     btn.dataset.copied = ok ? 'true' : 'false'
     setTimeout(() => {
-      btn.textContent = 'Copy'
+      btn.textContent = shown
       delete btn.dataset.copied
     }, 1500)
   })

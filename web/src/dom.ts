@@ -91,6 +91,3 @@ export function randomId(prefix = ''): string {
   for (const b of a) s += 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-_'[b & 63]
   return s
 }
-
-export const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v))
-export const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0)

@@ -81,7 +81,7 @@ export function renderMarkdown(src: string): DocumentFragment {
     const box = document.createElement('div')
     box.className = 'code-box'
     pre.replaceWith(box)
-    box.append(pre, copyButton(() => pre.textContent ?? '', 'Copy code'))
+    box.append(pre, copyButton(() => pre.textContent ?? '', 'Copy code', 'Copy code'))
   }
   return frag
 }

@@ -28,7 +28,8 @@ export function modeChoices(bypassAvailable: boolean): PermissionMode[] {
   return bypassAvailable ? all : all.filter((m) => m !== 'bypassPermissions')
 }
 
-export const modeShort = (m: string | null | undefined): string => (m && m in MODE_SHORT ? MODE_SHORT[m as PermissionMode] : m || 'default')
+/** No mode set: claude's own default, which asks first. */
+export const modeShort = (m: string | null | undefined): string => (m && m in MODE_SHORT ? MODE_SHORT[m as PermissionMode] : m || MODE_SHORT.default)
 
 export interface DaemonConfig {
   allowedRoots: string[]
