@@ -59,7 +59,7 @@ export class ChatView {
     this.metaEl = h('div', { class: 'meta-row', 'data-testid': 'session-meta' })
     const more = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Session actions', onClick: () => hooks.openActions(sid, this.menu()) }, '⋯')
     this.log = h('div', { class: 'log', role: 'log', 'aria-label': 'Conversation', 'data-session-id': sid })
-    this.items = new LogRenderer(this.log)
+    this.items = new LogRenderer(this.log, (prompt) => this.composer.resend(prompt))
     this.nav = new SessionNav(this.log)
     this.empty = h('p', { class: 'empty' }, 'Loading the conversation…')
     this.jump = h('button', { type: 'button', class: 'jump', hidden: true, onClick: () => this.scrollToEnd(true) }, '↓ Latest')

@@ -120,6 +120,22 @@ export class Composer {
     return this.draft.pending
   }
 
+  /**
+   * One-tap resend of an earlier prompt. Through the box when it is free, so the prompt gets the
+   * same never-lost path; otherwise straight to the daemon, and a failure says so.
+   */
+  resend(prompt: string): void {
+    if (!this.draft.pending && !this.ta.value.trim()) {
+      this.ta.value = prompt
+      this.send()
+      return
+    }
+    api.post(`${sessionPath(this.sid)}/turns`, { prompt, clientTurnId: randomId('web-') }, { timeoutMs: 20_000 }).then(
+      () => this.onSent(),
+      (e: unknown) => this.say(`Not sent again: ${e instanceof Error ? e.message : String(e)}`, 'error')
+    )
+  }
+
   send(): void {
     const text = this.ta.value
     if (!text.trim() || this.retrier.busy) return

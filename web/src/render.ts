@@ -43,8 +43,13 @@ export class LogRenderer {
   private readonly tools: ToolCards
   private retryLine: RetryLine | null = null
   private facts: TurnFacts = { result: null, errors: [], denied: 0 }
+  private prompt = ''
 
-  constructor(private readonly log: HTMLElement) {
+  constructor(
+    private readonly log: HTMLElement,
+    /** "Send again" under a failed or cancelled turn. */
+    private readonly resend: (prompt: string) => void = () => {}
+  ) {
     this.tools = new ToolCards(
       (ev, tag, cls, ...children) => this.item(ev, tag, cls, ...children),
       (ev, el) => this.add(ev, el)
@@ -68,6 +73,7 @@ export class LogRenderer {
     switch (ev.kind) {
       case 'turn.started':
         this.facts = { result: null, errors: [], denied: 0 }
+        this.prompt = ev.prompt
         this.add(ev, this.item(ev, 'div', 'user', h('div', { class: 'user-text' }, ev.prompt), h('div', { class: 'stamp' }, clock(ev.ts))))
         return
       case 'agent.init':
@@ -228,6 +234,10 @@ export class LogRenderer {
     if (status !== 'completed') for (const el of Array.from(turn.querySelectorAll<HTMLElement>('.diag'))) el.classList.add('folded-away')
     const view = endingView(ev, this.facts)
     this.add(ev, this.item(ev, view.tag, `ended status-${status}`, ...view.children))
+    if ((status === 'failed' || status === 'cancelled' || status === 'interrupted') && this.prompt) {
+      const prompt = this.prompt
+      this.add(ev, h('button', { type: 'button', class: 'btn btn-small resend', onClick: () => this.resend(prompt) }, 'Send this prompt again'))
+    }
     turn.dataset.ended = status
   }
 }
