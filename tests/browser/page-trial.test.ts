@@ -87,6 +87,13 @@ describe.skipIf(!CHROMIUM)('the phone page after the trial (issue 12)', () => {
     expect(await page.locator('.log .error:visible, .log .diag:visible').count()).toBe(0)
     await ended.locator('summary').click()
     await expect(ended.locator('.ending-raw').textContent()).resolves.toContain('status: cancelled')
+    // One tap sends the cancelled prompt again (a new turn, the same words).
+    await page.locator('button.resend').last().tap()
+    await waitTurnStatus(page, 'running')
+    const again = (await d.api.get(`/sessions/${s.id}/turns`)).body.turns as { prompt: string }[]
+    expect(again.map((t) => t.prompt)).toEqual(['go on and on [slow:20000]', 'go on and on [slow:20000]'])
+    await page.click('.turnbar button.cancel')
+    await waitTurnStatus(page, 'cancelled', 20_000)
 
     await page.fill('textarea.prompt', 'fail [api-error]')
     await page.click('button.send')
