@@ -68,7 +68,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   ensurePrivateDir(config.dataDir)
   const tokens = createTokenSource({ dataDir: config.dataDir, envToken: config.token })
   const spoolDir = join(config.dataDir, 'spool')
-  const workspacesDir = join(config.dataDir, 'workspaces')
+  // Outside the data dir, so that no relative path from a default workspace reaches the token.
+  const workspacesDir = config.workspacesDir
   mkdirSync(spoolDir, { recursive: true, mode: 0o700 })
   mkdirSync(workspacesDir, { recursive: true, mode: 0o700 })
 
@@ -116,6 +117,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     newSessionId,
     workspacesDir,
     allowedRoots: config.allowedRoots,
+    dataDir: config.dataDir,
   })
   const maintenance = createMaintenance({
     store,

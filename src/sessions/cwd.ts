@@ -7,13 +7,16 @@ export function isInsideRoots(path: string, roots: string[]): boolean {
   return roots.some((root) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep))
 }
 
+const realOrNull = (p: string) => realpath(p).catch(() => null)
+const present = (ps: (string | null)[]) => ps.filter((p): p is string => p !== null)
+
 /**
- * The directory a session's claude runs in: a fresh one under the data dir by default, or an
+ * The directory a session's claude runs in: a fresh one under the workspaces dir by default, or an
  * existing directory that resolves (symlinks followed) inside an allowed root.
  */
 export async function resolveSessionCwd(
   requested: string | undefined,
-  opts: { sessionId: string; workspacesDir: string; allowedRoots: string[] }
+  opts: { sessionId: string; workspacesDir: string; allowedRoots: string[]; dataDir: string }
 ): Promise<{ cwd: string; isDefault: boolean }> {
   if (requested === undefined) {
     const dir = join(opts.workspacesDir, opts.sessionId)
@@ -29,9 +32,23 @@ export async function resolveSessionCwd(
     throw badRequest('invalid_cwd', `cwd ${JSON.stringify(requested)} does not exist`)
   }
   if (!(await stat(real)).isDirectory()) throw badRequest('invalid_cwd', `cwd ${JSON.stringify(requested)} is not a directory`)
-  const roots = await Promise.all(opts.allowedRoots.map((r) => realpath(r).catch(() => null)))
-  if (!isInsideRoots(real, roots.filter((r): r is string => r !== null))) {
+  const roots = present(await Promise.all(opts.allowedRoots.map(realOrNull)))
+  if (!isInsideRoots(real, roots)) {
     throw badRequest('cwd_not_allowed', `cwd ${JSON.stringify(requested)} is outside the allowed roots`)
   }
+  const dataDir = (await realOrNull(opts.dataDir)) ?? opts.dataDir
+  if (reachesDataDir(real, dataDir, roots)) {
+    throw badRequest('cwd_not_allowed', `cwd ${JSON.stringify(requested)} would give claude's tools the daemon's data dir (its token)`)
+  }
   return { cwd: real, isDefault: false }
+}
+
+/**
+ * The data dir holds the token, so claude never runs in it or above it, where it is a relative path
+ * away. Inside it only when the owner listed a root at or below the data dir on purpose.
+ */
+function reachesDataDir(cwd: string, dataDir: string, roots: string[]): boolean {
+  if (isInsideRoots(dataDir, [cwd])) return true
+  if (!isInsideRoots(cwd, [dataDir])) return false
+  return !roots.some((root) => isInsideRoots(root, [dataDir]) && isInsideRoots(cwd, [root]))
 }

@@ -37,6 +37,8 @@ export function createSessionService(deps: {
   newSessionId: () => string
   workspacesDir: string
   allowedRoots: string[]
+  /** Holds the token: never a session's cwd, nor above one (see cwd.ts). */
+  dataDir: string
 }) {
   const { store, supervisor, hub, feed } = deps
 
@@ -53,6 +55,7 @@ export function createSessionService(deps: {
         sessionId: id,
         workspacesDir: deps.workspacesDir,
         allowedRoots: deps.allowedRoots,
+        dataDir: deps.dataDir,
       })
       const session = store.createSession({
         id,

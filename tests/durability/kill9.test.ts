@@ -8,7 +8,7 @@ import { spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { openSse, type LogEvent, type SseClient } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 
-const TOKEN = 'process-token-0123456789'
+const TOKEN = 'process-token-0123456789abcdef0123456789'
 /** 20 in `npm test`; `npm run test:kill9` runs 200. */
 const CYCLES = Number(process.env.KILL9_CYCLES ?? 20)
 const SESSIONS = 2

@@ -12,7 +12,7 @@ import { attach, createSession, history, postTurn, runTurn } from '../helpers/se
 import { openSse, turnEnded } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 
-const TOKEN = 'process-token-0123456789'
+const TOKEN = 'process-token-0123456789abcdef0123456789'
 
 describe('crash safety of the log', () => {
   it('a torn WAL tail (garbage after a kill -9) opens cleanly with the committed prefix', async () => {

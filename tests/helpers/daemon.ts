@@ -26,7 +26,7 @@ export async function startTestDaemon(
   opts: { claudeBin?: string; env?: Record<string, string>; config?: Partial<Config>; token?: string | null } = {}
 ): Promise<TestDaemon> {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-test-'))
-  const token = opts.token === undefined ? 'test-token-0123456789abcdef' : opts.token
+  const token = opts.token === undefined ? 'test-token-0123456789abcdef-0123456789' : opts.token
   const logs: string[] = []
   const log: Logger = createLogger({ level: 'debug', write: (l) => logs.push(l) })
   const home = join(dataDir, 'home')
@@ -38,6 +38,9 @@ export async function startTestDaemon(
     token,
     claudeBin: opts.claudeBin ?? FAKE_CLAUDE,
     allowedRoots: [dataDir],
+    // Inside the temp dir for the tests' convenience (one dir to inspect and remove). The real
+    // default keeps it out of the data dir; tests/security/data-dir.test.ts checks that layout.
+    workspacesDir: join(dataDir, 'workspaces'),
     allowedHosts: [],
     turnTimeoutMs: 0,
     stallTimeoutMs: 0,

@@ -752,8 +752,8 @@ describe('the built CLI and daemon (npm run build first)', () => {
 
   it('with AGENTMUX_TOKEN set, `token` prints it and `token --rotate` refuses', async () => {
     const dataDir = tempDir()
-    const env = { AGENTMUX_TOKEN: 'env-token-0123456789abcdef' }
-    expect((await runCli(['token', '--data-dir', dataDir], env)).stdout.trim()).toBe('env-token-0123456789abcdef')
+    const env = { AGENTMUX_TOKEN: 'env-token-0123456789abcdef-0123456789' }
+    expect((await runCli(['token', '--data-dir', dataDir], env)).stdout.trim()).toBe('env-token-0123456789abcdef-0123456789')
     const rot = await runCli(['token', '--rotate', '--data-dir', dataDir], env)
     expect(rot.code).not.toBe(0)
     expect(rot.stderr).toMatch(/AGENTMUX_TOKEN/)
@@ -818,7 +818,7 @@ describe('the built CLI and daemon (npm run build first)', () => {
     expect(wide.stderr()).toMatch(/WARNING/)
     expect(wide.stderr()).toMatch(/TLS/)
     expect(wide.stderr()).toMatch(/0\.0\.0\.0/)
-    expect(wide.stderr()).not.toContain('process-token-0123456789')
+    expect(wide.stderr()).not.toContain('process-token-0123456789abcdef0123456789')
     // By the time the loopback daemon answers a request, it would have warned.
     expect((await raw(loop.url, { path: '/healthz' })).status).toBe(200)
     expect(loop.stderr()).not.toMatch(/WARNING|TLS/)
@@ -827,7 +827,7 @@ describe('the built CLI and daemon (npm run build first)', () => {
   })
 
   it('the process daemon logs (stderr, info level) never hold the token, a cookie or a prompt', async () => {
-    const token = 'process-token-0123456789'
+    const token = 'process-token-0123456789abcdef0123456789'
     const p = await spawnDaemon()
     procs.push(p)
     dirs.push(p.dataDir)
