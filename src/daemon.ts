@@ -1,8 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { createServer } from 'node:http'
-import { getRequestListener } from '@hono/node-server'
 import { createRateLimiter } from './auth/rate-limit.js'
 import { createTokenSource, ensurePrivateDir } from './auth/token-file.js'
 import { claudeVersion, resolveClaudeBin } from './claude/binary.js'
@@ -10,12 +8,11 @@ import type { Config } from './config.js'
 import { createEventLog } from './events/event-log.js'
 import { createHub } from './events/hub.js'
 import { createApp } from './http/app.js'
-import { authRoutes } from './http/routes/auth.js'
 import { eventRoutes } from './http/routes/events.js'
 import { sessionRoutes } from './http/routes/sessions.js'
-import { isStaticPath, staticRoutes } from './http/routes/static.js'
-import { malformedRequest, onClientError } from './http/malformed.js'
+import { staticRoutes } from './http/routes/static.js'
 import { hostnameOf } from './http/security.js'
+import { createConnectionGuard, createHttpServer } from './http/server.js'
 import { createSseRegistry } from './http/sse.js'
 import { newSessionId, newTurnId } from './ids.js'
 import type { Logger } from './log.js'
@@ -33,6 +30,8 @@ export interface DaemonOptions {
   log: Logger
   /** The environment claude runs with (the daemon's, minus its own secrets). */
   env: Record<string, string | undefined>
+  /** Failed credentials allowed per minute, per client and in total (tests that count 401s raise them). */
+  rateLimit?: { max?: number; globalMax?: number }
 }
 
 export interface Daemon {
@@ -128,10 +127,11 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     config: { retentionDays: config.retentionDays, retentionSessions: config.retentionSessions },
   })
   const claude = await claudeChecked
-  const registry = createSseRegistry()
+  const registry = createSseRegistry({ tokens })
   let draining = false
   const isDraining = () => draining
-  const limiter = createRateLimiter()
+  const limiter = createRateLimiter(opts.rateLimit)
+  const connections = createConnectionGuard()
   const explicitHosts = new Set(config.allowedHosts.map(hostnameOf))
   const allowedHosts = new Set([hostnameOf(config.host), 'localhost', '127.0.0.1', '::1', ...explicitHosts])
   const app = createApp({
@@ -140,18 +140,15 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     isStorageFull,
     health: () => ({ ok: true, version, claudeVersion: claude, draining }),
     security: { tokens, limiter, allowedHosts, explicitHosts },
-    isOpen: (method, path) =>
-      path === '/healthz' || isStaticPath(method, path) || (method === 'POST' && (path === '/auth/login' || path === '/auth/logout')),
+    openRoutes: [staticRoutes(join(root, 'web', 'dist'))],
+    onAuthenticated: (c) => connections.authenticated(c.env.incoming.socket),
     routes: [
-      staticRoutes(join(root, 'web', 'dist')),
-      authRoutes({ tokens, limiter }),
       sessionRoutes(service),
-      eventRoutes({ store, eventLog, hub, feed, registry, service, isDraining }),
+      eventRoutes({ store, eventLog, feed, registry, service, isDraining }),
     ],
   })
 
-  const server = createServer(getRequestListener(app.fetch, { errorHandler: malformedRequest }))
-  server.on('clientError', onClientError)
+  const server = createHttpServer(app.fetch, connections)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.host, () => {

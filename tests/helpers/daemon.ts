@@ -23,7 +23,13 @@ export interface TestDaemon {
 
 /** A daemon in this process on a real socket (port 0), with its own data dir. */
 export async function startTestDaemon(
-  opts: { claudeBin?: string; env?: Record<string, string>; config?: Partial<Config>; token?: string | null } = {}
+  opts: {
+    claudeBin?: string
+    env?: Record<string, string>
+    config?: Partial<Config>
+    token?: string | null
+    rateLimit?: { max?: number; globalMax?: number }
+  } = {}
 ): Promise<TestDaemon> {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-test-'))
   const token = opts.token === undefined ? 'test-token-0123456789abcdef-0123456789' : opts.token
@@ -58,7 +64,7 @@ export async function startTestDaemon(
     FAKE_CLAUDE_STATE_DIR: join(dataDir, 'fake-claude-state'),
     ...opts.env,
   }
-  const daemon = await startDaemon(config, { log, env })
+  const daemon = await startDaemon(config, { log, env, rateLimit: opts.rateLimit })
   let stopped = false
   return {
     daemon,
