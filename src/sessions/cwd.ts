@@ -1,3 +1,4 @@
+import { realpathSync, statSync } from 'node:fs'
 import { mkdir, realpath, stat } from 'node:fs/promises'
 import { isAbsolute, join, sep } from 'node:path'
 import { badRequest } from '../errors.js'
@@ -34,4 +35,33 @@ export async function resolveSessionCwd(
     throw badRequest('cwd_not_allowed', `cwd ${JSON.stringify(requested)} is outside the allowed roots`)
   }
   return { cwd: real, isDefault: false }
+}
+
+export type TurnCwd = { ok: true; cwd: string } | { ok: false; message: string }
+
+/**
+ * Checked again at every turn start, because the directory may have been swapped for a symlink to
+ * somewhere else since the session was created; claude is then spawned in the resolved path, so a
+ * later swap of the top directory does not move it. Synchronous: it runs inside the turn start,
+ * between the transaction that starts the turn and the spawn, and is a few stat calls.
+ */
+export function checkTurnCwd(cwd: string, roots: string[]): TurnCwd {
+  let real: string
+  try {
+    real = realpathSync(cwd)
+    if (!statSync(real).isDirectory()) return { ok: false, message: `the session directory ${cwd} is not a directory` }
+  } catch {
+    return { ok: false, message: `the session directory ${cwd} no longer exists` }
+  }
+  const realRoots = roots.flatMap((r) => {
+    try {
+      return [realpathSync(r)]
+    } catch {
+      return []
+    }
+  })
+  if (!isInsideRoots(real, realRoots)) {
+    return { ok: false, message: `the session directory ${cwd} now resolves to ${real}, outside the allowed roots; claude was not started` }
+  }
+  return { ok: true, cwd: real }
 }
