@@ -18,8 +18,11 @@ export interface EventFields {
   'turn.queued': { prompt: string; position: number; clientTurnId: string | null; model: string | null }
   /** A queued turn's prompt was changed before it started. */
   'turn.edited': { prompt: string }
-  /** A turn ended failed or cancelled with turns queued behind it: none starts until a resume. */
-  'queue.paused': { reason: 'failed' | 'cancelled'; turnId: string }
+  /**
+   * A turn ended failed or cancelled with turns queued behind it: none starts until a resume. The
+   * event's own `turnId` is that turn's (it follows the turn's turn.ended).
+   */
+  'queue.paused': { reason: 'failed' | 'cancelled' }
   /** The queue runs again (POST /sessions/:id/queue/resume, or a new prompt). */
   'queue.resumed': Record<never, never>
   /** The daemon accepted a prompt and is about to spawn claude. */

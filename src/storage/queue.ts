@@ -140,9 +140,7 @@ export function createQueueStore(db: Db, deps: QueueDeps) {
       const ended = endedTurnId ? turnRow(endedTurnId) : undefined
       if (s.queue_paused === 0 && ended && (ended.status === 'failed' || ended.status === 'cancelled')) {
         q.setPaused.run(1, sessionId)
-        const committed = appendEvents(sessionId, null, [
-          { kind: 'queue.paused', reason: ended.status, turnId: ended.id },
-        ])
+        const committed = appendEvents(sessionId, ended.id, [{ kind: 'queue.paused', reason: ended.status }])
         return { kind: 'paused', committed }
       }
       if (s.queue_paused === 1 || !mayStart) return { kind: 'none' }
