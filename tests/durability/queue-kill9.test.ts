@@ -4,11 +4,15 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createApi } from '../helpers/api.js'
 import { inspectDb } from '../helpers/inspect-db.js'
+import { openDatabase } from '../../src/storage/database.js'
+import { createStore } from '../../src/storage/store.js'
 import { spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 
 const TOKEN = 'process-token-0123456789'
 const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-queue-kill9-'))
+const idleDataDir = mkdtempSync(join(tmpdir(), 'agentmux-queue-idle-'))
+const migrations = join(import.meta.dirname, '../../migrations')
 const daemons: DaemonProcess[] = []
 
 afterAll(async () => {
@@ -17,6 +21,7 @@ afterAll(async () => {
     await withTimeout(p.exited, 10_000, 'a daemon to exit')
   }
   rmSync(dataDir, { recursive: true, force: true })
+  rmSync(idleDataDir, { recursive: true, force: true })
 })
 
 describe('the queue across kill -9 of the daemon', () => {
@@ -88,5 +93,35 @@ describe('the queue across kill -9 of the daemon', () => {
     } finally {
       db.close()
     }
+  })
+
+  it('at start-up, an idle session whose queue is not paused starts its next turn', { timeout: 60_000 }, async () => {
+    const first = await spawnDaemon({ dataDir: idleDataDir })
+    daemons.push(first)
+    const sessionId = (await createApi(first.url, TOKEN).post('/sessions', {})).body.id as string
+    first.child.kill('SIGTERM')
+    await withTimeout(first.exited, 15_000, 'the first daemon to exit')
+    // The state a daemon leaves when a turn completes while it stops: ended, the next one queued,
+    // nothing started (a stopping daemon starts nothing) and the queue not paused.
+    const { db } = openDatabase(join(idleDataDir, 'agentmux.db'), migrations)
+    const store = createStore(db)
+    const turn = (id: string, prompt: string) =>
+      store.beginTurn({ sessionId, turnId: id, prompt, model: null, clientTurnId: null, queue: true })
+    turn('trn_0000000000000001', 'before the restart')
+    turn('trn_0000000000000002', 'queued over the restart')
+    store.append(sessionId, 'trn_0000000000000001', [{ kind: 'turn.ended', status: 'completed', durationMs: 1, exitCode: 0, signal: null }])
+    expect(store.advanceQueue(sessionId, 'trn_0000000000000001', false)).toEqual({ kind: 'none' })
+    store.close()
+
+    const second = await spawnDaemon({ dataDir: idleDataDir })
+    daemons.push(second)
+    const api = createApi(second.url, TOKEN)
+    await waitUntil(async () => (await api.get(`/sessions/${sessionId}/turns`)).body.turns[1].status === 'completed', {
+      timeoutMs: 30_000,
+      label: 'the queued turn to run under the new daemon',
+    })
+    expect((await api.get(`/sessions/${sessionId}`)).body).toMatchObject({ status: 'idle', queuedTurns: 0, turnCount: 2 })
+    second.child.kill('SIGTERM')
+    await withTimeout(second.exited, 15_000, 'the second daemon to exit')
   })
 })
