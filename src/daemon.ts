@@ -92,6 +92,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     eventLog,
     log,
     newTurnId,
+    cwd: { allowedRoots: config.allowedRoots, workspacesDir, dataDir: config.dataDir },
     runner: {
       claudeBin,
       childEnv: childEnvironment(opts.env),
@@ -107,10 +108,14 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const adopted = supervisor.adoptRunning()
   if (adopted > 0) log.info('adopted turns from an earlier daemon', { count: adopted })
   await supervisor.sweepSpool()
+  // After adoption, so a session whose turn is still running keeps its queue waiting behind it.
+  const resumed = supervisor.resumeQueues()
+  if (resumed > 0) log.info('started queued turns left by an earlier daemon', { count: resumed })
 
   const service = createSessionService({
     store,
     supervisor,
+    eventLog,
     hub,
     feed,
     newSessionId,

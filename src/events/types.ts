@@ -10,10 +10,21 @@ export interface TokenUsage {
   cacheCreationInputTokens: number
 }
 
-export type TurnStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
+export type TurnStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
 
 /** Fields of each kind; the daemon adds id, sessionId, turnId and ts when it stores the event. */
 export interface EventFields {
+  /** A prompt sent while the session was busy waits in the daemon's queue; `position` 1 runs next. */
+  'turn.queued': { prompt: string; position: number; clientTurnId: string | null; model: string | null }
+  /** A queued turn's prompt was changed before it started. */
+  'turn.edited': { prompt: string }
+  /**
+   * A turn ended failed or cancelled with turns queued behind it: none starts until a resume. The
+   * event's own `turnId` is that turn's (it follows the turn's turn.ended).
+   */
+  'queue.paused': { reason: 'failed' | 'cancelled' }
+  /** The queue runs again (POST /sessions/:id/queue/resume, or a new prompt). */
+  'queue.resumed': Record<never, never>
   /** The daemon accepted a prompt and is about to spawn claude. */
   'turn.started': { prompt: string; model: string | null; clientTurnId: string | null }
   /** claude's system/init: the conversation exists from here on and can be resumed. */
@@ -64,9 +75,9 @@ export interface EventFields {
   }
   /** Something went wrong: claude's stderr, a spawn failure, a bad exit, a line that is not JSON. */
   error: { message: string; source: 'agent' | 'daemon' }
-  /** Always the last event of a turn, exactly once. */
+  /** Always the last event of a turn, exactly once (a queued turn that is removed ends `cancelled`). */
   'turn.ended': {
-    status: Exclude<TurnStatus, 'running'>
+    status: Exclude<TurnStatus, 'running' | 'queued'>
     durationMs: number
     exitCode: number | null
     signal: string | null

@@ -43,16 +43,24 @@ export const PatchSessionBody = z.strictObject({
   allowedTools: allowedTools.optional(),
 })
 
+const prompt = text()
+  .refine((s) => s.trim().length > 0, 'prompt must not be empty')
+  .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_PROMPT_BYTES, `prompt must be at most ${MAX_PROMPT_BYTES} bytes`)
+
 export const StartTurnBody = z.strictObject({
-  prompt: text()
-    .refine((s) => s.trim().length > 0, 'prompt must not be empty')
-    .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_PROMPT_BYTES, `prompt must be at most ${MAX_PROMPT_BYTES} bytes`),
+  prompt,
+  /** false: 409 when busy instead of queueing. */
+  queue: z.boolean().optional(),
   model: model.optional(),
   clientTurnId: z
     .string()
     .regex(/^[\x21-\x7e]{1,128}$/, 'clientTurnId must be 1 to 128 printable ASCII characters')
     .optional(),
 })
+
+export const EditTurnBody = z.strictObject({ prompt })
+
+export const CancelBody = z.strictObject({ clearQueue: z.boolean().optional() })
 
 /** A cursor is a non-negative integer; anything else is an error, never a silent reset to 0. */
 export const Cursor = z

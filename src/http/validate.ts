@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { z } from 'zod'
 import { AppError, badRequest, tooLarge } from '../errors.js'
-import { SESSION_ID_PATTERN } from '../ids.js'
+import { SESSION_ID_PATTERN, TURN_ID_PATTERN } from '../ids.js'
 import { MAX_BODY_BYTES } from './schemas.js'
 
 function describe(error: z.ZodError): string {
@@ -96,5 +96,11 @@ export async function readJson<T extends z.ZodType>(
 export function sessionIdParam(c: Context): string {
   const id = c.req.param('id') ?? ''
   if (!SESSION_ID_PATTERN.test(id)) throw badRequest('invalid_id', `${JSON.stringify(id.slice(0, 64))} is not a session id`)
+  return id
+}
+
+export function turnIdParam(c: Context): string {
+  const id = c.req.param('turnId') ?? ''
+  if (!TURN_ID_PATTERN.test(id)) throw badRequest('invalid_id', `${JSON.stringify(id.slice(0, 64))} is not a turn id`)
   return id
 }

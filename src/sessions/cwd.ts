@@ -1,3 +1,4 @@
+import { realpathSync, statSync } from 'node:fs'
 import { mkdir, realpath, stat } from 'node:fs/promises'
 import { isAbsolute, join, sep } from 'node:path'
 import { badRequest } from '../errors.js'
@@ -51,4 +52,44 @@ function reachesDataDir(cwd: string, dataDir: string, roots: string[]): boolean 
   if (isInsideRoots(dataDir, [cwd])) return true
   if (!isInsideRoots(cwd, [dataDir])) return false
   return !roots.some((root) => isInsideRoots(root, [dataDir]) && isInsideRoots(cwd, [root]))
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p)
+  } catch {
+    return p
+  }
+}
+
+export type TurnCwd = { ok: true; cwd: string } | { ok: false; message: string }
+
+/**
+ * Checked again at every turn start, because the directory may have been swapped for a symlink to
+ * somewhere else since the session was created; claude is then spawned in the resolved path, so a
+ * later swap of the top directory does not move it. Synchronous: it runs inside the turn start,
+ * between the transaction that starts the turn and the spawn, and is a few stat calls.
+ */
+export function checkTurnCwd(cwd: string, roots: string[], dataDir: string): TurnCwd {
+  let real: string
+  try {
+    real = realpathSync(cwd)
+    if (!statSync(real).isDirectory()) return { ok: false, message: `the session directory ${cwd} is not a directory` }
+  } catch {
+    return { ok: false, message: `the session directory ${cwd} no longer exists` }
+  }
+  const realRoots = roots.flatMap((r) => {
+    try {
+      return [realpathSync(r)]
+    } catch {
+      return []
+    }
+  })
+  if (!isInsideRoots(real, realRoots)) {
+    return { ok: false, message: `the session directory ${cwd} now resolves to ${real}, outside the allowed roots; claude was not started` }
+  }
+  if (reachesDataDir(real, realOrSelf(dataDir), realRoots)) {
+    return { ok: false, message: `the session directory ${cwd} now resolves to ${real}, which reaches the daemon's data dir; claude was not started` }
+  }
+  return { ok: true, cwd: real }
 }

@@ -44,11 +44,13 @@ describe('kill -9 of the daemon at random moments', () => {
       }
       const last = cycle === CYCLES
       if (!last) {
-        // Keep the sessions busy: a new turn wherever the previous one has ended.
+        // Keep the sessions busy: a new turn wherever the previous one has ended (no queue here:
+        // tests/durability/queue-kill9.test.ts kills the daemon with turns queued).
         for (const id of sessionIds) {
           const r = await api.post(`/sessions/${id}/turns`, {
             prompt: `cycle ${cycle} [burst:1500] [burst-rate:3000]`,
             clientTurnId: `c${cycle}-${id}`,
+            queue: false,
           })
           if (r.status === 202) turnsStarted++
           else expect(r.status).toBe(409)

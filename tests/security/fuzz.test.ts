@@ -588,10 +588,10 @@ function build(ctx: { dataDir: string; port: number }) {
         case 'events-head':
           return { cat: 'edge', method: 'GET', path: '/sessions/{id}/events?after=9007199254740991', id: { live: n }, headers: {}, oracle: { kind: 'edge' } }
         default:
-          // A full-size prompt on a turn session: 202, or 409 while its last turn still runs.
+          // A full-size prompt on a turn session: 202, started or queued behind the running turn.
           return {
             ...json('POST', '/sessions/{id}/turns', { prompt: `edge ${'p'.repeat(200 * 1024 - 5)}`, clientTurnId: `${'k'.repeat(100)}-${n}`.slice(0, 128) }, { turnSession: n }),
-            oracle: { kind: 'status', status: [202, 409] },
+            oracle: { kind: 'status', status: [202] },
           }
       }
     })
@@ -867,9 +867,11 @@ describe('fuzzing the HTTP edge of a real daemon', () => {
     await waitUntil(
       async () => {
         const r = await raw(d.url, { path: '/sessions', headers: { authorization: `Bearer ${d.token}` } })
-        return r.json.sessions.every((s: { status: string }) => s.status === 'idle')
+        // Queued turns run one by one after the fuzz; a paused queue (after a fuzzed cancel) waits.
+        return r.json.sessions.every((s: { status: string; queuedTurns: number; queuePaused: boolean }) =>
+          s.status === 'idle' && (s.queuedTurns === 0 || s.queuePaused))
       },
-      { timeoutMs: 30_000, label: 'every fuzzed turn to end' }
+      { timeoutMs: 120_000, label: 'every fuzzed turn to end' }
     )
     await waitUntil(() => d.daemon.stats().sseClients === 0, { timeoutMs: 10_000, label: 'every fuzzed SSE stream to be closed' })
 
