@@ -18,6 +18,8 @@ const ConfigSchema = z.object({
   stallTimeoutMs: ms('AGENTMUX_STALL_TIMEOUT_MS', 30 * 60 * 1000),
   /** Between the steps of a cancel: stdin interrupt, SIGINT, SIGTERM, SIGKILL. */
   cancelGraceMs: ms('AGENTMUX_CANCEL_GRACE_MS', 2000),
+  /** How long a tool approval waits for an answer before it is denied and the turn stopped (0: for ever). */
+  approvalTimeoutMs: ms('AGENTMUX_APPROVAL_TIMEOUT_MS', 30 * 60 * 1000),
   cancelOnExit: z.boolean(),
   /** Cap on the database size in MB (0: none). Past it, writes fail as on a full disk. */
   dbMaxMb: z.coerce.number({ error: 'AGENTMUX_DB_MAX_MB must be a number' }).min(0).default(0),
@@ -45,6 +47,7 @@ const FLAGS = {
   'turn-timeout-ms': { type: 'string' },
   'stall-timeout-ms': { type: 'string' },
   'cancel-grace-ms': { type: 'string' },
+  'approval-timeout-ms': { type: 'string' },
   'cancel-on-exit': { type: 'boolean' },
   'db-max-mb': { type: 'string' },
   'retention-days': { type: 'string' },
@@ -78,6 +81,7 @@ export function parseConfig(env: Record<string, string | undefined>, argv: strin
     turnTimeoutMs: pick('turn-timeout-ms', 'AGENTMUX_TURN_TIMEOUT_MS'),
     stallTimeoutMs: pick('stall-timeout-ms', 'AGENTMUX_STALL_TIMEOUT_MS'),
     cancelGraceMs: pick('cancel-grace-ms', 'AGENTMUX_CANCEL_GRACE_MS'),
+    approvalTimeoutMs: pick('approval-timeout-ms', 'AGENTMUX_APPROVAL_TIMEOUT_MS'),
     cancelOnExit: flags['cancel-on-exit'] === true || env.AGENTMUX_CANCEL_ON_EXIT === '1',
     dbMaxMb: pick('db-max-mb', 'AGENTMUX_DB_MAX_MB'),
     retentionDays: pick('retention-days', 'AGENTMUX_RETENTION_DAYS'),

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createServer } from 'node:http'
 import { getRequestListener } from '@hono/node-server'
+import { createPermissionBroker } from './approvals/broker.js'
 import { createRateLimiter } from './auth/rate-limit.js'
 import { createTokenSource, ensurePrivateDir } from './auth/token-file.js'
 import { claudeVersion, resolveClaudeBin } from './claude/binary.js'
@@ -12,12 +13,13 @@ import { createHub } from './events/hub.js'
 import { createApp } from './http/app.js'
 import { authRoutes } from './http/routes/auth.js'
 import { eventRoutes } from './http/routes/events.js'
+import { permissionRoutes } from './http/routes/permissions.js'
 import { sessionRoutes } from './http/routes/sessions.js'
 import { isStaticPath, staticRoutes } from './http/routes/static.js'
 import { malformedRequest, onClientError } from './http/malformed.js'
 import { hostnameOf } from './http/security.js'
 import { createSseRegistry } from './http/sse.js'
-import { newSessionId, newTurnId } from './ids.js'
+import { newRuleId, newSessionId, newTurnId } from './ids.js'
 import type { Logger } from './log.js'
 import { createMaintenance } from './maintenance.js'
 import { packageRoot } from './paths.js'
@@ -87,11 +89,13 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const hub = createHub({ ringEvents: 16_384, ringBytes: 8 * 1024 * 1024 })
   const feed = createSessionFeed({ getSession: store.getSession })
   const eventLog = createEventLog({ store, hub, onSessionChanged: feed.changed })
+  const broker = createPermissionBroker({ store, eventLog, log, timeoutMs: config.approvalTimeoutMs, newRuleId })
   const supervisor = createSupervisor({
     store,
     eventLog,
     log,
     newTurnId,
+    broker,
     runner: {
       claudeBin,
       childEnv: childEnvironment(opts.env),
@@ -102,10 +106,13 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       signalGraceMs: config.cancelGraceMs,
       exitGraceMs: Math.max(5000, config.cancelGraceMs),
       pollMs: 500,
+      approvalTimeoutMs: config.approvalTimeoutMs,
     },
   })
   const adopted = supervisor.adoptRunning()
   if (adopted > 0) log.info('adopted turns from an earlier daemon', { count: adopted })
+  // Tool approvals left open by an earlier daemon time out on their stored schedule.
+  broker.restore()
   await supervisor.sweepSpool()
 
   const service = createSessionService({
@@ -144,6 +151,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       staticRoutes(join(root, 'web', 'dist')),
       authRoutes({ tokens, limiter }),
       sessionRoutes(service),
+      permissionRoutes({ broker, store, feed }),
       eventRoutes({ store, eventLog, hub, feed, registry, service, isDraining }),
     ],
   })
@@ -182,6 +190,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     server.closeAllConnections()
     registry.close()
     maintenance.stop()
+    broker.stop()
     feed.close()
     store.checkpoint()
     store.close()

@@ -10,6 +10,9 @@ export interface TokenUsage {
   cacheCreationInputTokens: number
 }
 
+export type PermissionKind = 'tool' | 'question' | 'plan'
+export type PermissionResolver = 'user' | 'timeout' | 'cancel' | 'lost'
+
 export type TurnStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
 
 /** Fields of each kind; the daemon adds id, sessionId, turnId and ts when it stores the event. */
@@ -64,6 +67,31 @@ export interface EventFields {
   }
   /** Something went wrong: claude's stderr, a spawn failure, a bad exit, a line that is not JSON. */
   error: { message: string; source: 'agent' | 'daemon' }
+  /**
+   * claude asks before a tool call (`can_use_tool` over stdio). `requestKind` says which card to
+   * show: 'question' (AskUserQuestion), 'plan' (ExitPlanMode) or 'tool'; `expiresAt` only for 'tool'.
+   * (Not `kind`: every event's `kind` is its event kind.)
+   */
+  'permission.requested': {
+    requestId: string
+    turnId: string
+    toolName: string
+    toolUseId: string
+    input: unknown
+    summary: string
+    suggestions: unknown[]
+    expiresAt: string | null
+    requestKind: PermissionKind
+  }
+  /** A request was answered, exactly once: by a user, the timeout, a cancel, or claude's end (lost). */
+  'permission.resolved': {
+    requestId: string
+    decision: 'allow' | 'deny'
+    by: PermissionResolver
+    message?: string
+    scope?: 'once' | 'session'
+    answers?: Record<string, string>
+  }
   /** Always the last event of a turn, exactly once. */
   'turn.ended': {
     status: Exclude<TurnStatus, 'running'>

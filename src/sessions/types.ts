@@ -34,6 +34,8 @@ export interface Session {
   outputTokens: number
   contextTokens: number
   preview: string
+  /** Open tool approvals and questions: a list can show "needs you". */
+  pendingPermissions: number
 }
 
 /** A turn as the API shows it. */

@@ -25,6 +25,7 @@ export interface SessionRow {
   output_tokens: number
   context_tokens: number
   preview: string
+  pending_permissions?: number
 }
 
 export interface TurnRow {
@@ -71,6 +72,7 @@ export function toSession(r: SessionRow): Session {
     outputTokens: r.output_tokens,
     contextTokens: r.context_tokens,
     preview: r.preview,
+    pendingPermissions: r.pending_permissions ?? 0,
   }
 }
 

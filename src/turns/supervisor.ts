@@ -2,11 +2,14 @@ import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AppError, notFound } from '../errors.js'
 import type { EventLog } from '../events/event-log.js'
+import type { PermissionBroker } from '../approvals/broker.js'
+import { setPermissionModeLine } from '../claude/args.js'
 import type { Logger } from '../log.js'
 import type { StopReason, Turn } from '../sessions/types.js'
 import type { Store } from '../storage/store.js'
 import { startTurnRun } from './runner.js'
 import type { RunnerConfig, TurnRun } from './runner-types.js'
+import { spoolTurnId } from './spool.js'
 
 export interface StartTurnInput {
   prompt: string
@@ -23,8 +26,9 @@ export function createSupervisor(deps: {
   log: Logger
   runner: RunnerConfig
   newTurnId: () => string
+  broker: PermissionBroker
 }) {
-  const { store, eventLog, log } = deps
+  const { store, eventLog, log, broker } = deps
   const active = new Map<string, TurnRun>()
   const track = (run: TurnRun) => {
     active.set(run.sessionId, run)
@@ -49,7 +53,7 @@ export function createSupervisor(deps: {
       }
       const runtime = store.getSessionRuntime(sessionId)!
       // The spawn happens synchronously in here; waking readers can wait until it is under way.
-      track(startTurnRun({ config: deps.runner, store, eventLog, log }, r.turn, runtime))
+      track(startTurnRun({ config: deps.runner, store, eventLog, log, broker }, r.turn, runtime))
       eventLog.published(sessionId, r.committed)
       return { turn: r.turn, created: true }
     },
@@ -59,6 +63,11 @@ export function createSupervisor(deps: {
       if (!run) return { cancelled: false, turn: null }
       const cancelled = run.cancel(reason)
       return { cancelled, turn: store.getTurn(run.turnId) }
+    },
+
+    /** A permission mode change reaches the running claude too (set_permission_mode). */
+    setPermissionMode(sessionId: string, mode: string): boolean {
+      return active.get(sessionId)?.control(setPermissionModeLine(`mode_${Date.now()}`, mode)) ?? false
     },
 
     /** Resolves when the session has no running turn, or after timeoutMs. */
@@ -94,7 +103,7 @@ export function createSupervisor(deps: {
       for (const { turn, process } of running) {
         const runtime = store.getSessionRuntime(turn.sessionId)
         if (!runtime) continue
-        track(startTurnRun({ config: deps.runner, store, eventLog, log }, turn, runtime, process))
+        track(startTurnRun({ config: deps.runner, store, eventLog, log, broker }, turn, runtime, process))
       }
       return running.length
     },
@@ -104,7 +113,7 @@ export function createSupervisor(deps: {
       const running = new Set(store.runningTurns().map((r) => r.turn.id))
       let removed = 0
       for (const name of await readdir(deps.runner.spoolDir).catch(() => [] as string[])) {
-        const turnId = name.split('.')[0]!
+        const turnId = spoolTurnId(name)
         if (running.has(turnId)) continue
         await rm(join(deps.runner.spoolDir, name), { force: true })
         removed++
