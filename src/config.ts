@@ -113,6 +113,13 @@ export const SETTINGS = {
     shown: '2000',
     doc: 'time between the steps of a cancel: stdin interrupt, SIGINT, SIGTERM, SIGKILL',
   }),
+  approvalTimeoutMs: setting({
+    schema: ms('AGENTMUX_APPROVAL_TIMEOUT_MS'),
+    arg: 'MS',
+    default: String(30 * 60 * 1000),
+    shown: '30 min',
+    doc: 'a tool approval left unanswered this long is denied and the turn stopped; questions and plans wait; `0` = for ever',
+  }),
   cancelOnExit: setting({
     schema: z.boolean(),
     shown: 'off',

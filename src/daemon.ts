@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import { createPermissionBroker } from './approvals/broker.js'
 import { createRateLimiter } from './auth/rate-limit.js'
 import { createTokenSource, ensurePrivateDir } from './auth/token-file.js'
 import { claudeVersion, resolveClaudeBin } from './claude/binary.js'
@@ -9,12 +10,13 @@ import { createEventLog } from './events/event-log.js'
 import { createHub } from './events/hub.js'
 import { createApp } from './http/app.js'
 import { eventRoutes } from './http/routes/events.js'
+import { permissionRoutes } from './http/routes/permissions.js'
 import { sessionRoutes } from './http/routes/sessions.js'
 import { staticRoutes } from './http/routes/static.js'
 import { hostnameOf } from './http/security.js'
 import { createConnectionGuard, createHttpServer } from './http/server.js'
 import { createSseRegistry } from './http/sse.js'
-import { newSessionId, newTurnId } from './ids.js'
+import { newRuleId, newSessionId, newTurnId } from './ids.js'
 import type { Logger } from './log.js'
 import { createMaintenance } from './maintenance.js'
 import { packageRoot } from './paths.js'
@@ -87,12 +89,14 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const hub = createHub({ ringEvents: 16_384, ringBytes: 8 * 1024 * 1024 })
   const feed = createSessionFeed({ getSession: store.getSession })
   const eventLog = createEventLog({ store, hub, onSessionChanged: feed.changed })
+  const broker = createPermissionBroker({ store, eventLog, log, timeoutMs: config.approvalTimeoutMs, newRuleId })
   const supervisor = createSupervisor({
     store,
     eventLog,
     log,
     newTurnId,
     cwd: { allowedRoots: config.allowedRoots, workspacesDir, dataDir: config.dataDir },
+    broker,
     runner: {
       claudeBin,
       childEnv: childEnvironment(opts.env),
@@ -103,10 +107,13 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       signalGraceMs: config.cancelGraceMs,
       exitGraceMs: Math.max(5000, config.cancelGraceMs),
       pollMs: 500,
+      approvalTimeoutMs: config.approvalTimeoutMs,
     },
   })
   const adopted = supervisor.adoptRunning()
   if (adopted > 0) log.info('adopted turns from an earlier daemon', { count: adopted })
+  // Tool approvals left open by an earlier daemon time out on their stored schedule.
+  broker.restore()
   await supervisor.sweepSpool()
   // After adoption, so a session whose turn is still running keeps its queue waiting behind it.
   const resumed = supervisor.resumeQueues()
@@ -150,6 +157,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     routes: [
       sessionRoutes(service),
       eventRoutes({ store, eventLog, feed, registry, service, isDraining }),
+      permissionRoutes({ broker, store, feed }),
     ],
   })
 
@@ -186,6 +194,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     server.closeAllConnections()
     registry.close()
     maintenance.stop()
+    broker.stop()
     feed.close()
     store.checkpoint()
     store.close()

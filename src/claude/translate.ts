@@ -4,6 +4,7 @@
  * The state is small and JSON-serialisable so it can be committed with the spool offset.
  */
 import type { NewEvent, TokenUsage } from '../events/types.js'
+import { permissionRequestFromLine } from '../approvals/request.js'
 import { boundText, summarizeToolInput, toolResultText } from './tool-text.js'
 
 export interface TranslatorState {
@@ -79,6 +80,12 @@ export function translateLine(raw: string, state: TranslatorState): Translation 
       return { events: translateUser(line), state }
     case 'result':
       return translateResult(line, state)
+    case 'control_request': {
+      // can_use_tool (--permission-prompt-tool stdio); other subtypes fall through to agent.raw
+      const p = permissionRequestFromLine(line)
+      if (p) return { events: [{ kind: 'permission.requested', ...p }], state }
+      return { events: [{ kind: 'agent.raw', line: clip(text, RAW_MAX_CHARS), truncated: text.length > RAW_MAX_CHARS }], state }
+    }
     default:
       if (typeof line.type === 'string' && SILENT_TYPES.has(line.type)) return { events: [], state }
       if (line.type === 'rate_limit_event' || line.type === 'tool_use_summary' || line.type === 'conversation_reset') {

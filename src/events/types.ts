@@ -11,6 +11,9 @@ export interface TokenUsage {
 }
 
 export type TurnStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
+export type PermissionKind = 'tool' | 'question' | 'plan'
+export type PermissionResolver = 'user' | 'timeout' | 'cancel' | 'lost'
+
 
 /** Fields of each kind; the daemon adds id, sessionId, turnId and ts when it stores the event. */
 export interface EventFields {
@@ -76,6 +79,31 @@ export interface EventFields {
   /** Something went wrong: claude's stderr, a spawn failure, a bad exit, a line that is not JSON. */
   error: { message: string; source: 'agent' | 'daemon' }
   /** Always the last event of a turn, exactly once (a queued turn that is removed ends `cancelled`). */
+  /**
+   * claude asks before a tool call (`can_use_tool` over stdio). `requestKind` says which card to
+   * show: 'question' (AskUserQuestion), 'plan' (ExitPlanMode) or 'tool'; `expiresAt` only for 'tool'.
+   * (Not `kind`: every event's `kind` is its event kind.)
+   */
+  'permission.requested': {
+    requestId: string
+    turnId: string
+    toolName: string
+    toolUseId: string
+    input: unknown
+    summary: string
+    suggestions: unknown[]
+    expiresAt: string | null
+    requestKind: PermissionKind
+  }
+  /** A request was answered, exactly once: by a user, the timeout, a cancel, or claude's end (lost). */
+  'permission.resolved': {
+    requestId: string
+    decision: 'allow' | 'deny'
+    by: PermissionResolver
+    message?: string
+    scope?: 'once' | 'session'
+    answers?: Record<string, string>
+  }
   'turn.ended': {
     status: Exclude<TurnStatus, 'running' | 'queued'>
     durationMs: number

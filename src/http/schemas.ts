@@ -78,3 +78,20 @@ export const HistoryQuery = z.object({
     .refine((n) => n >= 1 && n <= MAX_HISTORY_LIMIT, `limit must be between 1 and ${MAX_HISTORY_LIMIT}`)
     .optional(),
 })
+
+// --- approvals (issue 9) ---
+const MAX_ANSWER_CHARS = 4096
+
+/** POST /sessions/:id/permissions/:requestId */
+export const AnswerPermissionBody = z.strictObject({
+  decision: z.enum(['allow', 'deny']),
+  message: text().max(MAX_ANSWER_CHARS).optional(),
+  scope: z.enum(['once', 'session']).optional(),
+  updatedInput: z.record(z.string(), z.unknown()).optional(),
+  answers: z
+    .record(text().max(MAX_ANSWER_CHARS), z.union([text().max(MAX_ANSWER_CHARS), z.array(text().max(MAX_ANSWER_CHARS)).max(64)]))
+    .optional(),
+})
+
+/** claude's request ids are UUIDs; anything printable and short is looked up, the rest is a 400. */
+export const PermissionRequestId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'is not a permission request id')

@@ -104,6 +104,8 @@ export function createSessionService(deps: {
     patch(id: string, input: PatchSessionInput): Session {
       mustGet(id)
       const session = store.patchSession(id, input)!
+      // Issue 9.9: not only later turns; null (claude's default) reaches a running claude as "default".
+      if (input.permissionMode !== undefined) supervisor.setPermissionMode(id, input.permissionMode ?? 'default')
       feed.changed(id)
       return session
     },

@@ -38,6 +38,8 @@ export interface Session {
   queuedTurns: number
   /** A turn ended failed or cancelled with turns queued: they wait for a resume or a new prompt. */
   queuePaused: boolean
+  /** Open tool approvals and questions: a list can show "needs you". */
+  pendingPermissions: number
 }
 
 /** A turn as the API shows it. */

@@ -27,6 +27,7 @@ export interface SessionRow {
   preview: string
   queue_paused: number
   queued_turns: number
+  pending_permissions?: number
 }
 
 export interface TurnRow {
@@ -77,6 +78,7 @@ export function toSession(r: SessionRow): Session {
     preview: r.preview,
     queuedTurns: r.queued_turns,
     queuePaused: r.queue_paused === 1,
+    pendingPermissions: r.pending_permissions ?? 0,
   }
 }
 

@@ -4,6 +4,8 @@ import type { CommittedEvent, NewEvent } from '../events/types.js'
 import { batchOf, eventBody } from './event-json.js'
 import { createQueueStore } from './queue.js'
 import type { PermissionMode, Session, StopReason, Turn, TurnProcessInfo } from '../sessions/types.js'
+import type { Permission, PermissionOutcome } from '../approvals/types.js'
+import { createPermissionQueries } from './permissions.js'
 
 export interface NewSession {
   id: string
@@ -31,7 +33,14 @@ export interface SessionRuntime {
   cwdIsDefault: boolean
   claudeStarted: boolean
   claudeTotalCost: number
+  /** "Allow for this session" rules, added to the session's allowedTools on every turn. */
+  sessionRules: string[]
 }
+
+export type ResolvePermissionResult =
+  | { kind: 'resolved'; permission: Permission; committed: CommittedEvent[] }
+  | { kind: 'already_resolved'; permission: Permission }
+  | { kind: 'not_found' }
 
 export interface Progress {
   spoolOffset?: number
@@ -46,7 +55,8 @@ export interface RunningTurn {
 const PREVIEW_CHARS = 240
 /** A session with the start of its running turn, so a list can show the elapsed time. */
 const SESSION_SELECT = `SELECT s.*, t.started_at AS active_turn_started_at,
-  (SELECT count(*) FROM turns w WHERE w.session_id = s.id AND w.status = 'queued') AS queued_turns
+  (SELECT count(*) FROM turns w WHERE w.session_id = s.id AND w.status = 'queued') AS queued_turns,
+  (SELECT count(*) FROM permissions p WHERE p.session_id = s.id AND p.status = 'pending') AS pending_permissions
   FROM sessions s LEFT JOIN turns t ON t.id = s.active_turn_id`
 /** A turn with its queue position (1 = next), counted over the session's queued turns. */
 const TURN_SELECT = `SELECT t.*, CASE WHEN t.status = 'queued' THEN (SELECT count(*) FROM turns w
@@ -90,6 +100,7 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     cursorBounds: db.prepare('SELECT last_event_id AS head, pruned_through AS prunedThrough FROM sessions WHERE id = ?'),
   }
 
+  const perms = createPermissionQueries(db)
   const sessionRow = (id: string) => q.getSession.get(id) as SessionRow | undefined
   const turnRow = (id: string) => q.getTurn.get(id) as TurnRow | undefined
 
@@ -132,6 +143,9 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
         if (turnId) q.setTurnCost.run(event.costUsd, turnId)
         break
       }
+      case 'permission.requested':
+        perms.insert(sessionId, event, ts)
+        break
       case 'error':
         if (turnId) q.setTurnError.run(event.message.slice(0, ERROR_CHARS), turnId)
         break
@@ -181,6 +195,7 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
         cwdIsDefault: r.cwd_is_default === 1,
         claudeStarted: r.claude_started === 1,
         claudeTotalCost: r.claude_total_cost,
+        sessionRules: perms.rules(id).map((x) => x.rule),
       }
     },
 
@@ -252,6 +267,35 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
           q.setProgress.run(progress.spoolOffset ?? null, progress.translatorState ?? null, turnId)
         }
         return committed
+      }
+    ),
+
+    /** Permission requests and session rules (reads and delivery bookkeeping). */
+    permissions: perms,
+
+    /**
+     * Resolves a pending request exactly once: the UPDATE's `changes` decides which answer wins,
+     * and the winner's `permission.resolved` event (and session rules) commit with it.
+     */
+    resolvePermission: db.transaction(
+      (sessionId: string, requestId: string, outcome: PermissionOutcome, newRuleId: () => string): ResolvePermissionResult => {
+        const before = perms.get(requestId)
+        if (!before || before.sessionId !== sessionId) return { kind: 'not_found' }
+        const ts = now().toISOString()
+        if (!perms.resolve(requestId, outcome, ts)) return { kind: 'already_resolved', permission: before }
+        for (const rule of outcome.rules) perms.addRule(newRuleId(), sessionId, rule, requestId, ts)
+        const committed = appendEvents(sessionId, before.turnId, [
+          {
+            kind: 'permission.resolved',
+            requestId,
+            decision: outcome.decision,
+            by: outcome.by,
+            ...(outcome.message !== null ? { message: outcome.message } : {}),
+            ...(outcome.scope !== null ? { scope: outcome.scope } : {}),
+            ...(outcome.answers !== null ? { answers: outcome.answers } : {}),
+          },
+        ])
+        return { kind: 'resolved', permission: perms.get(requestId)!, committed }
       }
     ),
 

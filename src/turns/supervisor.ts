@@ -2,6 +2,8 @@ import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { CommittedEvent } from '../events/types.js'
 import type { EventLog } from '../events/event-log.js'
+import type { PermissionBroker } from '../approvals/broker.js'
+import { setPermissionModeLine } from '../claude/args.js'
 import type { Logger } from '../log.js'
 import { checkTurnCwd } from '../sessions/cwd.js'
 import type { StopReason, Turn } from '../sessions/types.js'
@@ -9,6 +11,7 @@ import type { BeginTurnResult } from '../storage/queue.js'
 import type { Store } from '../storage/store.js'
 import { startTurnRun } from './runner.js'
 import type { RunnerConfig, TurnRun } from './runner-types.js'
+import { spoolTurnId } from './spool.js'
 
 export interface StartTurnInput {
   prompt: string
@@ -38,8 +41,9 @@ export function createSupervisor(deps: {
   runner: RunnerConfig
   newTurnId: () => string
   cwd: CwdPolicy
+  broker: PermissionBroker
 }) {
-  const { store, eventLog, log } = deps
+  const { store, eventLog, log, broker } = deps
   const active = new Map<string, TurnRun>()
   /** Set while the daemon stops: turns that end then do not start queued ones. */
   let closing = false
@@ -70,7 +74,7 @@ export function createSupervisor(deps: {
     }
     const resolved = { ...runtime, session: { ...runtime.session, cwd: where.cwd } }
     // The spawn happens synchronously in here; waking readers can wait until it is under way.
-    track(startTurnRun({ config: deps.runner, store, eventLog, log }, turn, resolved))
+    track(startTurnRun({ config: deps.runner, store, eventLog, log, broker }, turn, resolved))
     eventLog.published(turn.sessionId, committed)
   }
 
@@ -117,6 +121,11 @@ export function createSupervisor(deps: {
       return { cancelled, turn: store.getTurn(run.turnId) }
     },
 
+    /** A permission mode change reaches the running claude too (set_permission_mode). */
+    setPermissionMode(sessionId: string, mode: string): boolean {
+      return active.get(sessionId)?.control(setPermissionModeLine(`mode_${Date.now()}`, mode)) ?? false
+    },
+
     /** Resolves when the session has no running turn, or after timeoutMs. */
     async settled(sessionId: string, timeoutMs: number): Promise<boolean> {
       const run = active.get(sessionId)
@@ -152,7 +161,7 @@ export function createSupervisor(deps: {
       for (const { turn, process } of running) {
         const runtime = store.getSessionRuntime(turn.sessionId)
         if (!runtime) continue
-        track(startTurnRun({ config: deps.runner, store, eventLog, log }, turn, runtime, process))
+        track(startTurnRun({ config: deps.runner, store, eventLog, log, broker }, turn, runtime, process))
       }
       return running.length
     },
@@ -162,7 +171,7 @@ export function createSupervisor(deps: {
       const running = new Set(store.runningTurns().map((r) => r.turn.id))
       let removed = 0
       for (const name of await readdir(deps.runner.spoolDir).catch(() => [] as string[])) {
-        const turnId = name.split('.')[0]!
+        const turnId = spoolTurnId(name)
         if (running.has(turnId)) continue
         await rm(join(deps.runner.spoolDir, name), { force: true })
         removed++

@@ -51,6 +51,7 @@ export async function startTestDaemon(
     turnTimeoutMs: 0,
     stallTimeoutMs: 0,
     cancelGraceMs: 300,
+    approvalTimeoutMs: 30 * 60 * 1000,
     cancelOnExit: true,
     dbMaxMb: 0,
     retentionDays: 0,
