@@ -6,10 +6,10 @@ import { createApi } from '../helpers/api.js'
 import { inspectDb } from '../helpers/inspect-db.js'
 import { openDatabase } from '../../src/storage/database.js'
 import { createStore } from '../../src/storage/store.js'
-import { spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
+import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 
-const TOKEN = 'process-token-0123456789'
+const TOKEN = PROCESS_TOKEN
 const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-queue-kill9-'))
 const idleDataDir = mkdtempSync(join(tmpdir(), 'agentmux-queue-idle-'))
 const migrations = join(import.meta.dirname, '../../migrations')
