@@ -140,6 +140,8 @@ export function createSessionService(deps: {
           const what = r.activeTurnId ? `is running turn ${r.activeTurnId}` : `has ${r.queuedTurns} turns queued`
           throw new AppError(409, 'turn_in_progress', `session ${id} ${what}; send without "queue": false to queue the prompt`)
         }
+        case 'queue_full':
+          throw new AppError(409, 'queue_full', `session ${id} already has ${r.queuedTurns} turns queued; remove some or wait`)
         default:
           return r.turn
       }

@@ -18,6 +18,7 @@ export type BeginTurnResult =
   | { kind: 'queued'; turn: Turn; committed: CommittedEvent[] }
   | { kind: 'existing'; turn: Turn }
   | { kind: 'busy'; activeTurnId: string | null; queuedTurns: number }
+  | { kind: 'queue_full'; queuedTurns: number }
   | { kind: 'no_session' }
 
 /** What happened to a session's queue after one of its turns ended. */
@@ -40,6 +41,8 @@ export interface QueueDeps {
 }
 
 const TITLE_FROM_PROMPT_CHARS = 80
+/** A script retrying without a clientTurnId must not line up hours of paid turns. */
+export const MAX_QUEUED_TURNS = 100
 
 /**
  * The follow-up queue and the start of turns. Each method is one transaction, so what a POST sees
@@ -112,6 +115,7 @@ export function createQueueStore(db: Db, deps: QueueDeps) {
       const busy = s.active_turn_id !== null || (queued > 0 && s.queue_paused === 0)
       if (busy && !a.queue) return { kind: 'busy', activeTurnId: s.active_turn_id, queuedTurns: queued }
       if (busy) {
+        if (queued >= MAX_QUEUED_TURNS) return { kind: 'queue_full', queuedTurns: queued }
         insert(a, 'queued')
         const committed = appendEvents(a.sessionId, a.turnId, [
           { kind: 'turn.queued', prompt: a.prompt, position: queued + 1, clientTurnId: a.clientTurnId, model: a.model },

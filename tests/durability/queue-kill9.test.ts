@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import Database from 'better-sqlite3'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -15,11 +16,32 @@ const idleDataDir = mkdtempSync(join(tmpdir(), 'agentmux-queue-idle-'))
 const migrations = join(import.meta.dirname, '../../migrations')
 const daemons: DaemonProcess[] = []
 
+/** A failed run can leave a detached claude of a killed daemon: end its process group. */
+function killLeftoverClaudes(dir: string): void {
+  if (!existsSync(join(dir, 'agentmux.db'))) return
+  const db = new Database(join(dir, 'agentmux.db'), { readonly: true })
+  try {
+    const pids = db.prepare(`SELECT pid FROM turns WHERE status = 'running' AND pid IS NOT NULL`).pluck().all() as number[]
+    for (const pid of pids) {
+      try {
+        // Only a claude of this data dir (a pid may have been reused since).
+        if (!readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`=${dir}/`)) continue
+        process.kill(-pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+  } finally {
+    db.close()
+  }
+}
+
 afterAll(async () => {
   for (const p of daemons) {
     if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL')
     await withTimeout(p.exited, 10_000, 'a daemon to exit')
   }
+  for (const dir of [dataDir, idleDataDir]) killLeftoverClaudes(dir)
   rmSync(dataDir, { recursive: true, force: true })
   rmSync(idleDataDir, { recursive: true, force: true })
 })

@@ -211,6 +211,21 @@ describe('the follow-up queue', () => {
     expect(log.filter((e) => e.kind === 'turn.queued')).toHaveLength(1)
   })
 
+  it('answers 409 queue_full past 100 queued turns', async () => {
+    const s = await createSession(d)
+    const a = await postTurn(d, s.id, 'hold [hang]')
+    for (let i = 0; i < 100; i++) await postTurn(d, s.id, `queued ${i}`)
+    const over = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'one too many' })
+    expect(over.status).toBe(409)
+    expect(over.body.error.code).toBe('queue_full')
+    expect(await sessionOf(s.id)).toMatchObject({ queuedTurns: 100 })
+    const sse = await attach(d, s.id, { after: 0 })
+    const r = await d.api.post(`/sessions/${s.id}/cancel`, { clearQueue: true })
+    expect(r.body.removedTurnIds).toHaveLength(100)
+    await sse.waitForEvent(turnEnded(a.id), 'the held turn to end')
+    sse.close()
+  })
+
   it('titles an untitled session from the first prompt line when the turn begins', async () => {
     const s = await createSession(d)
     const r = await d.api.post(`/sessions/${s.id}/turns`, { prompt: '  Fix the login bug\nand more detail' })

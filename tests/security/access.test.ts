@@ -49,6 +49,10 @@ const ROUTES: Route[] = [
   { method: 'POST', path: (id) => `/sessions/${id}/turns`, body: '{"prompt":"hello from the route check"}', ok: 202 },
   { method: 'GET', path: (id) => `/sessions/${id}/turns`, ok: 200 },
   { method: 'POST', path: (id) => `/sessions/${id}/cancel`, ok: 200 },
+  { method: 'POST', path: (id) => `/sessions/${id}/queue/resume`, ok: 200 },
+  // No such queued turn: with the token, the answer is the route's own 404, past the auth check.
+  { method: 'PATCH', path: (id) => `/sessions/${id}/turns/trn_0000000000000000`, body: '{"prompt":"edited"}', ok: 404 },
+  { method: 'DELETE', path: (id) => `/sessions/${id}/turns/trn_0000000000000000`, ok: 404 },
   { method: 'GET', path: (id) => `/sessions/${id}/events`, sse: true, ok: 200 },
   { method: 'GET', path: (id) => `/sessions/${id}/history`, ok: 200 },
   { method: 'GET', path: () => '/events', sse: true, ok: 200 },

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/storage/database.js'
+import { MAX_QUEUED_TURNS } from '../../src/storage/queue.js'
 import { createStore, type Store } from '../../src/storage/store.js'
 
 const migrations = join(dirname(fileURLToPath(import.meta.url)), '../../migrations')
@@ -120,5 +121,17 @@ describe('the queue in the store', () => {
     expect(q.kind).toBe('queued')
     expect(again).toMatchObject({ kind: 'existing', turn: { id: 'trn_2', status: 'queued', position: 1 } })
     expect(store.getTurn('trn_3')).toBeNull()
+  })
+
+  it(`refuses a prompt beyond ${MAX_QUEUED_TURNS} queued turns, and nothing of it is stored`, () => {
+    const store = newStore()
+    begin(store, 'trn_run', 'running')
+    for (let i = 0; i < MAX_QUEUED_TURNS; i++) expect(begin(store, `trn_q${i}`, `p${i}`).kind).toBe('queued')
+    const head = store.headEventId('ses_a')
+    expect(begin(store, 'trn_over', 'one too many')).toEqual({ kind: 'queue_full', queuedTurns: MAX_QUEUED_TURNS })
+    expect(store.getTurn('trn_over')).toBeNull()
+    expect(store.headEventId('ses_a')).toBe(head)
+    store.removeQueued('ses_a', 'trn_q0')
+    expect(begin(store, 'trn_next', 'room again').kind).toBe('queued')
   })
 })
