@@ -95,7 +95,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     eventLog,
     log,
     newTurnId,
-    cwd: { allowedRoots: config.allowedRoots, workspacesDir, dataDir: config.dataDir },
+    cwd: { allowedRoots: config.allowedRoots, dataDir: config.dataDir },
     broker,
     runner: {
       claudeBin,

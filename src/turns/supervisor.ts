@@ -24,7 +24,6 @@ export interface StartTurnInput {
 /** Where a session's claude may run: the allowed roots, or the workspaces dir for default ones. */
 export interface CwdPolicy {
   allowedRoots: string[]
-  workspacesDir: string
   dataDir: string
 }
 
@@ -60,7 +59,9 @@ export function createSupervisor(deps: {
   function launch(turn: Turn, committed: CommittedEvent[]): void {
     const runtime = store.getSessionRuntime(turn.sessionId)!
     const policy = deps.cwd
-    const roots = runtime.cwdIsDefault ? [policy.workspacesDir] : policy.allowedRoots
+    // A default workspace must still be the very directory it was created as (not swapped for a
+    // symlink): checked against itself, so moving AGENTMUX_WORKSPACES_DIR later breaks no session.
+    const roots = runtime.cwdIsDefault ? [runtime.session.cwd] : policy.allowedRoots
     const where = checkTurnCwd(runtime.session.cwd, roots, policy.dataDir)
     if (!where.ok) {
       eventLog.published(turn.sessionId, committed)
