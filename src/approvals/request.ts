@@ -37,11 +37,18 @@ export function permissionSummary(toolName: string, input: unknown): string {
  * The event for a control_request line, or null when it is not a `can_use_tool`. The turn id and
  * the expiry are the runner's to fill in (`stampPermission`): the translator knows no clock.
  */
-export function permissionRequestFromLine(line: Obj): PermissionRequested | null {
+export function permissionRequestFromLine(
+  line: Obj,
+  lastPlan: { toolUseId: string; plan: string } | null = null
+): PermissionRequested | null {
   const req = line.request
   if (!isObj(req) || req.subtype !== 'can_use_tool' || typeof line.request_id !== 'string') return null
   const toolName = typeof req.tool_name === 'string' ? req.tool_name : 'unknown'
-  const input = isObj(req.input) ? req.input : {}
+  let input: Obj = isObj(req.input) ? req.input : {}
+  // claude strips `plan` from ExitPlanMode's input; the model's call had it.
+  if (toolName === 'ExitPlanMode' && typeof input.plan !== 'string' && lastPlan && lastPlan.toolUseId === req.tool_use_id) {
+    input = { ...input, plan: lastPlan.plan }
+  }
   return {
     requestId: line.request_id,
     turnId: '',
