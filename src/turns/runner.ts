@@ -172,7 +172,8 @@ export function startTurnRun(
       else await runSpawned()
     } catch (err) {
       spawnError = err as Error
-      log.error('claude could not be started', { error: spawnError.message })
+      // The code only: Node's message for a bad argument quotes the argument, a user's text.
+      log.error('claude could not be started', { code: (spawnError as NodeJS.ErrnoException).code ?? spawnError.name })
     } finally {
       if (stallCheck) clearInterval(stallCheck)
     }
