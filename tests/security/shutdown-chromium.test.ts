@@ -1,9 +1,11 @@
 /**
  * Issue 10, finding 10 (second half): in the red team's run Chromium's EventSource never surfaced
- * the `shutdown` event sent before a graceful stop. The daemon ended each stream and at once
- * destroyed every connection: what was still in the socket's user-space buffer (the shutdown
- * frame, behind a backlog a slower reader had not taken yet) was lost. Stop now waits (up to 2 s)
- * for every stream to flush its last frame. Here: the built daemon, SIGTERM, a real Chromium.
+ * the `shutdown` event sent before a graceful stop. This run could not reproduce that, before or
+ * after the change: Chromium gets the frame here. The likely cause is that stop ended each stream
+ * and at once destroyed every connection, losing what was still in a socket's user-space buffer
+ * (the shutdown frame, behind a backlog a slower reader had not taken yet). Stop now waits, up to
+ * 2 s, for every stream to flush its last frame. This test holds the behaviour: the built daemon,
+ * SIGTERM, a real Chromium, both streams.
  */
 import { rmSync } from 'node:fs'
 import type { Browser } from 'playwright-core'
