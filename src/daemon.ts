@@ -189,7 +189,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       await supervisor.detachAll()
     }
     // Every stream gets `event: shutdown` and ends, so clients reconnect to the next daemon.
-    registry.shutdown()
+    await registry.shutdown()
     server.close()
     server.closeAllConnections()
     registry.close()

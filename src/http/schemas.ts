@@ -9,6 +9,9 @@ export const MAX_HISTORY_LIMIT = 1000
 
 // Printable text without control characters (tabs and newlines are fine in prompts, not in titles).
 const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s)
+// Text that reaches claude's argv: a NUL cannot be passed at all (every later turn would fail at
+// spawn), and other control characters have no business there; lines and tabs are text.
+const argvText = (s: string) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s)
 // A lone UTF-16 surrogate ("\ud800" in JSON) has no UTF-8 form: SQLite would store 3 bytes that read
 // back as 3 U+FFFD, so the text would change (and a 200-character title would become 600).
 const wellFormed = (s: string) => !/\p{Cs}/u.test(s)
@@ -29,11 +32,14 @@ const allowedTools = z.array(tool).max(MAX_ALLOWED_TOOLS)
 
 export const CreateSessionBody = z.strictObject({
   title: title.optional(),
-  cwd: text().min(1).max(4096).optional(),
+  cwd: text().min(1).max(4096).refine(noControl, 'cwd must not contain control characters').optional(),
   model: model.optional(),
   permissionMode: permissionMode.optional(),
   allowedTools: allowedTools.optional(),
-  appendSystemPrompt: text().max(32 * 1024).optional(),
+  appendSystemPrompt: text()
+    .max(32 * 1024)
+    .refine(argvText, 'appendSystemPrompt must not contain control characters other than newlines and tabs')
+    .optional(),
 })
 
 export const PatchSessionBody = z.strictObject({

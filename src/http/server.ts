@@ -51,7 +51,12 @@ export function createHttpServer(
   guard: ConnectionGuard
 ): Server {
   const server = createServer(
-    { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+    {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      // Node enforces both only when it sweeps its connections, every 30 s by default.
+      connectionsCheckingInterval: 2000,
+    },
     getRequestListener(fetch, { errorHandler: malformedRequest })
   )
   server.on('connection', (socket: Socket) => guard.track(socket))

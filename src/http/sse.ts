@@ -22,8 +22,12 @@ export interface SseRegistry {
   open(res: ServerResponse, token: string): SseConnection
   /** Writes a chunk; false when the socket is full and the caller must wait for onDrain. */
   write(conn: SseConnection, chunk: string): boolean
-  /** Every open stream gets `event: shutdown` and is ended, so EventSource reconnects to the next daemon. */
-  shutdown(): void
+  /**
+   * Every open stream gets `event: shutdown` and is ended, so EventSource reconnects to the next
+   * daemon. Resolves once every stream has flushed its last bytes to the kernel (or after `graceMs`):
+   * a socket destroyed earlier loses what is still buffered, the shutdown frame first of all.
+   */
+  shutdown(graceMs?: number): Promise<void>
   readonly size: number
   close(): void
 }
@@ -105,10 +109,22 @@ export function createSseRegistry(opts: {
       return conn
     },
     write,
-    shutdown() {
+    async shutdown(graceMs = 2000) {
+      const flushed: Promise<void>[] = []
       for (const c of conns) {
-        if (!c.res.destroyed && !c.res.writableEnded) c.res.end(frame('shutdown', {}))
+        if (c.res.destroyed || c.res.writableEnded) continue
+        flushed.push(
+          new Promise((resolve) => {
+            // A client gone meanwhile never gets 'finish'.
+            c.res.once('close', resolve)
+            c.res.end(frame('shutdown', {}), resolve)
+          })
+        )
       }
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))
+      await Promise.race([Promise.all(flushed), late])
+      clearTimeout(timer)
     },
     get size() {
       return conns.size

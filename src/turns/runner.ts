@@ -58,7 +58,9 @@ async function run(ctx: RunContext): Promise<void> {
     else await spawnPhase(ctx)
   } catch (err) {
     ctx.s.spawnError = err as Error
-    ctx.log.error('claude could not be started', { error: ctx.s.spawnError.message })
+    // The code only: Node's message for a bad argument quotes the argument, a user's text.
+    const code = (ctx.s.spawnError as NodeJS.ErrnoException).code ?? ctx.s.spawnError.name
+    ctx.log.error('claude could not be started', { code })
   } finally {
     stopWatchdogs()
     ctx.deps.broker.disconnect(ctx.turn.id)

@@ -27,7 +27,7 @@ describe('SSE registry', () => {
         const c = await openSse(`${url}a`)
         await c.waitFor((x) => x.frames.filter((f) => f.event === 'ping').length >= 2, 'two pings', 5000)
         expect(registry.size).toBe(1)
-        registry.shutdown()
+        await registry.shutdown()
         await c.waitFor((x) => x.closed, 'the stream to end', 5000)
         expect(c.frames.at(-1)!.event).toBe('shutdown')
       }
