@@ -2,7 +2,6 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createServer } from 'node:http'
-import { getRequestListener } from '@hono/node-server'
 import { createRateLimiter } from './auth/rate-limit.js'
 import { createTokenSource, ensurePrivateDir } from './auth/token-file.js'
 import { claudeVersion, resolveClaudeBin } from './claude/binary.js'
@@ -14,7 +13,8 @@ import { authRoutes } from './http/routes/auth.js'
 import { eventRoutes } from './http/routes/events.js'
 import { sessionRoutes } from './http/routes/sessions.js'
 import { isStaticPath, staticRoutes } from './http/routes/static.js'
-import { malformedRequest, onClientError } from './http/malformed.js'
+import { onClientError } from './http/malformed.js'
+import { nodeListener } from './http/node-listener.js'
 import { hostnameOf } from './http/security.js'
 import { createSseRegistry } from './http/sse.js'
 import { newSessionId, newTurnId } from './ids.js'
@@ -150,7 +150,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     ],
   })
 
-  const server = createServer(getRequestListener(app.fetch, { errorHandler: malformedRequest }))
+  const server = createServer(nodeListener(app))
   server.on('clientError', onClientError)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

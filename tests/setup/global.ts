@@ -11,6 +11,16 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 /** Processes that exit on their own a moment after their test (a SIGTERM being handled) get this long. */
 const SETTLE_MS = 10_000
 
+/** Polls until nothing survives or the settle time is over; returns the last answer. */
+async function settled(find: () => Survivor[]): Promise<Survivor[]> {
+  const deadline = Date.now() + SETTLE_MS
+  for (;;) {
+    const survivors = find()
+    if (survivors.length === 0 || Date.now() > deadline) return survivors
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
 export default function setup(): () => Promise<void> {
   const runId = randomBytes(8).toString('hex')
   // The workers are forked after this, so they and everything they spawn inherit the mark.
@@ -20,13 +30,7 @@ export default function setup(): () => Promise<void> {
 
   return async function teardown() {
     const exclude = new Set([...before, ...selfAndAncestors()])
-    let survivors: Survivor[] = []
-    const deadline = Date.now() + SETTLE_MS
-    for (;;) {
-      survivors = findSurvivors(runId, root, exclude)
-      if (survivors.length === 0 || Date.now() > deadline) break
-      await new Promise((r) => setTimeout(r, 200))
-    }
+    const survivors = await settled(() => findSurvivors(runId, root, exclude))
     if (survivors.length === 0) return
     for (const s of survivors) {
       try {
