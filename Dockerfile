@@ -1,5 +1,6 @@
-# agentmux: multi-stage on Debian slim (glibc, for better-sqlite3's native build and claude's binary).
-FROM node:20-bookworm-slim AS build
+# agentmux: multi-stage on Debian slim (glibc, for better-sqlite3's native build and claude's binary),
+# on Node 24 LTS (Node 22.12+ works too; see package.json engines).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -12,7 +13,7 @@ COPY web ./web
 # dev dependencies.
 RUN npm ci && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     AGENTMUX_HOST=0.0.0.0 \
     AGENTMUX_PORT=7878 \
