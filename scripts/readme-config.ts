@@ -8,4 +8,8 @@ const readme = join(dirname(fileURLToPath(import.meta.url)), '..', 'README.md')
 const before = readFileSync(readme, 'utf8')
 const after = withReadmeTable(before)
 if (after !== before) writeFileSync(readme, after)
-process.stdout.write(after === before ? 'README.md: config table already current\n' : 'README.md: config table rewritten\n')
+process.stdout.write(
+  after === before
+    ? 'README.md: config table already current\n'
+    : 'README.md: config table rewritten\n'
+)

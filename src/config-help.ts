@@ -16,7 +16,8 @@ export function serveOptionsText(): string {
   return lines.join('\n')
 }
 
-export const README_TABLE_START = '<!-- config-table:start (generated from src/config.ts: npm run readme:config) -->'
+export const README_TABLE_START =
+  '<!-- config-table:start (generated from src/config.ts: npm run readme:config) -->'
 export const README_TABLE_END = '<!-- config-table:end -->'
 
 export function readmeConfigTable(): string {
@@ -33,5 +34,7 @@ export function withReadmeTable(readme: string): string {
   const start = readme.indexOf(README_TABLE_START)
   const end = readme.indexOf(README_TABLE_END)
   if (start < 0 || end < start) return readme
-  return `${readme.slice(0, start + README_TABLE_START.length)}\n${readmeConfigTable()}\n${readme.slice(end)}`
+  // prettier would re-pad the table (the lead formats everything): it is left as generated.
+  const table = `<!-- prettier-ignore-start -->\n${readmeConfigTable()}\n<!-- prettier-ignore-end -->`
+  return `${readme.slice(0, start + README_TABLE_START.length)}\n${table}\n${readme.slice(end)}`
 }

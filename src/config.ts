@@ -32,15 +32,28 @@ export interface Setting<S extends z.ZodType = z.ZodType> {
 
 const setting = <S extends z.ZodType>(s: Setting<S>) => s
 const ms = (key: string) =>
-  z.coerce.number({ error: `${key} must be a number of milliseconds` }).int().min(0)
-const count = (key: string) => z.coerce.number({ error: `${key} must be a number` }).int().min(0)
+  z.coerce
+    .number({ error: `${key} must be a number of milliseconds` })
+    .int()
+    .min(0)
+const count = (key: string) =>
+  z.coerce
+    .number({ error: `${key} must be a number` })
+    .int()
+    .min(0)
 const absolute = z
   .string()
   .min(1)
   .transform((p) => resolve(p))
 
 export const SETTINGS = {
-  host: setting({ schema: z.string().min(1), arg: 'HOST', default: '127.0.0.1', shown: '`127.0.0.1`', doc: 'address to bind' }),
+  host: setting({
+    schema: z.string().min(1),
+    arg: 'HOST',
+    default: '127.0.0.1',
+    shown: '`127.0.0.1`',
+    doc: 'address to bind',
+  }),
   port: setting({
     schema: z.coerce.number({ error: 'port must be a number' }).int().min(0).max(65535),
     arg: 'PORT',
@@ -51,21 +64,26 @@ export const SETTINGS = {
   dataDir: setting({
     schema: absolute,
     arg: 'DIR',
-    default: ({ env, home }) => join(env.XDG_DATA_HOME || join(home, '.local', 'share'), 'agentmux'),
+    default: ({ env, home }) =>
+      join(env.XDG_DATA_HOME || join(home, '.local', 'share'), 'agentmux'),
     shown: '`$XDG_DATA_HOME/agentmux`, else `~/.local/share/agentmux`',
     doc: 'the token, the database and spool files (mode 0700)',
   }),
   workspacesDir: setting({
     schema: absolute,
     arg: 'DIR',
-    default: ({ env, home }) => join(env.XDG_STATE_HOME || join(home, '.local', 'state'), 'agentmux', 'workspaces'),
+    default: ({ env, home }) =>
+      join(env.XDG_STATE_HOME || join(home, '.local', 'state'), 'agentmux', 'workspaces'),
     shown: '`$XDG_STATE_HOME/agentmux/workspaces`, else `~/.local/state/agentmux/workspaces`',
-    doc: "where a session without a `cwd` gets its fresh directory; never inside the data dir, so the token is not a relative path away",
+    doc: 'where a session without a `cwd` gets its fresh directory; never inside the data dir, so the token is not a relative path away',
   }),
   token: setting({
     schema: z
       .string()
-      .min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`), or unset it to use the token file')
+      .min(
+        32,
+        'must be at least 32 characters (e.g. `openssl rand -hex 32`), or unset it to use the token file'
+      )
       .nullable(),
     shown: 'generated',
     doc: 'the access token (≥ 32 characters; only from the environment, never a flag). When unset, a 256-bit token is generated on first start in `<data dir>/token` (mode 0600) and reused; `agentmux token` prints it, `agentmux token --rotate` replaces it',
@@ -169,45 +187,66 @@ const rows = () => Object.entries(SETTINGS) as [SettingKey, Setting][]
 
 function flagOptions() {
   const options: Record<string, { type: 'string' | 'boolean' }> = {}
-  for (const [key, s] of rows()) if (!s.envOnly) options[flagOf(key)] = { type: s.arg ? 'string' : 'boolean' }
+  for (const [key, s] of rows())
+    if (!s.envOnly) options[flagOf(key)] = { type: s.arg ? 'string' : 'boolean' }
   return options
 }
 
 function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
   try {
-    return parseArgs({ args: argv, options: flagOptions(), strict: true, allowPositionals: false }).values
+    return parseArgs({ args: argv, options: flagOptions(), strict: true, allowPositionals: false })
+      .values
   } catch (err) {
     const message = (err as Error).message
     if (/'--token'/.test(message)) {
-      throw new ConfigError('--token is gone (a command line is visible to every local user): set AGENTMUX_TOKEN, or let the daemon use its token file')
+      throw new ConfigError(
+        '--token is gone (a command line is visible to every local user): set AGENTMUX_TOKEN, or let the daemon use its token file'
+      )
     }
     throw new ConfigError(message)
   }
 }
 
 /** A setting's raw value: the flag, else the environment, else its default. */
-function rawValue(key: SettingKey, s: Setting, flag: string | boolean | undefined, ctx: DefaultsContext): unknown {
+function rawValue(
+  key: SettingKey,
+  s: Setting,
+  flag: string | boolean | undefined,
+  ctx: DefaultsContext
+): unknown {
   const env = ctx.env[envOf(key)]
   if (!s.arg && !s.envOnly) return flag === true || env === '1' || env === 'true'
   const given = typeof flag === 'string' ? flag : env || undefined
   const value = given ?? (typeof s.default === 'function' ? s.default(ctx) : s.default)
   if (value === undefined) return s.list ? [] : s.schema.safeParse(null).success ? null : undefined
   if (!s.list) return value
-  return value.split(s.list).map((v) => (s.list === ',' ? v.trim().toLowerCase() : v)).filter((v) => v !== '')
+  return value
+    .split(s.list)
+    .map((v) => (s.list === ',' ? v.trim().toLowerCase() : v))
+    .filter((v) => v !== '')
 }
 
 function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((i) => {
       const key = String(i.path[0] ?? '')
-      const name = key in SETTINGS ? (SETTINGS[key as SettingKey].envOnly ? envOf(key) : `${envOf(key)} / --${flagOf(key)}`) : key
+      const name =
+        key in SETTINGS
+          ? SETTINGS[key as SettingKey].envOnly
+            ? envOf(key)
+            : `${envOf(key)} / --${flagOf(key)}`
+          : key
       return `  ${name}: ${i.message}`
     })
     .join('\n')
 }
 
 /** Flags win over the environment; both are parsed once, here. */
-export function parseConfig(env: Record<string, string | undefined>, argv: string[], home: string): Config {
+export function parseConfig(
+  env: Record<string, string | undefined>,
+  argv: string[],
+  home: string
+): Config {
   const flags = parseFlags(argv)
   const ctx: DefaultsContext = { env, home, dataDir: '' }
   const raw: Record<string, unknown> = {}

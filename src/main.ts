@@ -77,17 +77,25 @@ async function serve(argv: string[]): Promise<void> {
 
 function token(argv: string[]): void {
   const rotate = argv.includes('--rotate')
-  const config = parseConfig(process.env, argv.filter((a) => a !== '--rotate'), homedir())
+  const config = parseConfig(
+    process.env,
+    argv.filter((a) => a !== '--rotate'),
+    homedir()
+  )
   if (config.token) {
     if (rotate) throw new ConfigError('the token comes from AGENTMUX_TOKEN; change it there')
     process.stdout.write(`${config.token}\n`)
     return
   }
-  process.stdout.write(`${rotate ? rotateToken(config.dataDir) : loadOrCreateToken(config.dataDir)}\n`)
+  process.stdout.write(
+    `${rotate ? rotateToken(config.dataDir) : loadOrCreateToken(config.dataDir)}\n`
+  )
 }
 
 const print = (text: string) => () => void process.stdout.write(`${text}\n`)
-const version = () => (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version
+const version = () =>
+  (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
+    .version
 
 /** Each command: what it runs, and its help. New commands are new rows. */
 const COMMANDS: Record<string, { run: (argv: string[]) => void | Promise<void>; help: string }> = {
@@ -99,7 +107,10 @@ const COMMANDS: Record<string, { run: (argv: string[]) => void | Promise<void>; 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === '--version') return print(version())()
   // Bare flags run the default command, as `agentmux --port 0` always has.
-  const [name, rest] = argv[0] === undefined || (argv[0].startsWith('-') && !isHelp(argv[0])) ? ['serve', argv] : [argv[0], argv.slice(1)]
+  const [name, rest] =
+    argv[0] === undefined || (argv[0].startsWith('-') && !isHelp(argv[0]))
+      ? ['serve', argv]
+      : [argv[0], argv.slice(1)]
   if (isHelp(name)) return print(HELP)()
   const command = COMMANDS[name]
   if (!command) {
@@ -115,6 +126,8 @@ function isHelp(arg: string): boolean {
 }
 
 main(process.argv.slice(2)).catch((err: Error) => {
-  process.stderr.write(`agentmux: ${err instanceof ConfigError ? `bad configuration:\n${err.message}` : err.message}\n`)
+  process.stderr.write(
+    `agentmux: ${err instanceof ConfigError ? `bad configuration:\n${err.message}` : err.message}\n`
+  )
   process.exit(1)
 })

@@ -21,7 +21,7 @@ const text = () => z.string().refine(wellFormed, 'must be valid Unicode text (no
 const title = text().max(MAX_TITLE_CHARS).refine(noControl, 'title must not contain control characters')
 const model = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:\[\]-]{0,127}$/, 'model must be a model name or alias such as "sonnet"')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:[\]-]{0,127}$/, 'model must be a model name or alias such as "sonnet"')
 const permissionMode = z.enum(PERMISSION_MODES)
 const tool = text()
   .min(1)

@@ -5,7 +5,9 @@ import { badRequest } from '../errors.js'
 
 /** Is `path` one of `roots` or inside one? All paths already resolved by realpath. */
 export function isInsideRoots(path: string, roots: string[]): boolean {
-  return roots.some((root) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep))
+  return roots.some(
+    (root) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep)
+  )
 }
 
 const realOrNull = (p: string) => realpath(p).catch(() => null)
@@ -32,14 +34,21 @@ export async function resolveSessionCwd(
   } catch {
     throw badRequest('invalid_cwd', `cwd ${JSON.stringify(requested)} does not exist`)
   }
-  if (!(await stat(real)).isDirectory()) throw badRequest('invalid_cwd', `cwd ${JSON.stringify(requested)} is not a directory`)
+  if (!(await stat(real)).isDirectory())
+    throw badRequest('invalid_cwd', `cwd ${JSON.stringify(requested)} is not a directory`)
   const roots = present(await Promise.all(opts.allowedRoots.map(realOrNull)))
   if (!isInsideRoots(real, roots)) {
-    throw badRequest('cwd_not_allowed', `cwd ${JSON.stringify(requested)} is outside the allowed roots`)
+    throw badRequest(
+      'cwd_not_allowed',
+      `cwd ${JSON.stringify(requested)} is outside the allowed roots`
+    )
   }
   const dataDir = (await realOrNull(opts.dataDir)) ?? opts.dataDir
   if (reachesDataDir(real, dataDir, roots)) {
-    throw badRequest('cwd_not_allowed', `cwd ${JSON.stringify(requested)} would give claude's tools the daemon's data dir (its token)`)
+    throw badRequest(
+      'cwd_not_allowed',
+      `cwd ${JSON.stringify(requested)} would give claude's tools the daemon's data dir (its token)`
+    )
   }
   return { cwd: real, isDefault: false }
 }

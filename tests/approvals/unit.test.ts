@@ -128,7 +128,7 @@ describe('the broker with a real store', () => {
     const { db } = openDatabase(join(dir, 'db.sqlite'), migrations)
     const store = createStore(db)
     store.createSession({ id: 'ses_a', title: 'a', cwd: '/x', cwdIsDefault: true, model: null, permissionMode: null, allowedTools: [], appendSystemPrompt: null, claudeSessionId: 'u-a' })
-    store.beginTurn({ sessionId: 'ses_a', turnId: 'trn_a', clientTurnId: null, prompt: 'p', model: null })
+    store.beginTurn({ sessionId: 'ses_a', turnId: 'trn_a', clientTurnId: null, prompt: 'p', model: null, queue: true })
     const eventLog = createEventLog({ store, hub: createHub({ ringEvents: 100, ringBytes: 100_000 }), onSessionChanged: () => {} })
     let n = 0
     const broker = createPermissionBroker({ store, eventLog, log: createLogger({ level: 'error', write: () => {} }), timeoutMs: 60_000, newRuleId: () => `rul_${String(++n).padStart(16, '0')}` })

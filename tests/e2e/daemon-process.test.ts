@@ -36,12 +36,15 @@ function runMain(env: Record<string, string>, args: string[] = []) {
 describe('the daemon as a process', () => {
   it('prints one line with its URL, serves /healthz, and exits 0 on SIGTERM after telling streams', async () => {
     const p = await spawnDaemon()
-    expect(p.stdout()).toMatch(/^agentmux listening on http:\/\/127\.0\.0\.1:\d+ \(claude 2\.1\.330, data .+\); log in at http:\/\/127\.0\.0\.1:\d+\/#token=\S+\n$/)
+    expect(p.stdout()).toMatch(
+      /^agentmux listening on http:\/\/127\.0\.0\.1:\d+ \(claude 2\.1\.330, data .+\); log in at http:\/\/127\.0\.0\.1:\d+\/#token=\S+\n$/
+    )
     const api = createApi(p.url, TOKEN)
     expect((await api.get('/healthz')).body).toMatchObject({ ok: true, claudeVersion: '2.1.330' })
     const s = (await api.post('/sessions')).body
     const sse = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN })
-    const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'long one [slow:2500]' })).body.turn
+    const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'long one [slow:2500]' }))
+      .body.turn
     await sse.waitForEvent((e) => e.kind === 'text.delta', 'a delta')
     p.child.kill('SIGTERM')
     await sse.waitFor((c) => c.closed, 'the stream to end')
@@ -50,13 +53,18 @@ describe('the daemon as a process', () => {
     expect(exit).toEqual({ code: 0, signal: null })
     // The turn was handed over, not stopped: the next daemon adopts it and it completes.
     const again = await spawnDaemon({ dataDir: p.dataDir })
-    const resumed = await openSse(`${again.url}/sessions/${s.id}/events`, { token: TOKEN, lastEventId: sse.lastEventId! })
+    const resumed = await openSse(`${again.url}/sessions/${s.id}/events`, {
+      token: TOKEN,
+      lastEventId: sse.lastEventId!,
+    })
     const ended = await resumed.waitForEvent(turnEnded(turn.id), 'turn.ended from the next daemon')
     expect(ended.status).toBe('completed')
     resumed.close()
     const history = (await createApi(again.url, TOKEN).get(`/sessions/${s.id}/history`)).body.events
     expect(history.filter(turnEnded(turn.id))).toHaveLength(1)
-    expect(history.map((e: { id: number }) => e.id)).toEqual([...sse.events, ...resumed.events].map((e) => e.id))
+    expect(history.map((e: { id: number }) => e.id)).toEqual(
+      [...sse.events, ...resumed.events].map((e) => e.id)
+    )
     again.child.kill('SIGTERM')
     await withTimeout(again.exited, 15_000, 'second daemon exit')
   })
@@ -65,7 +73,8 @@ describe('the daemon as a process', () => {
     const p = await spawnDaemon({ args: ['--cancel-on-exit'] })
     const api = createApi(p.url, TOKEN)
     const s = (await api.post('/sessions')).body
-    const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'long one [slow:20000]' })).body.turn
+    const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'long one [slow:20000]' }))
+      .body.turn
     const sse = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN })
     await sse.waitForEvent((e) => e.kind === 'text.delta', 'a delta')
     p.child.kill('SIGTERM')
@@ -76,7 +85,10 @@ describe('the daemon as a process', () => {
 
   it('a second signal exits at once', async () => {
     // A claude that ignores everything, with long grace periods, keeps the first shutdown waiting.
-    const p = await spawnDaemon({ args: ['--cancel-on-exit'], env: { AGENTMUX_CANCEL_GRACE_MS: '20000' } })
+    const p = await spawnDaemon({
+      args: ['--cancel-on-exit'],
+      env: { AGENTMUX_CANCEL_GRACE_MS: '20000' },
+    })
     const api = createApi(p.url, TOKEN)
     const s = (await api.post('/sessions')).body
     await api.post(`/sessions/${s.id}/turns`, { prompt: 'stubborn [hang] [ignore-signals]' })
@@ -86,7 +98,9 @@ describe('the daemon as a process', () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 })
     expect((await rawRequest(agent, p.url, 'GET', '/sessions')).status).toBe(200)
     p.child.kill('SIGTERM')
-    await waitUntil(() => p.stderr().includes('shutting down'), { label: 'the first shutdown to begin' })
+    await waitUntil(() => p.stderr().includes('shutting down'), {
+      label: 'the first shutdown to begin',
+    })
     const refused = await rawRequest(agent, p.url, 'POST', '/sessions', '{}')
     expect(refused.status).toBe(503)
     expect(JSON.parse(refused.body).error.code).toBe('shutting_down')
@@ -108,7 +122,10 @@ describe('the daemon as a process', () => {
     expect(bad.code).toBe(1)
     expect(bad.stderr).toContain('bad configuration')
     expect(bad.stderr).toContain('port')
-    const shortToken = await runMain({ AGENTMUX_TOKEN: 'short', AGENTMUX_DATA_DIR: '/tmp/agentmux-never' })
+    const shortToken = await runMain({
+      AGENTMUX_TOKEN: 'short',
+      AGENTMUX_DATA_DIR: '/tmp/agentmux-never',
+    })
     expect(shortToken.code).toBe(1)
     expect(shortToken.stderr).toContain('AGENTMUX_TOKEN: must be at least 32 characters')
     // 31 characters: the weakest token refused; 32 are enough to get past the check.
@@ -120,7 +137,10 @@ describe('the daemon as a process', () => {
     const flag = await runMain({}, ['serve', '--no-such-flag'])
     expect(flag.code).toBe(1)
     expect(flag.stderr).toContain('no-such-flag')
-    const inside = await runMain({ AGENTMUX_DATA_DIR: '/tmp/agentmux-never', AGENTMUX_WORKSPACES_DIR: '/tmp/agentmux-never/ws' })
+    const inside = await runMain({
+      AGENTMUX_DATA_DIR: '/tmp/agentmux-never',
+      AGENTMUX_WORKSPACES_DIR: '/tmp/agentmux-never/ws',
+    })
     expect(inside.code).toBe(1)
     expect(inside.stderr).toContain('AGENTMUX_WORKSPACES_DIR')
   })
@@ -134,7 +154,9 @@ describe('the daemon as a process', () => {
   })
 
   it('prints help and the version, exiting 0, and the help lists every flag', async () => {
-    const { version } = JSON.parse(readFileSync(resolve(MAIN, '../../../package.json'), 'utf8')) as { version: string }
+    const { version } = JSON.parse(
+      readFileSync(resolve(MAIN, '../../../package.json'), 'utf8')
+    ) as { version: string }
     expect(await runMain({}, ['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` })
     for (const args of [['--help'], ['-h'], ['help']]) {
       const r = await runMain({}, args)
@@ -186,7 +208,11 @@ function rawRequest(agent: Agent, base: string, method: string, path: string, bo
     new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(
         `${base}${path}`,
-        { agent, method, headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' } },
+        {
+          agent,
+          method,
+          headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+        },
         (res) => {
           let text = ''
           res.setEncoding('utf8').on('data', (c: string) => (text += c))

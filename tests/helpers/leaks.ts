@@ -32,7 +32,11 @@ function read(path: string): string | null {
  * command line runs one of this checkout's daemon, fake claude or claude binaries, minus `exclude`.
  */
 export function findSurvivors(runId: string, root: string, exclude: Set<number>): Survivor[] {
-  const ours = [`${root}/dist/src/main.js`, `${root}/tests/fixtures/`, `${root}/node_modules/.bin/claude`]
+  const ours = [
+    `${root}/dist/src/main.js`,
+    `${root}/tests/fixtures/`,
+    `${root}/node_modules/.bin/claude`,
+  ]
   const out: Survivor[] = []
   for (const name of readdirSync('/proc')) {
     const pid = Number(name)

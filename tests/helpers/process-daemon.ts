@@ -51,7 +51,9 @@ async function killGroup(child: ChildProcess): Promise<void> {
  * its own process group. A data dir it creates is removed after the test file; a given one is the
  * caller's. Its default workspaces live beside the data dir (never inside: config refuses that).
  */
-export async function spawnDaemon(opts: { env?: Record<string, string>; args?: string[]; dataDir?: string } = {}): Promise<DaemonProcess> {
+export async function spawnDaemon(
+  opts: { env?: Record<string, string>; args?: string[]; dataDir?: string } = {}
+): Promise<DaemonProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'agentmux-proc-'))
   if (!opts.dataDir) dirs.add(dataDir)
   const workspacesDir = `${dataDir}-workspaces`
@@ -97,7 +99,9 @@ export async function spawnDaemon(opts: { env?: Record<string, string>; args?: s
         if (m) resolveUrl(m[1]!)
       }
       child.stdout!.on('data', check)
-      void exited.then(({ code }) => reject(new Error(`daemon exited (${code}) before listening: ${err}`)))
+      void exited.then(({ code }) =>
+        reject(new Error(`daemon exited (${code}) before listening: ${err}`))
+      )
     }),
     15_000,
     'the daemon to print its URL'

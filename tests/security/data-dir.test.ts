@@ -15,7 +15,8 @@ import { createApi, type Api } from '../helpers/api.js'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { turnEnded, openSse } from '../helpers/sse.js'
 
-const READ_TOKEN = '[tool:cat ../token ../../token ../../../token ../../../../token 2>/dev/null; echo done-reading]'
+const READ_TOKEN =
+  '[tool:cat ../token ../../token ../../../token ../../../../token 2>/dev/null; echo done-reading]'
 
 let base: string
 const daemons: TestDaemon[] = []
@@ -32,15 +33,24 @@ async function start(layout: Pick<Config, 'dataDir' | 'workspacesDir' | 'allowed
   return { d, token, api: createApi(d.url, token) }
 }
 
-async function toolOutput(url: string, api: Api, token: string, sessionId: string, prompt: string): Promise<string> {
+async function toolOutput(
+  url: string,
+  api: Api,
+  token: string,
+  sessionId: string,
+  prompt: string
+): Promise<string> {
   const turn = (await api.post(`/sessions/${sessionId}/turns`, { prompt })).body.turn
   const sse = await openSse(`${url}/sessions/${sessionId}/events`, { token })
   await sse.waitForEvent(turnEnded(turn.id), 'the turn to end')
   sse.close()
-  return sse.events.filter((e) => e.kind === 'tool.result').map((e) => String(e.text)).join('\n')
+  return sse.events
+    .filter((e) => e.kind === 'tool.result')
+    .map((e) => String(e.text))
+    .join('\n')
 }
 
-describe('the token is out of claude\'s default reach', () => {
+describe("the token is out of claude's default reach", () => {
   let home: string
   let config: Config
   let stack: Awaited<ReturnType<typeof start>>
@@ -49,7 +59,11 @@ describe('the token is out of claude\'s default reach', () => {
     home = join(base, 'home')
     mkdirSync(join(home, 'project'), { recursive: true })
     config = parseConfig({}, [], home)
-    stack = await start({ dataDir: config.dataDir, workspacesDir: config.workspacesDir, allowedRoots: config.allowedRoots })
+    stack = await start({
+      dataDir: config.dataDir,
+      workspacesDir: config.workspacesDir,
+      allowedRoots: config.allowedRoots,
+    })
   })
 
   it('by default: roots are $HOME only, and the workspaces are outside the data dir', () => {
@@ -61,7 +75,14 @@ describe('the token is out of claude\'s default reach', () => {
 
   it('refuses (400) a cwd that is the data dir, one of its ancestors, or inside it', async () => {
     const { dataDir } = config
-    for (const cwd of [home, join(home, '.local'), join(home, '.local', 'share'), dataDir, join(dataDir, 'spool'), `${home}/project/../.local/share/agentmux`]) {
+    for (const cwd of [
+      home,
+      join(home, '.local'),
+      join(home, '.local', 'share'),
+      dataDir,
+      join(dataDir, 'spool'),
+      `${home}/project/../.local/share/agentmux`,
+    ]) {
       const r = await stack.api.post('/sessions', { cwd })
       expect(r.status, cwd).toBe(400)
       expect(r.body.error.code, cwd).toBe('cwd_not_allowed')
@@ -81,7 +102,11 @@ describe('the token is out of claude\'s default reach', () => {
   it('the same attack reads the token in the old layout (workspaces inside the data dir)', async () => {
     // The control: proves the attack above is a real one, so its failure to read means something.
     const dataDir = join(base, 'old', 'data')
-    const old = await start({ dataDir, workspacesDir: join(dataDir, 'workspaces'), allowedRoots: [base] })
+    const old = await start({
+      dataDir,
+      workspacesDir: join(dataDir, 'workspaces'),
+      allowedRoots: [base],
+    })
     const s = (await old.api.post('/sessions')).body
     const out = await toolOutput(old.d.url, old.api, old.token, s.id, READ_TOKEN)
     expect(out).toContain(old.token)
@@ -91,9 +116,18 @@ describe('the token is out of claude\'s default reach', () => {
 describe('the workspaces setting', () => {
   it('is refused inside the data dir or above it', () => {
     const env = { AGENTMUX_DATA_DIR: '/srv/agentmux/data' }
-    expect(() => parseConfig({ ...env, AGENTMUX_WORKSPACES_DIR: '/srv/agentmux/data/ws' }, [], '/home/u')).toThrow(/outside the data dir/)
-    expect(() => parseConfig({ ...env, AGENTMUX_WORKSPACES_DIR: '/srv' }, [], '/home/u')).toThrow(/not above it/)
-    expect(parseConfig({ ...env, AGENTMUX_WORKSPACES_DIR: '/srv/agentmux/ws' }, [], '/home/u').workspacesDir).toBe('/srv/agentmux/ws')
-    expect(parseConfig({ XDG_STATE_HOME: '/x/state' }, [], '/home/u').workspacesDir).toBe('/x/state/agentmux/workspaces')
+    expect(() =>
+      parseConfig({ ...env, AGENTMUX_WORKSPACES_DIR: '/srv/agentmux/data/ws' }, [], '/home/u')
+    ).toThrow(/outside the data dir/)
+    expect(() => parseConfig({ ...env, AGENTMUX_WORKSPACES_DIR: '/srv' }, [], '/home/u')).toThrow(
+      /not above it/
+    )
+    expect(
+      parseConfig({ ...env, AGENTMUX_WORKSPACES_DIR: '/srv/agentmux/ws' }, [], '/home/u')
+        .workspacesDir
+    ).toBe('/srv/agentmux/ws')
+    expect(parseConfig({ XDG_STATE_HOME: '/x/state' }, [], '/home/u').workspacesDir).toBe(
+      '/x/state/agentmux/workspaces'
+    )
   })
 })

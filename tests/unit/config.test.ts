@@ -22,9 +22,22 @@ describe('the settings table', () => {
   })
 
   it('parses flags over the environment over the defaults', () => {
-    const env = { AGENTMUX_PORT: '9000', AGENTMUX_HOST: '0.0.0.0', AGENTMUX_ALLOWED_HOSTS: ' A.example ,b.example,' }
-    const c = parseConfig(env, ['--port', '0', '--allowed-roots', '/a:/b:', '--cancel-on-exit'], '/home/u')
-    expect(c).toMatchObject({ port: 0, host: '0.0.0.0', allowedRoots: ['/a', '/b'], allowedHosts: ['a.example', 'b.example'] })
+    const env = {
+      AGENTMUX_PORT: '9000',
+      AGENTMUX_HOST: '0.0.0.0',
+      AGENTMUX_ALLOWED_HOSTS: ' A.example ,b.example,',
+    }
+    const c = parseConfig(
+      env,
+      ['--port', '0', '--allowed-roots', '/a:/b:', '--cancel-on-exit'],
+      '/home/u'
+    )
+    expect(c).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      allowedRoots: ['/a', '/b'],
+      allowedHosts: ['a.example', 'b.example'],
+    })
     expect(c.cancelOnExit).toBe(true)
     const d = parseConfig({}, [], '/home/u')
     expect(d).toMatchObject({
@@ -44,8 +57,12 @@ describe('the settings table', () => {
   })
 
   it('refuses bad values naming the variable and the flag, a weak token, and --token', () => {
-    expect(() => parseConfig({ AGENTMUX_STALL_TIMEOUT_MS: 'soon' }, [], '/h')).toThrow(/AGENTMUX_STALL_TIMEOUT_MS \/ --stall-timeout-ms/)
-    expect(() => parseConfig({ AGENTMUX_TOKEN: 'y'.repeat(31) }, [], '/h')).toThrow(/AGENTMUX_TOKEN: must be at least 32 characters/)
+    expect(() => parseConfig({ AGENTMUX_STALL_TIMEOUT_MS: 'soon' }, [], '/h')).toThrow(
+      /AGENTMUX_STALL_TIMEOUT_MS \/ --stall-timeout-ms/
+    )
+    expect(() => parseConfig({ AGENTMUX_TOKEN: 'y'.repeat(31) }, [], '/h')).toThrow(
+      /AGENTMUX_TOKEN: must be at least 32 characters/
+    )
     expect(parseConfig({ AGENTMUX_TOKEN: 'y'.repeat(32) }, [], '/h').token).toBe('y'.repeat(32))
     expect(() => parseConfig({}, ['--token', 'y'.repeat(40)], '/h')).toThrow(ConfigError)
     expect(() => parseConfig({}, ['--token', 'y'.repeat(40)], '/h')).toThrow(/AGENTMUX_TOKEN/)
