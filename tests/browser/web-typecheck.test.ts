@@ -1,52 +1,84 @@
 /**
- * web/src has its own tsconfig (DOM lib), checked against the daemon's own event types. The check is
- * shown to bite: the same compiler on the same config fails on a page file that misreads an event.
+ * The page is bundled by esbuild, which strips types without checking them, so a type error in
+ * web/ would ship unnoticed unless tsc checks every file the bundle is made of. `npm run typecheck`
+ * runs tsc over web/tsconfig.json; this test checks what that run cannot tell about itself: that its
+ * file list covers the whole bundle, and that it reports an error when there is one (a canary with
+ * a deliberate type error, checked together with the real sources under the same options).
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname, join, relative, resolve } from 'node:path'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { build } from 'esbuild'
+import { afterAll, describe, expect, it } from 'vitest'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const webConfig = join(root, 'web', 'tsconfig.json')
+const tmp = mkdtempSync(join(tmpdir(), 'agentmux-webtsc-'))
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
-function tsc(project: string): Promise<{ code: number; text: string }> {
+function tsc(args: string[]): Promise<{ code: number; text: string }> {
   return new Promise((done) => {
     execFile(
       process.execPath,
-      [resolve(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', project],
-      { cwd: root, timeout: 90_000 },
-      (err, stdout, stderr) => done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, text: stdout + stderr })
+      [join(root, 'node_modules/typescript/bin/tsc'), ...args],
+      { cwd: root, timeout: 120_000 },
+      (err, stdout, stderr) =>
+        done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, text: stdout + stderr })
     )
   })
 }
 
+/** Every source file esbuild puts into the page's bundle, absolute. */
+async function bundleInputs(): Promise<string[]> {
+  const r = await build({
+    entryPoints: [join(root, 'web', 'src', 'main.ts')],
+    bundle: true,
+    write: false,
+    metafile: true,
+    outdir: tmp,
+    logLevel: 'silent',
+  })
+  return Object.keys(r.metafile.inputs).map((p) => resolve(root, p))
+}
+
 describe('the page source', () => {
-  it('type-checks (tsc -p web/tsconfig.json)', async () => {
-    const out = await tsc(resolve(root, 'web/tsconfig.json'))
-    expect(out.text).toBe('')
-    expect(out.code).toBe(0)
+  it("tsc's file list for web/ covers every TypeScript file the bundle is made of", async () => {
+    const listed = new Set(
+      (await tsc(['--listFilesOnly', '-p', webConfig])).text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '')
+    )
+    const inputs = (await bundleInputs()).filter((f) => f.endsWith('.ts'))
+    expect(inputs.length).toBeGreaterThan(5)
+    expect(inputs.filter((f) => !listed.has(f))).toEqual([])
+    const own = readdirSync(join(root, 'web', 'src')).filter((f) => f.endsWith('.ts'))
+    expect(own.map((f) => join(root, 'web', 'src', f)).filter((f) => !listed.has(f))).toEqual([])
   })
 
-  it('fails when the page misreads an event (the check is real)', async () => {
-    const dir = mkdtempSync(join(root, 'web', '.typecheck-'))
-    try {
-      const rel = (p: string) => relative(dir, p)
-      writeFileSync(
-        join(dir, 'bad.ts'),
-        [
-          `import type { Ev } from '${rel(resolve(root, 'web/src/types.js'))}'`,
-          // turn.ended has no `exitStatus`, and `durationMs` is a number.
-          `export const f = (e: Ev<'turn.ended'>): string => e.exitStatus + e.durationMs.toUpperCase()`,
-        ].join('\n')
-      )
-      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: rel(resolve(root, 'web/tsconfig.json')), include: ['bad.ts'] }))
-      const out = await tsc(join(dir, 'tsconfig.json'))
-      expect(out.code).not.toBe(0)
-      expect(out.text).toContain("Property 'exitStatus' does not exist")
-      expect(out.text).toContain("Property 'toUpperCase' does not exist")
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+  it('type-checks clean, and the same check reports a deliberate error (the canary)', async () => {
+    const canary = join(tmp, 'canary.ts')
+    writeFileSync(
+      canary,
+      `import { PERMISSION_MODES } from ${JSON.stringify(join(root, 'web/src/types.js'))}\n` +
+        `export const wrong: number = PERMISSION_MODES[0]\n`
+    )
+    const config = join(tmp, 'tsconfig.json')
+    writeFileSync(
+      config,
+      JSON.stringify({
+        extends: webConfig,
+        include: [join(root, 'web/src/**/*.ts'), canary],
+      })
+    )
+    const out = await tsc(['--noEmit', '-p', config])
+    const errors = out.text.split('\n').filter((l) => /error TS\d+/.test(l))
+    // Exactly the canary's error: web/src itself has none, and the check does catch one.
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toContain('canary.ts')
+    expect(errors[0]).toContain('TS2322')
+    expect(out.code).not.toBe(0)
   })
 })

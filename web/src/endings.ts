@@ -3,7 +3,7 @@
  * the result's subtype) one tap away. A user's cancel is not a crash and must not read like one.
  */
 import { duration, h } from './dom.js'
-import type { Ev, TurnStatus } from './types.js'
+import type { Ev } from './types.js'
 
 export interface TurnFacts {
   result: Ev<'turn.result'> | null
@@ -12,7 +12,7 @@ export interface TurnFacts {
 }
 
 /** A turn.ended written without a status is an old log of a turn that finished normally. */
-export const endedStatus = (ev: Ev<'turn.ended'>): Exclude<TurnStatus, 'running'> => ev.status || 'completed'
+export const endedStatus = (ev: Ev<'turn.ended'>): Ev<'turn.ended'>['status'] => ev.status || 'completed'
 
 function failure(ev: Ev<'turn.ended'>, f: TurnFacts): string {
   const r = f.result

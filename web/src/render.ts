@@ -25,6 +25,7 @@ interface RetryLine {
 }
 
 export const STATUS_WORD: Record<TurnStatus, string> = {
+  queued: 'Queued',
   running: 'Running',
   completed: 'Completed',
   failed: 'Failed',
