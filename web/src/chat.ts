@@ -6,11 +6,13 @@
  * event kind becomes DOM is render.ts.
  */
 import { api, ApiError, sessionPath } from './api.js'
+import { Approvals } from './approval.js'
 import { Composer } from './composer.js'
 import { h, text } from './dom.js'
 import { LogRenderer } from './render.js'
 import { modeShort } from './modes.js'
 import { collapseOld, SessionNav } from './nav.js'
+import { QueueView } from './queue.js'
 import type { SessionStore } from './sessions.js'
 import { LiveStream } from './stream.js'
 import { testHooks } from './test-hooks.js'
@@ -45,6 +47,8 @@ export class ChatView {
   private readonly items: LogRenderer
   private readonly working = new WorkingLine()
   private readonly nav: SessionNav
+  private readonly approvals: Approvals
+  private readonly queue: QueueView
   private applied = 0
   private stick = true
   private frame = 0
@@ -59,7 +63,10 @@ export class ChatView {
     this.metaEl = h('div', { class: 'meta-row', 'data-testid': 'session-meta' })
     const more = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Session actions', onClick: () => hooks.openActions(sid, this.menu()) }, '⋯')
     this.log = h('div', { class: 'log', role: 'log', 'aria-label': 'Conversation', 'data-session-id': sid })
-    this.items = new LogRenderer(this.log, (prompt) => this.composer.resend(prompt))
+    const pin = h('div', { class: 'pin', 'aria-label': 'Waiting for your answer', hidden: true })
+    this.approvals = new Approvals(sid, pin)
+    this.queue = new QueueView(sid)
+    this.items = new LogRenderer(this.log, { approvals: this.approvals, queue: this.queue, resend: (prompt) => this.composer.resend(prompt) })
     this.nav = new SessionNav(this.log)
     this.empty = h('p', { class: 'empty' }, 'Loading the conversation…')
     this.jump = h('button', { type: 'button', class: 'jump', hidden: true, onClick: () => this.scrollToEnd(true) }, '↓ Latest')
@@ -71,8 +78,8 @@ export class ChatView {
       'section',
       { class: 'view chat', 'data-view': 'chat' },
       header,
-      h('main', { class: 'main' }, this.empty, this.log, this.working.el),
-      h('footer', { class: 'dock' }, this.jump, this.bar.el, this.composer.el)
+      h('main', { class: 'main' }, this.empty, this.log, this.working.el, this.queue.el),
+      h('footer', { class: 'dock' }, this.jump, pin, this.bar.el, this.composer.el)
     )
     this.unsub = hooks.store.subscribe((id) => {
       if (id === sid || id === null) this.paintHeader()
@@ -121,6 +128,7 @@ export class ChatView {
   tick(): void {
     this.bar.tick()
     this.items.tick()
+    this.approvals.tick()
     this.working.paint()
   }
 
@@ -132,6 +140,7 @@ export class ChatView {
         testId: 'collapse',
         run: () => toast(`${collapseOld(this.log)} turns collapsed. Tap one to open it.`, 'info'),
       },
+      ...(this.queue.ids.length ? [{ label: 'Clear queue', testId: 'clear-queue', run: () => void this.queue.clear() }] : []),
     ]
   }
 
@@ -156,6 +165,8 @@ export class ChatView {
     this.applied = 0
     testHooks.reset(this)
     this.items.reset()
+    this.approvals.reset()
+    this.queue.reset()
     this.working.reset()
     this.bar.reset()
     this.caughtUp = false
@@ -182,7 +193,9 @@ export class ChatView {
     this.log.dataset.lastEventId = String(ev.id)
     try {
       // Same guard for all: an event that could not be drawn does not move the turn bar either.
+      // The renderer asks the queue before the queue forgets a removed turn (drawn as a removal).
       this.items.render(ev)
+      this.queue.see(ev)
       this.bar.follow(ev)
       this.working.see(ev)
       if (ev.kind === 'agent.init') this.composer.slash.setCommands(ev.slashCommands ?? [])

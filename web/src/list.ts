@@ -100,9 +100,14 @@ export class ListView {
       const since = this.hooks.store.runningSince(s)
       text(row.badge, since ? `running ${elapsed(Date.now() - Date.parse(since))}` : 'running')
     } else text(row.badge, 'idle')
+    // Waiting for an answer outranks everything else the row could say.
+    const needs = s.pendingPermissions ?? 0
+    if (needs > 0) text(row.badge, `needs you (${needs})`)
+    row.li.dataset.needs = needs > 0 ? 'true' : 'false'
     if (row.li.dataset.status !== s.status) row.li.dataset.status = s.status
     text(row.preview, s.preview || s.cwd)
     const turns = `${s.turnCount} turn${s.turnCount === 1 ? '' : 's'}`
-    text(row.meta, `${ago(s.updatedAt)} · ${usd(s.costUsd)} · ${turns}`)
+    const queued = s.queuedTurns ? ` · ${s.queuedTurns} queued${s.queuePaused ? ' (paused)' : ''}` : ''
+    text(row.meta, `${ago(s.updatedAt)} · ${usd(s.costUsd)} · ${turns}${queued}`)
   }
 }

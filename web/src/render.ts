@@ -4,10 +4,12 @@
  * current turn's container — is exactly the state a later event must find to patch in place
  * instead of re-rendering, and that state has to be dropped as one piece when the log resets.
  */
+import type { Approvals } from './approval.js'
 import { copyButton } from './copy.js'
 import { clock, count, duration, h, usd } from './dom.js'
 import { endedStatus, endingView, type TurnFacts } from './endings.js'
 import { renderMarkdown } from './markdown.js'
+import type { QueueView } from './queue.js'
 import { ToolCards } from './tools.js'
 import type { Ev, LogEvent, TurnStatus } from './types.js'
 
@@ -48,8 +50,12 @@ export class LogRenderer {
 
   constructor(
     private readonly log: HTMLElement,
-    /** "Send again" under a failed or cancelled turn. */
-    private readonly resend: (prompt: string) => void = () => {}
+    private readonly parts: {
+      approvals: Approvals
+      queue: QueueView
+      /** "Send again" under a failed or cancelled turn. */
+      resend(prompt: string): void
+    }
   ) {
     this.tools = new ToolCards(
       (ev, tag, cls, ...children) => this.item(ev, tag, cls, ...children),
@@ -107,10 +113,34 @@ export class LogRenderer {
       case 'error':
         return this.error(ev)
       case 'turn.ended':
+        // A queued prompt that was removed never ran: a line in the turn that is on screen, not a turn.
+        if (this.parts.queue.has(ev.turnId)) return this.queueMark(ev, 'Removed from the queue.')
         return this.turnEnded(ev)
+      case 'permission.requested':
+        this.add(ev, this.parts.approvals.requested(ev, (...c) => this.item(ev, 'div', 'approval', ...c)))
+        return
+      case 'permission.resolved': {
+        const line = this.parts.approvals.resolved(ev, (...c) => this.item(ev, 'div', 'approval-outcome', ...c))
+        line.dataset.decision = ev.decision
+        this.add(ev, line)
+        return
+      }
+      case 'turn.queued':
+      case 'turn.edited':
+      case 'queue.resumed':
+        // Shown by the queue under the running turn; the log keeps a mark so every event is drawn once.
+        return this.queueMark(ev, null)
+      case 'queue.paused':
+        return this.queueMark(ev, ev.reason === 'failed' ? 'The queue is paused after this failure.' : 'The queue is paused after this cancel.')
       default:
         this.add(ev, this.item(ev, 'div', 'notice', `(${(ev as Base).kind})`))
     }
+  }
+
+  private queueMark(ev: Base, say: string | null): void {
+    const el = this.item(ev, 'div', 'notice queue-mark', say ?? '')
+    el.hidden = say === null
+    ;(this.turnEl ?? this.container(ev)).appendChild(el)
   }
 
   /** Once a second: the retry countdown. */
@@ -229,6 +259,7 @@ export class LogRenderer {
       }
     }
     this.tools.endTurn(ev.turnId)
+    this.parts.approvals.endTurn(ev.turnId)
     const turn = this.container(ev)
     // The retry lines and error lines of an ended turn are in the ending's details now.
     for (const el of Array.from(turn.querySelectorAll<HTMLElement>('.retry'))) el.classList.add('superseded')
@@ -237,7 +268,7 @@ export class LogRenderer {
     this.add(ev, this.item(ev, view.tag, `ended status-${status}`, ...view.children))
     if ((status === 'failed' || status === 'cancelled' || status === 'interrupted') && this.prompt) {
       const prompt = this.prompt
-      this.add(ev, h('button', { type: 'button', class: 'btn btn-small resend', onClick: () => this.resend(prompt) }, 'Send this prompt again'))
+      this.add(ev, h('button', { type: 'button', class: 'btn btn-small resend', onClick: () => this.parts.resend(prompt) }, 'Send this prompt again'))
     }
     turn.dataset.ended = status
   }

@@ -9,6 +9,7 @@ export class WorkingLine {
   private lastAt = 0
   private last = 'starting claude'
   private running = false
+  private turnId: string | null = null
 
   constructor() {
     this.label = h('span', { class: 'working-text' })
@@ -21,6 +22,7 @@ export class WorkingLine {
     switch (ev.kind) {
       case 'turn.started':
         this.running = true
+        this.turnId = ev.turnId
         this.startedAt = at
         this.set('starting claude', at)
         break
@@ -47,7 +49,8 @@ export class WorkingLine {
         this.set('waiting for the API to answer', at)
         break
       case 'turn.ended':
-        this.running = false
+        // A queued prompt removed while another turn runs does not end the running one.
+        if (ev.turnId === this.turnId) this.running = false
         break
       default:
         break

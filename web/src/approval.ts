@@ -1,0 +1,249 @@
+/**
+ * Approval cards (issue 9.10): claude asks before a tool call, a question or a plan. The card sits
+ * in the chat where the request happened and, while pending, a copy is pinned above the composer.
+ * Both are built from the log (permission.requested / permission.resolved), so a reload and a
+ * second phone show the same card; the answer is a POST, and the card changes when the log says so.
+ */
+import { api, ApiError, sessionPath } from './api.js'
+import { h, text } from './dom.js'
+import { renderMarkdown } from './markdown.js'
+import { toolInputView } from './tools.js'
+import type { Ev } from './types.js'
+import { toast } from './ui.js'
+
+type Requested = Ev<'permission.requested'>
+type Resolved = Ev<'permission.resolved'>
+
+interface Answer {
+  decision: 'allow' | 'deny'
+  scope?: 'once' | 'session'
+  message?: string
+  answers?: Record<string, string>
+}
+
+interface Pending {
+  ev: Requested
+  /** The card in the log, and the pinned copy (null once resolved). */
+  cards: HTMLElement[]
+}
+
+interface Question {
+  question: string
+  header?: string
+  options: { label: string; description?: string }[]
+}
+
+function questionsOf(input: unknown): Question[] {
+  const qs = (input as { questions?: unknown } | null)?.questions
+  if (!Array.isArray(qs)) return []
+  return qs.flatMap((q) => {
+    const o = (q ?? {}) as Record<string, unknown>
+    if (typeof o.question !== 'string') return []
+    const options = Array.isArray(o.options)
+      ? o.options.flatMap((x) => (x && typeof (x as { label?: unknown }).label === 'string' ? [x as { label: string; description?: string }] : []))
+      : []
+    return [{ question: o.question, header: typeof o.header === 'string' ? o.header : undefined, options }]
+  })
+}
+
+/** How a request ended, in words; "on another device" when this page did not send the answer. */
+export function outcomeText(r: Resolved, mine: boolean): string {
+  const where = mine ? '' : ' on another device'
+  switch (r.by) {
+    case 'timeout':
+      return 'Not answered in time: denied.'
+    case 'cancel':
+      return 'The turn was cancelled before an answer.'
+    case 'lost':
+      return 'The request was lost when claude stopped.'
+    default:
+      break
+  }
+  if (r.answers && Object.keys(r.answers).length) return `Answered${where}: ${Object.values(r.answers).join(', ')}`
+  if (r.decision === 'allow') return r.scope === 'session' ? `Allowed for this session${where}.` : `Allowed once${where}.`
+  return `Denied${where}${r.message ? `: “${r.message}”` : '.'}`
+}
+
+export class Approvals {
+  private readonly pending = new Map<string, Pending>()
+  /** Requests this page answered (to tell "you" from "another device"). */
+  private readonly mine = new Set<string>()
+
+  constructor(
+    private readonly sid: string,
+    /** The box above the composer where pending cards are pinned. */
+    private readonly pin: HTMLElement
+  ) {}
+
+  reset(): void {
+    this.pending.clear()
+    this.pin.replaceChildren()
+    this.paintPin()
+  }
+
+  get count(): number {
+    return this.pending.size
+  }
+
+  /** The card for the log; its twin goes to the pin. */
+  requested(ev: Requested, item: (...children: Node[]) => HTMLElement): HTMLElement {
+    const inLog = item(...this.body(ev))
+    inLog.dataset.requestId = ev.requestId
+    inLog.dataset.state = 'pending'
+    const pinned = h('div', { class: 'approval pinned', 'data-request-id': ev.requestId, 'data-state': 'pending' }, ...this.body(ev))
+    this.pending.set(ev.requestId, { ev, cards: [inLog, pinned] })
+    this.pin.appendChild(pinned)
+    this.paintPin()
+    return inLog
+  }
+
+  resolved(ev: Resolved, item: (...children: Node[]) => HTMLElement): HTMLElement {
+    const p = this.pending.get(ev.requestId)
+    this.pending.delete(ev.requestId)
+    const outcome = outcomeText(ev, this.mine.has(ev.requestId))
+    if (p) {
+      const [inLog, pinned] = p.cards
+      pinned?.remove()
+      if (inLog) {
+        inLog.dataset.state = ev.decision === 'allow' ? 'allowed' : 'denied'
+        for (const el of Array.from(inLog.querySelectorAll('.approval-actions, .approval-deny, .approval-answer, .approval-expiry'))) el.remove()
+      }
+    }
+    this.paintPin()
+    // The resolution is its own small line under the card (the card stays where it was asked).
+    const line = item(h('span', null, outcome))
+    line.dataset.requestId = ev.requestId
+    return line
+  }
+
+  /** The turn ended: a request still pending with it will not be answered any more. */
+  endTurn(turnId: string | null): void {
+    for (const [id, p] of this.pending) {
+      if (p.ev.turnId !== turnId) continue
+      this.pending.delete(id)
+      p.cards[1]?.remove()
+      if (p.cards[0]) p.cards[0].dataset.state = 'denied'
+      for (const el of Array.from(p.cards[0]?.querySelectorAll('.approval-actions, .approval-deny, .approval-answer, .approval-expiry') ?? [])) el.remove()
+    }
+    this.paintPin()
+  }
+
+  /** Once a second: the expiry countdowns. */
+  tick(): void {
+    for (const p of this.pending.values()) {
+      for (const c of p.cards) {
+        const el = c.querySelector('.approval-expiry')
+        if (el && p.ev.expiresAt) text(el, expiry(p.ev.expiresAt))
+      }
+    }
+  }
+
+  private paintPin(): void {
+    this.pin.hidden = this.pending.size === 0
+    const cards = Array.from(this.pin.children) as HTMLElement[]
+    // One card at a time above the composer: the oldest; the others wait their turn.
+    cards.forEach((c, i) => (c.hidden = i > 0))
+    this.pin.dataset.more = String(Math.max(0, cards.length - 1))
+  }
+
+  private body(ev: Requested): Node[] {
+    const kind = ev.requestKind
+    const head =
+      kind === 'question' ? 'claude asks you' : kind === 'plan' ? 'claude has a plan and asks to go ahead' : `claude wants to use ${ev.toolName}`
+    const out: Node[] = [h('div', { class: 'approval-head' }, h('span', { class: 'approval-icon', 'aria-hidden': 'true' }, kind === 'question' ? '?' : '!'), head)]
+    if (kind === 'question') out.push(this.questionForm(ev))
+    else if (kind === 'plan') {
+      const plan = (ev.input as { plan?: unknown } | null)?.plan
+      out.push(h('div', { class: 'md approval-plan' }, renderMarkdown(typeof plan === 'string' ? plan : '')))
+      out.push(this.actions(ev, [['Approve the plan', { decision: 'allow', scope: 'once' }, 'btn-primary']], 'Keep planning'))
+    } else {
+      if (ev.summary) out.push(h('div', { class: 'approval-summary' }, ev.summary))
+      const view = toolInputView(ev.toolName, ev.input)
+      const isDiff = view.classList.contains('diff')
+      out.push(h('details', { class: 'approval-input', open: isDiff }, h('summary', null, isDiff ? 'The change' : 'Details'), view))
+      out.push(
+        this.actions(
+          ev,
+          [
+            ['Allow once', { decision: 'allow', scope: 'once' }, 'btn-primary'],
+            ['Allow for this session', { decision: 'allow', scope: 'session' }, ''],
+          ],
+          'Deny'
+        )
+      )
+    }
+    if (ev.expiresAt) out.push(h('div', { class: 'approval-expiry' }, expiry(ev.expiresAt)))
+    return out
+  }
+
+  private actions(ev: Requested, allow: [string, Answer, string][], denyLabel: string): HTMLElement {
+    const msg = h('textarea', { class: 'input approval-message', rows: 2, name: 'message', placeholder: 'Why, or what to do instead (optional)', 'aria-label': 'Message to claude' })
+    const denyBox = h(
+      'div',
+      { class: 'approval-deny', hidden: true },
+      msg,
+      h('button', { type: 'button', class: 'btn btn-danger', 'data-answer': 'deny-confirm', onClick: () => void this.send(ev, { decision: 'deny', ...(msg.value.trim() ? { message: msg.value.trim() } : {}) }) }, denyLabel)
+    )
+    const row = h(
+      'div',
+      { class: 'approval-actions' },
+      ...allow.map(([label, answer, cls]) => h('button', { type: 'button', class: `btn ${cls}`, 'data-answer': `${answer.decision}-${answer.scope}`, onClick: () => void this.send(ev, answer) }, label)),
+      h('button', { type: 'button', class: 'btn btn-danger-quiet', 'data-answer': 'deny', onClick: () => ((denyBox.hidden = !denyBox.hidden), denyBox.hidden || msg.focus()) }, `${denyLabel}…`)
+    )
+    return h('div', null, row, denyBox)
+  }
+
+  private questionForm(ev: Requested): HTMLElement {
+    const qs = questionsOf(ev.input)
+    const answers: Record<string, string> = {}
+    const done = () => {
+      if (qs.every((q) => answers[q.question])) void this.send(ev, { decision: 'allow', answers: { ...answers } })
+    }
+    const blocks = qs.map((q) => {
+      const free = h('input', { class: 'input', name: 'answer', autocomplete: 'off', placeholder: 'Or type an answer', 'aria-label': `Answer to: ${q.question}` })
+      return h(
+        'div',
+        { class: 'approval-question' },
+        h('div', { class: 'approval-q' }, q.question),
+        h(
+          'div',
+          { class: 'approval-options' },
+          ...q.options.map((o) =>
+            h('button', { type: 'button', class: 'btn', 'data-option': o.label, title: o.description ?? null, onClick: () => ((answers[q.question] = o.label), done()) }, o.label)
+          )
+        ),
+        h(
+          'div',
+          { class: 'row' },
+          free,
+          h('button', { type: 'button', class: 'btn btn-small', onClick: () => free.value.trim() && ((answers[q.question] = free.value.trim()), done()) }, 'Answer')
+        )
+      )
+    })
+    return h('div', { class: 'approval-answer' }, ...blocks, h('button', { type: 'button', class: 'btn btn-danger-quiet btn-small', onClick: () => void this.send(ev, { decision: 'deny' }) }, 'Don’t answer'))
+  }
+
+  private async send(ev: Requested, answer: Answer): Promise<void> {
+    const p = this.pending.get(ev.requestId)
+    const buttons = p ? p.cards.flatMap((c) => Array.from(c.querySelectorAll('button'))) : []
+    for (const b of buttons) b.disabled = true
+    this.mine.add(ev.requestId)
+    try {
+      await api.post(`${sessionPath(this.sid)}/permissions/${encodeURIComponent(ev.requestId)}`, answer, { timeoutMs: 15_000 })
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409) {
+        this.mine.delete(ev.requestId)
+        toast('This was already answered (on another device, or it timed out).', 'info')
+        return
+      }
+      this.mine.delete(ev.requestId)
+      for (const b of buttons) b.disabled = false
+      toast(`Not sent: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
+}
+
+function expiry(at: string): string {
+  const s = Math.max(0, Math.round((Date.parse(at) - Date.now()) / 1000))
+  return s > 0 ? `Denied automatically in ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} without an answer` : 'Expiring…'
+}
