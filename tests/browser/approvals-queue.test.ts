@@ -79,6 +79,35 @@ describe.skipIf(!CHROMIUM)('approval cards with the real claude (issue 9.10)', (
     // Every event drawn exactly once (a tool's result sits inside its card, above the approval).
     expect((await renderedIds(page)).sort((x, y) => x - y)).toEqual(h.filter((e) => e.kind !== 'text.delta').map((e) => e.id))
   })
+
+  it('a question card: the options as buttons; a tap answers; a denied tool card with a message', { timeout: 180_000 }, async () => {
+    const { d } = stack
+    const { page } = p
+    const s = await createSession(d, { title: 'ask me' })
+    await openSession(p, d, s.id)
+    await page.fill('textarea.prompt', 'pick one [tool:ask Which color?|red|blue]')
+    await page.click('button.send')
+    const pinned = page.locator('.pin .approval[data-state=pending]')
+    await pinned.waitFor({ timeout: 60_000 })
+    await expect(pinned.locator('.approval-q').textContent()).resolves.toBe('Which color?')
+    expect(await pinned.locator('.approval-options button').allTextContents()).toEqual(['red', 'blue'])
+    await page.screenshot({ path: screenshotPath('approval-question-360x740.png') })
+    await pinned.locator('button[data-option=blue]').tap()
+    await waitTurnStatus(page, 'completed', 60_000)
+    await expect(page.locator('.log .approval-outcome').last().textContent()).resolves.toBe('Answered: blue')
+    const resolved = (await history(d, s.id)).find((e) => e.kind === 'permission.resolved')
+    expect(resolved).toMatchObject({ answers: { 'Which color?': 'blue' } })
+
+    await page.fill('textarea.prompt', 'go [tool:bash touch not-this-one.txt]')
+    await page.click('button.send')
+    await pinned.waitFor({ timeout: 60_000 })
+    await pinned.locator('button[data-answer=deny]').tap()
+    await pinned.locator('textarea.approval-message').fill('not from the phone')
+    await pinned.locator('button[data-answer=deny-confirm]').tap()
+    await waitTurnStatus(page, 'completed', 60_000)
+    await expect(page.locator('.log .approval-outcome').last().textContent()).resolves.toBe('Denied: “not from the phone”')
+    expect(existsSync(join(s.cwd, 'not-this-one.txt'))).toBe(false)
+  })
 })
 
 describe.skipIf(!CHROMIUM)('the follow-up queue in the page (issue 11.5)', () => {
