@@ -108,6 +108,24 @@ describe.skipIf(!CHROMIUM)('approval cards with the real claude (issue 9.10)', (
     await expect(page.locator('.log .approval-outcome').last().textContent()).resolves.toBe('Denied: “not from the phone”')
     expect(existsSync(join(s.cwd, 'not-this-one.txt'))).toBe(false)
   })
+
+  it('a plan card shows the plan and approves it', { timeout: 180_000 }, async () => {
+    const { d } = stack
+    const { page } = p
+    const s = await createSession(d, { title: 'plan it', permissionMode: 'plan' })
+    await openSession(p, d, s.id)
+    await page.fill('textarea.prompt', 'plan it [tool:plan 1. write tests 2. ship]')
+    await page.click('button.send')
+    const pinned = page.locator('.pin .approval[data-state=pending]')
+    await pinned.waitFor({ timeout: 60_000 })
+    await expect(pinned.locator('.approval-head').textContent()).resolves.toContain('has a plan')
+    await expect(pinned.locator('.approval-plan').textContent()).resolves.toContain('write tests')
+    expect(await pinned.locator('.approval-expiry').count()).toBe(0)
+    await page.screenshot({ path: screenshotPath('approval-plan-360x740.png') })
+    await pinned.locator('button[data-answer=allow-once]').tap()
+    await waitTurnStatus(page, 'completed', 60_000)
+    await expect(page.locator('.log .approval-outcome').last().textContent()).resolves.toBe('Plan approved.')
+  })
 })
 
 describe.skipIf(!CHROMIUM)('the follow-up queue in the page (issue 11.5)', () => {

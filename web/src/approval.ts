@@ -47,7 +47,7 @@ function questionsOf(input: unknown): Question[] {
 }
 
 /** How a request ended, in words; "on another device" when this page did not send the answer. */
-export function outcomeText(r: Resolved, mine: boolean): string {
+export function outcomeText(r: Resolved, mine: boolean, kind: Requested['requestKind'] | null = null): string {
   const where = mine ? '' : ' on another device'
   switch (r.by) {
     case 'timeout':
@@ -60,6 +60,7 @@ export function outcomeText(r: Resolved, mine: boolean): string {
       break
   }
   if (r.answers && Object.keys(r.answers).length) return `Answered${where}: ${Object.values(r.answers).join(', ')}`
+  if (kind === 'plan') return r.decision === 'allow' ? `Plan approved${where}.` : `Kept planning${where}${r.message ? `: “${r.message}”` : '.'}`
   if (r.decision === 'allow') return r.scope === 'session' ? `Allowed for this session${where}.` : `Allowed once${where}.`
   return `Denied${where}${r.message ? `: “${r.message}”` : '.'}`
 }
@@ -100,7 +101,7 @@ export class Approvals {
   resolved(ev: Resolved, item: (...children: Node[]) => HTMLElement): HTMLElement {
     const p = this.pending.get(ev.requestId)
     this.pending.delete(ev.requestId)
-    const outcome = outcomeText(ev, this.mine.has(ev.requestId))
+    const outcome = outcomeText(ev, this.mine.has(ev.requestId), p?.ev.requestKind ?? null)
     if (p) {
       const [inLog, pinned] = p.cards
       pinned?.remove()
