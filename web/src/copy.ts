@@ -6,14 +6,13 @@ function fallbackCopy(text: string): boolean {
   ta.value = text
   document.body.appendChild(ta)
   ta.select()
-  let ok = false
   try {
-    ok = document.execCommand('copy')
+    return document.execCommand('copy')
   } catch {
-    ok = false
+    return false
+  } finally {
+    ta.remove()
   }
-  ta.remove()
-  return ok
 }
 
 export async function copyText(text: string): Promise<boolean> {
