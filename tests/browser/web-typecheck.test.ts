@@ -62,8 +62,8 @@ describe('the page source', () => {
     const canary = join(tmp, 'canary.ts')
     writeFileSync(
       canary,
-      `import { PERMISSION_MODES } from ${JSON.stringify(join(root, 'web/src/types.js'))}\n` +
-        `export const wrong: number = PERMISSION_MODES[0]\n`
+      `import { modeChoices } from ${JSON.stringify(join(root, 'web/src/modes.js'))}\n` +
+        `export const wrong: number = modeChoices(true)[0]\n`
     )
     const config = join(tmp, 'tsconfig.json')
     writeFileSync(
