@@ -26,6 +26,20 @@ const ConfigSchema = z.object({
   /** At most this many sessions are kept; the least recently active go first (0: no cap). */
   retentionSessions: z.coerce.number({ error: 'AGENTMUX_RETENTION_SESSIONS must be a number' }).int().min(0).default(500),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']),
+  /** Webhooks that get a signed JSON POST when a turn ends or a permission is requested. */
+  notifyUrls: z.array(z.url({ protocol: /^https?$/, error: 'AGENTMUX_NOTIFY_URL must be http(s) URLs, comma-separated' })).default([]),
+  /** The HMAC key of X-Agentmux-Signature (none: the header is not sent). */
+  notifySecret: z.string().min(1).nullable().default(null),
+  /** An ntfy topic URL. */
+  ntfyUrl: z.url({ protocol: /^https?$/, error: 'AGENTMUX_NTFY_URL must be an http(s) URL' }).nullable().default(null),
+  /** Where the page is reached (notifications link to it); default: the daemon's own URL. */
+  publicUrl: z.url({ protocol: /^https?$/, error: 'AGENTMUX_PUBLIC_URL must be an http(s) URL' }).nullable().default(null),
+  /** The VAPID `sub` claim push services may use to reach the operator. */
+  vapidSubject: z.string().regex(/^(mailto:|https:\/\/)\S+$/, 'AGENTMUX_VAPID_SUBJECT must be a mailto: or https: URL').default('mailto:agentmux@localhost'),
+  /** A failed delivery's first retry; each next one doubles (up to an hour). */
+  notifyRetryMs: z.coerce.number({ error: 'AGENTMUX_NOTIFY_RETRY_MS must be a number' }).int().min(1).default(10_000),
+  /** A delivery still failing this long after its event is dropped. */
+  notifyGiveUpMs: ms('AGENTMUX_NOTIFY_GIVE_UP_MS', 24 * 60 * 60 * 1000),
 })
 
 export type Config = Readonly<z.output<typeof ConfigSchema>>
@@ -50,6 +64,12 @@ const FLAGS = {
   'retention-days': { type: 'string' },
   'retention-sessions': { type: 'string' },
   'log-level': { type: 'string' },
+  'notify-url': { type: 'string' },
+  'ntfy-url': { type: 'string' },
+  'public-url': { type: 'string' },
+  'vapid-subject': { type: 'string' },
+  'notify-retry-ms': { type: 'string' },
+  'notify-give-up-ms': { type: 'string' },
 } as const
 
 /** Flags win over the environment; both are parsed once, here. */
@@ -83,6 +103,14 @@ export function parseConfig(env: Record<string, string | undefined>, argv: strin
     retentionDays: pick('retention-days', 'AGENTMUX_RETENTION_DAYS'),
     retentionSessions: pick('retention-sessions', 'AGENTMUX_RETENTION_SESSIONS'),
     logLevel: pick('log-level', 'AGENTMUX_LOG_LEVEL') ?? 'info',
+    notifyUrls: (pick('notify-url', 'AGENTMUX_NOTIFY_URL') ?? '').split(',').map((u) => u.trim()).filter((u) => u !== ''),
+    // No flag: a secret in argv shows in ps.
+    notifySecret: env.AGENTMUX_NOTIFY_SECRET || null,
+    ntfyUrl: pick('ntfy-url', 'AGENTMUX_NTFY_URL') || null,
+    publicUrl: pick('public-url', 'AGENTMUX_PUBLIC_URL') || null,
+    vapidSubject: pick('vapid-subject', 'AGENTMUX_VAPID_SUBJECT') || undefined,
+    notifyRetryMs: pick('notify-retry-ms', 'AGENTMUX_NOTIFY_RETRY_MS'),
+    notifyGiveUpMs: pick('notify-give-up-ms', 'AGENTMUX_NOTIFY_GIVE_UP_MS'),
   }
   const r = ConfigSchema.safeParse(raw)
   if (!r.success) throw new ConfigError(z.prettifyError(r.error))

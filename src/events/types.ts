@@ -64,6 +64,27 @@ export interface EventFields {
   }
   /** Something went wrong: claude's stderr, a spawn failure, a bad exit, a line that is not JSON. */
   error: { message: string; source: 'agent' | 'daemon' }
+  /** claude asks for permission to use a tool (or asks a question, or proposes a plan). */
+  'permission.requested': {
+    requestId: string
+    turnId: string
+    toolName: string
+    toolUseId: string
+    input: unknown
+    summary: string
+    suggestions: unknown
+    expiresAt: string | null
+    kind: 'tool' | 'question' | 'plan'
+  }
+  /** A permission request was answered (or timed out, or was cancelled or lost). */
+  'permission.resolved': {
+    requestId: string
+    decision: 'allow' | 'deny'
+    by: 'user' | 'timeout' | 'cancel' | 'lost'
+    message?: string
+    scope?: 'once' | 'session'
+    answers?: Record<string, string>
+  }
   /** Always the last event of a turn, exactly once. */
   'turn.ended': {
     status: Exclude<TurnStatus, 'running'>
