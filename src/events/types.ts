@@ -10,6 +10,9 @@ export interface TokenUsage {
   cacheCreationInputTokens: number
 }
 
+export type PermissionKind = 'tool' | 'question' | 'plan'
+export type PermissionResolver = 'user' | 'timeout' | 'cancel' | 'lost'
+
 export type TurnStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
 
 /** Fields of each kind; the daemon adds id, sessionId, turnId and ts when it stores the event. */
@@ -64,7 +67,11 @@ export interface EventFields {
   }
   /** Something went wrong: claude's stderr, a spawn failure, a bad exit, a line that is not JSON. */
   error: { message: string; source: 'agent' | 'daemon' }
-  /** claude asks for permission to use a tool (or asks a question, or proposes a plan). */
+  /**
+   * claude asks before a tool call (`can_use_tool` over stdio). `requestKind` says which card to
+   * show: 'question' (AskUserQuestion), 'plan' (ExitPlanMode) or 'tool'; `expiresAt` only for 'tool'.
+   * (Not `kind`: every event's `kind` is its event kind.)
+   */
   'permission.requested': {
     requestId: string
     turnId: string
@@ -72,15 +79,15 @@ export interface EventFields {
     toolUseId: string
     input: unknown
     summary: string
-    suggestions: unknown
+    suggestions: unknown[]
     expiresAt: string | null
-    kind: 'tool' | 'question' | 'plan'
+    requestKind: PermissionKind
   }
-  /** A permission request was answered (or timed out, or was cancelled or lost). */
+  /** A request was answered, exactly once: by a user, the timeout, a cancel, or claude's end (lost). */
   'permission.resolved': {
     requestId: string
     decision: 'allow' | 'deny'
-    by: 'user' | 'timeout' | 'cancel' | 'lost'
+    by: PermissionResolver
     message?: string
     scope?: 'once' | 'session'
     answers?: Record<string, string>

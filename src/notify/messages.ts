@@ -76,7 +76,7 @@ export function noticeFor(e: NotifiableEvent, baseUrl: string): Notice | null {
         event: 'permission.requested',
         requestId,
         toolName,
-        summary: f.kind === 'question' ? what || 'claude has a question' : `${toolName}${what ? `: ${what}` : ''}`,
+        summary: f.requestKind === 'question' ? what || 'claude has a question' : `${toolName}${what ? `: ${what}` : ''}`,
         url: sessionUrl(baseUrl, e.sessionId, requestId),
         heading: `● ${title} needs you`,
         tag: `${e.sessionId}:permission`,
