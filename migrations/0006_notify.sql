@@ -19,7 +19,7 @@ CREATE TABLE outbox (
   message      TEXT NOT NULL,
   request_id   TEXT,
   attempts     INTEGER NOT NULL DEFAULT 0,
-  -- epoch ms; also a lease: a row being sent is pushed forward, so a crash mid-send retries it later
+  -- epoch ms: when the next attempt is due
   next_at      INTEGER NOT NULL,
   created_at   INTEGER NOT NULL,
   delivered_at INTEGER,

@@ -33,7 +33,6 @@ export interface Notifier {
 
 const SCAN_PAGE = 200
 const SEND_BATCH = 8
-const LEASE_MS = 60_000
 const MAX_BACKOFF_MS = 60 * 60 * 1000
 const KEEP_DELIVERED_MS = 2 * 24 * 60 * 60 * 1000
 const PRUNE_EVERY_MS = 60 * 60 * 1000
@@ -113,7 +112,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
   }
 
   function settle(row: OutboxRow, type: string, dest: string, outcome: Outcome): void {
-    // Stopping: the store is closing. The row's lease runs out and the next daemon sends it again.
+    // Stopping: the store is closing. The row is still due, and the next daemon sends it again.
     if (phase.stopped) return
     const t = now()
     if (outcome.kind === 'ok') return o.outbox.delivered(row.id, t)
@@ -139,9 +138,10 @@ export function createNotifier(o: NotifierOptions): Notifier {
     for (;;) {
       if (phase.stopped) return
       const t = now()
-      const rows = o.outbox.claimDue(t, SEND_BATCH, t + LEASE_MS)
+      const rows = o.outbox.claimDue(t, SEND_BATCH)
       if (rows.length === 0) return
-      await Promise.all(rows.map((r) => deliver(r).catch((err: Error) => o.log.error('notification failed', { error: err.message }))))
+      // Every row is settled before the next claim: a row that threw must not stay due and spin.
+      await Promise.all(rows.map((r) => deliver(r).catch((err: Error) => settle(r, 'unknown', '', { kind: 'retry', error: err.message }))))
     }
   }
 
@@ -212,7 +212,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
       phase.stopped = true
       if (timer) clearTimeout(timer)
       timer = null
-      // A send in flight may take its full timeout; its row stays leased and is retried later.
+      // A send in flight may take its full timeout; its row stays due and the next daemon sends it.
       await Promise.race([current, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())])
     },
     state: () => ({ cursor: o.outbox.cursor(), pending: o.outbox.pending() }),

@@ -46,7 +46,7 @@ export function createOutbox(db: Db, kinds: readonly string[]) {
       VALUES (?, ?, ?, ?, ?, ?)`),
     due: db.prepare(`SELECT id, event_id AS eventId, target, message, attempts, created_at AS createdAt
       FROM outbox WHERE delivered_at IS NULL AND next_at <= ? ORDER BY next_at, id LIMIT ?`),
-    lease: db.prepare('UPDATE outbox SET next_at = ?, attempts = attempts + 1 WHERE id = ?'),
+    attempt: db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE id = ?'),
     delivered: db.prepare('UPDATE outbox SET delivered_at = ?, last_error = NULL WHERE id = ?'),
     remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
     retry: db.prepare('UPDATE outbox SET next_at = ?, last_error = ? WHERE id = ?'),
@@ -97,11 +97,14 @@ export function createOutbox(db: Db, kinds: readonly string[]) {
       return r ? { id: r.id, delivered: r.deliveredAt !== null } : null
     },
 
-    /** Due rows, leased: they are not due again until `leaseUntil`, so a crash mid-send retries them. */
-    claimDue: db.transaction((now: number, limit: number, leaseUntil: number): OutboxRow[] => {
+    /**
+     * Due rows, their attempt counted before the send. They stay due: one worker sends them and
+     * settles each before it claims more, and after a crash the next daemon sends them at once.
+     */
+    claimDue: db.transaction((now: number, limit: number): OutboxRow[] => {
       const rows = q.due.all(now, limit) as OutboxRow[]
       for (const r of rows) {
-        q.lease.run(leaseUntil, r.id)
+        q.attempt.run(r.id)
         r.attempts += 1
       }
       return rows
