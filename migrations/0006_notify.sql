@@ -8,6 +8,10 @@ CREATE TABLE notify_cursor (
 );
 INSERT INTO notify_cursor (name, event_id) VALUES ('outbox', (SELECT coalesce(max(id), 0) FROM events));
 
+-- The notifier finds its few events without scanning the whole log since its cursor. A partial
+-- index costs an insert only for the events it holds.
+CREATE INDEX events_notify ON events (id) WHERE kind IN ('turn.ended', 'permission.requested', 'permission.resolved');
+
 -- One row per (event, target). `target` is 'webhook:<url>', 'ntfy:<url>' or 'push:<endpoint>'.
 -- The message is built when the row is made: the session may be renamed or deleted before a retry.
 -- Delivered rows stay for two days (delivered_at set): a request's "answered" push goes only to the

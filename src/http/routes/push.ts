@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto'
 import { Hono } from 'hono'
 import type { HttpBindings } from '@hono/node-server'
-import { badRequest } from '../../errors.js'
+import { AppError, badRequest } from '../../errors.js'
 import type { Outbox } from '../../storage/outbox.js'
 import { PushSubscriptionBody, PushUnsubscribeBody } from '../schemas.js'
 import { readJson } from '../validate.js'
@@ -20,6 +20,9 @@ function onCurve(p256dh: string): boolean {
   }
 }
 
+/** One per browser of one owner: more means something is subscribing in a loop. */
+export const MAX_PUSH_SUBSCRIPTIONS = 64
+
 /** Web Push: the daemon's VAPID key, and the browsers that want notifications. */
 export function pushRoutes(deps: { outbox: Outbox; publicKey: string; now?: () => Date }) {
   const app = new Hono<{ Bindings: HttpBindings }>()
@@ -30,6 +33,10 @@ export function pushRoutes(deps: { outbox: Outbox; publicKey: string; now?: () =
   app.post('/push/subscriptions', async (c) => {
     const body = await readJson(c, PushSubscriptionBody)
     if (!onCurve(body.keys.p256dh)) throw badRequest('invalid_request', 'invalid request body: keys.p256dh is not a P-256 public key')
+    const subs = deps.outbox.subscriptions()
+    if (subs.length >= MAX_PUSH_SUBSCRIPTIONS && !subs.some((s) => s.endpoint === body.endpoint)) {
+      throw new AppError(409, 'too_many_subscriptions', `at most ${MAX_PUSH_SUBSCRIPTIONS} push subscriptions; remove one first`)
+    }
     deps.outbox.addSubscription({ endpoint: body.endpoint, p256dh: body.keys.p256dh, auth: body.keys.auth }, now().toISOString())
     return c.json({ endpoint: body.endpoint }, 201)
   })
