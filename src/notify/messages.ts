@@ -38,7 +38,7 @@ export function sessionUrl(baseUrl: string, sessionId: string, requestId?: strin
   return `${base}/#/s/${encodeURIComponent(sessionId)}${q}`
 }
 
-/** The notice for a logged event, or null when it is not worth one (an interrupted turn). */
+/** The notice for a logged event, or null when it is not worth one (interrupted, or never ran). */
 export function noticeFor(e: NotifiableEvent, baseUrl: string): Notice | null {
   let f: Record<string, unknown>
   try {
@@ -53,6 +53,8 @@ export function noticeFor(e: NotifiableEvent, baseUrl: string): Notice | null {
     case 'turn.ended': {
       const status = str(f.status)
       if (!ENDED.has(status)) return null
+      // A queued turn removed before it ran ends `cancelled` after 0 ms: the owner did that.
+      if (status === 'cancelled' && f.durationMs === 0) return null
       const mark = status === 'completed' ? '✓' : status === 'failed' ? '✗' : '■'
       const said = status === 'completed' ? clip(e.preview) : ''
       return {

@@ -65,6 +65,9 @@ describe('notices', () => {
     expect(done).toMatchObject({ heading: '✓ Untitled session', summary: 'line one line two', tag: 'ses_abc:turn', urgent: false })
     expect(noticeFor(event('turn.ended', { status: 'failed' }), 'https://x')!.summary).toBe('Turn failed')
     expect(noticeFor(event('turn.ended', { status: 'interrupted' }), 'https://x')).toBeNull()
+    expect(noticeFor(event('turn.ended', { status: 'cancelled', durationMs: 1200 }), 'https://x')!.heading).toBe('■ Untitled session')
+    // A queued turn removed before it ran (the queue ends it cancelled after 0 ms).
+    expect(noticeFor(event('turn.ended', { status: 'cancelled', durationMs: 0 }), 'https://x')).toBeNull()
     const q = noticeFor(event('permission.requested', { requestId: 'r1', toolName: 'AskUserQuestion', summary: 'Which one?', requestKind: 'question' }), 'https://x')!
     expect(q).toMatchObject({ summary: 'Which one?', urgent: true, tag: 'ses_abc:permission' })
     const late = noticeFor(event('permission.resolved', { requestId: 'r1', decision: 'deny', by: 'timeout' }), 'https://x')!
