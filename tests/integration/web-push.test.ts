@@ -151,4 +151,15 @@ describe('Web Push', () => {
     expect(to('/good').length).toBe(before)
     expect((await d.api.call('DELETE', '/push/subscriptions', { nope: 1 })).status).toBe(400)
   })
+
+  it('refuses more than 64 subscriptions with 409, but an existing one may renew its keys', async () => {
+    // The tests above removed theirs (410, DELETE): the table is empty here.
+    const endpoints = Array.from({ length: 64 }, (_, i) => `https://push.example.com/cap-${i}`)
+    for (const e of endpoints) expect((await d.api.post('/push/subscriptions', newSubscriber().subscription(e))).status).toBe(201)
+    const over = await d.api.post('/push/subscriptions', newSubscriber().subscription('https://push.example.com/one-more'))
+    expect(over.status).toBe(409)
+    expect(over.body.error.code).toBe('too_many_subscriptions')
+    expect((await d.api.post('/push/subscriptions', newSubscriber().subscription(endpoints[0]!))).status).toBe(201)
+    for (const e of endpoints) expect((await d.api.call('DELETE', '/push/subscriptions', { endpoint: e })).status).toBe(204)
+  })
 })
