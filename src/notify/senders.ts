@@ -1,5 +1,4 @@
 import { createHash, createHmac } from 'node:crypto'
-import webpush from 'web-push'
 import type { PushSubscriptionRow } from '../storage/outbox.js'
 import { pushPayload, webhookBody, type Notice } from './messages.js'
 import type { VapidKeys } from './vapid.js'
@@ -84,8 +83,13 @@ export interface PushSender {
 /** RFC 8030/8291/8292 via web-push (encryption and the VAPID JWT), sent with fetch. */
 export function createPushSender(opts: { keys: VapidKeys; subject: string }): PushSender {
   const vapidDetails = { subject: opts.subject, publicKey: opts.keys.publicKey, privateKey: opts.keys.privateKey }
+  // Loaded on the first push: evaluating web-push and its crypto dependencies takes ~200 ms, which
+  // a daemon with no subscription should not pay at start-up.
+  let lib: Promise<typeof import('web-push')> | null = null
   return {
     async send(sub, n) {
+      lib ??= import('web-push').then((m) => (m as { default?: typeof import('web-push') }).default ?? m)
+      const webpush = await lib
       const details = webpush.generateRequestDetails(
         { endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } },
         pushPayload(n),
