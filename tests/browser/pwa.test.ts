@@ -1,8 +1,8 @@
 /**
  * The installable page in a real Chromium at 360×740: no installability errors, the service worker
  * controls the page, a push becomes a tagged notification, the app shell opens with the daemon
- * gone and says it is reconnecting, "Notify me" (or the iOS hint) in the ⋯ menu, and the title of
- * a hidden tab.
+ * gone and says it is reconnecting, "Notify me" (or the iOS hint) in the ⋯ menu, the title of a
+ * hidden tab, and the session stream's visible=1 following the tab's visibility.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -18,6 +18,14 @@ let d: TestDaemon
 let context: BrowserContext
 let page: Page
 const profile = mkdtempSync(join(tmpdir(), 'agentmux-pwa-profile-'))
+
+/** Headless tabs are never hidden: emulate the page visibility the way a phone reports it. */
+const setVisibility = (state: 'hidden' | 'visible') =>
+  page.evaluate(`(() => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => '${state}' })
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => ${state === 'hidden'} })
+    document.dispatchEvent(new Event('visibilitychange'))
+  })()`)
 
 describe.skipIf(!CHROMIUM)('the installable page', () => {
   beforeAll(async () => {
@@ -101,13 +109,6 @@ describe.skipIf(!CHROMIUM)('the installable page', () => {
     await page.goto(`${d.url}/#/`)
     await page.waitForSelector('[data-view=list]')
     const shownTitle = await page.title()
-    // Headless tabs are never hidden: emulate the page visibility the way a phone reports it.
-    const setVisibility = (state: 'hidden' | 'visible') =>
-      page.evaluate(`(() => {
-        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => '${state}' })
-        Object.defineProperty(document, 'hidden', { configurable: true, get: () => ${state === 'hidden'} })
-        document.dispatchEvent(new Event('visibilitychange'))
-      })()`)
     const turn = await postTurn(d, s.id, 'take a while [slow:600]')
     await waitUntil(async () => (await d.api.get(`/sessions/${s.id}`)).body.status === 'running', { label: 'the turn running' })
     await setVisibility('hidden')
@@ -115,6 +116,26 @@ describe.skipIf(!CHROMIUM)('the installable page', () => {
     expect((await d.api.get(`/sessions/${s.id}/turns`)).body.turns[0].id).toBe(turn.id)
     await setVisibility('visible')
     await waitUntil(async () => (await page.title()) === shownTitle, { timeoutMs: 5_000, label: 'the title restored' })
+  })
+
+  it('reattaches the session stream without visible=1 while hidden, and with it when shown again', async () => {
+    const s = await createSession(d, { title: 'Presence' })
+    await page.goto(`${d.url}/#/s/${s.id}`)
+    await page.waitForSelector('.log[data-caught-up=true]', { state: 'attached' })
+    const urls: string[] = []
+    const onRequest = (r: { url(): string }) => {
+      if (r.url().includes(`/sessions/${s.id}/events`)) urls.push(r.url())
+    }
+    page.on('request', onRequest)
+    try {
+      await setVisibility('hidden')
+      await waitUntil(() => urls.some((u) => !u.includes('visible=1')), { label: 'a hidden reattach' })
+      const n = urls.length
+      await setVisibility('visible')
+      await waitUntil(() => urls.slice(n).some((u) => u.endsWith('&visible=1')), { label: 'a visible reattach' })
+    } finally {
+      page.off('request', onRequest)
+    }
   })
 
   it('says "Add to Home Screen to get notifications" on iOS Safari when not installed', async () => {
