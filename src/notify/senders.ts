@@ -9,9 +9,22 @@ export type Outcome = { kind: 'ok' } | { kind: 'retry'; error: string } | { kind
 const TIMEOUT_MS = 15_000
 const HOUR_S = 60 * 60
 
+/** fetch refuses a URL with credentials in it: `https://user:pass@host/topic` becomes Basic auth. */
+function withoutCredentials(url: string, headers: Record<string, string>): string {
+  const u = new URL(url)
+  if (!u.username && !u.password) return url
+  const user = decodeURIComponent(u.username)
+  const pass = decodeURIComponent(u.password)
+  headers.Authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`
+  u.username = ''
+  u.password = ''
+  return u.toString()
+}
+
 async function post(url: string, headers: Record<string, string>, body: string | Uint8Array): Promise<Outcome> {
   try {
-    const res = await fetch(url, { method: 'POST', headers, body, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) })
+    const target = withoutCredentials(url, headers)
+    const res = await fetch(target, { method: 'POST', headers, body, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) })
     // The body is not needed, but it must be read or dropped to free the connection.
     await res.body?.cancel().catch(() => {})
     if (res.status >= 200 && res.status < 300) return { kind: 'ok' }

@@ -18,7 +18,7 @@ beforeAll(async () => {
     config: {
       notifyUrls: [`${hook.url}/hook`],
       notifySecret: SECRET,
-      ntfyUrl: `${ntfy.url}/agentmux-topic`,
+      ntfyUrl: `http://tester:p%40ss@127.0.0.1:${ntfy.port}/agentmux-topic`,
       publicUrl: 'https://agentmux.example.com',
       notifyRetryMs: 50,
     },
@@ -72,6 +72,8 @@ describe('webhook and ntfy notifications', () => {
     await waitUntil(() => ntfy.requests.length >= 1, { timeoutMs: 10_000, label: 'the ntfy post' })
     const r = ntfy.requests[0]!
     expect(r.path).toBe('/agentmux-topic')
+    // Credentials in the URL travel as Basic auth.
+    expect(r.headers['authorization']).toBe(`Basic ${Buffer.from('tester:p@ss').toString('base64')}`)
     expect(r.headers['content-type']).toBe('text/plain; charset=utf-8')
     // Non-ASCII titles travel as an RFC 2047 encoded word, which ntfy decodes.
     const title = r.headers['title'] as string
