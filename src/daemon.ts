@@ -11,6 +11,7 @@ import { createHub } from './events/hub.js'
 import { createApp } from './http/app.js'
 import { eventRoutes } from './http/routes/events.js'
 import { permissionRoutes } from './http/routes/permissions.js'
+import { pushRoutes } from './http/routes/push.js'
 import { sessionRoutes } from './http/routes/sessions.js'
 import { staticRoutes } from './http/routes/static.js'
 import { hostnameOf } from './http/security.js'
@@ -19,12 +20,18 @@ import { createSseRegistry } from './http/sse.js'
 import { newRuleId, newSessionId, newTurnId } from './ids.js'
 import type { Logger } from './log.js'
 import { createMaintenance } from './maintenance.js'
+import { NOTIFY_KINDS } from './notify/messages.js'
+import { createNotifier } from './notify/notifier.js'
+import { createPresence } from './notify/presence.js'
+import { createPushSender } from './notify/senders.js'
+import { loadOrCreateVapidKeys } from './notify/vapid.js'
 import { packageRoot } from './paths.js'
 import { createSessionFeed } from './sessions/feed.js'
 import { createSessionService } from './sessions/service.js'
 import { openDatabase } from './storage/database.js'
 import { isStorageFull } from './storage/errors.js'
 import { createRetention } from './storage/retention.js'
+import { createOutbox } from './storage/outbox.js'
 import { createStore } from './storage/store.js'
 import { createSupervisor } from './turns/supervisor.js'
 
@@ -43,7 +50,7 @@ export interface Daemon {
   /** The URL that logs a browser in: the token rides in the fragment, which is never sent. */
   loginUrl(): string
   /** Live counts, for tests and benchmarks. */
-  stats(): { sseClients: number }
+  stats(): { sseClients: number; notify: { cursor: number; pending: number } }
   /** Runs retention now (it also runs at start and every hour). */
   runRetention(): Promise<{ sessions: number; events: number }>
   stop(): Promise<void>
@@ -88,7 +95,30 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   // A large ring keeps a client that follows a fast burst in memory instead of in SQLite reads.
   const hub = createHub({ ringEvents: 16_384, ringBytes: 8 * 1024 * 1024 })
   const feed = createSessionFeed({ getSession: store.getSession })
-  const eventLog = createEventLog({ store, hub, onSessionChanged: feed.changed })
+  const outbox = createOutbox(db, NOTIFY_KINDS)
+  const presence = createPresence()
+  const vapid = loadOrCreateVapidKeys(config.dataDir)
+  let baseUrl = config.publicUrl ?? ''
+  const notifier = createNotifier({
+    outbox,
+    log,
+    presence,
+    webhookUrls: config.notifyUrls,
+    webhookSecret: config.notifySecret,
+    ntfyUrl: config.ntfyUrl,
+    push: createPushSender({ keys: vapid, subject: config.vapidSubject }),
+    baseUrl: () => baseUrl,
+    retryMs: config.notifyRetryMs,
+    giveUpMs: config.notifyGiveUpMs,
+  })
+  const eventLog = createEventLog({
+    store,
+    hub,
+    onSessionChanged: (id) => {
+      feed.changed(id)
+      notifier.wake()
+    },
+  })
   const broker = createPermissionBroker({ store, eventLog, log, timeoutMs: config.approvalTimeoutMs, newRuleId })
   const supervisor = createSupervisor({
     store,
@@ -156,8 +186,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     onAuthenticated: (c) => connections.authenticated(c.env.incoming.socket),
     routes: [
       sessionRoutes(service),
-      eventRoutes({ store, eventLog, feed, registry, service, isDraining }),
+      eventRoutes({ store, eventLog, feed, registry, service, isDraining, presence }),
       permissionRoutes({ broker, store, feed }),
+      pushRoutes({ outbox, publicKey: vapid.publicKey }),
     ],
   })
 
@@ -174,6 +205,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const port = (server.address() as AddressInfo).port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   const url = `http://${host}:${port}`
+  baseUrl ||= url
+  // After listening, so notices link to a URL that answers; it also sends what a killed daemon left.
+  notifier.start()
 
   let stopping: Promise<void> | null = null
   async function stop(): Promise<void> {
@@ -195,6 +229,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     registry.close()
     maintenance.stop()
     broker.stop()
+    await notifier.stop()
     feed.close()
     store.checkpoint()
     store.close()
@@ -205,7 +240,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     port,
     claudeVersion: claude,
     loginUrl: () => `${url}/#token=${tokens.current()}`,
-    stats: () => ({ sseClients: registry.size }),
+    stats: () => ({ sseClients: registry.size, notify: notifier.state() }),
     runRetention: maintenance.runRetention,
     stop: () => (stopping ??= stop()),
   }

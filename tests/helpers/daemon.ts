@@ -57,6 +57,13 @@ export async function startTestDaemon(
     retentionDays: 0,
     retentionSessions: 0,
     logLevel: 'debug',
+    notifyUrls: [],
+    notifySecret: null,
+    ntfyUrl: null,
+    publicUrl: null,
+    vapidSubject: 'mailto:agentmux@localhost',
+    notifyRetryMs: 10_000,
+    notifyGiveUpMs: 24 * 60 * 60 * 1000,
     ...opts.config,
   }
   const env = {
