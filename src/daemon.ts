@@ -183,7 +183,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     health: () => ({ ok: true, version, claudeVersion: claude, draining }),
     security: { tokens, limiter, allowedHosts, explicitHosts },
     openRoutes: [staticRoutes(join(root, 'web', 'dist'))],
-    onAuthenticated: (c) => connections.authenticated(c.env.incoming.socket),
+    onAuthenticated: (c) => {
+      if (c.env?.incoming?.socket) connections.authenticated(c.env.incoming.socket)
+    },
     routes: [
       sessionRoutes(service),
       eventRoutes({ store, eventLog, feed, registry, service, isDraining, presence }),

@@ -32,7 +32,7 @@ const allowedTools = z.array(tool).max(MAX_ALLOWED_TOOLS)
 
 export const CreateSessionBody = z.strictObject({
   title: title.optional(),
-  cwd: text().min(1).max(4096).refine(noControl, 'cwd must not contain control characters').optional(),
+  cwd: text().min(1).max(4096).optional(),
   model: model.optional(),
   permissionMode: permissionMode.optional(),
   allowedTools: allowedTools.optional(),
