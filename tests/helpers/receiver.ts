@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export interface Received {
@@ -22,7 +22,17 @@ export interface Receiver {
 
 export async function startReceiver(opts: { port?: number; respond?: Receiver['respond'] } = {}): Promise<Receiver> {
   const requests: Received[] = []
-  let server: Server
+  // The handler reads `r`, which exists by the time a request arrives.
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const got = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) }
+      const status = r.respond(requests.length, got)
+      requests.push({ ...got, status })
+      res.writeHead(status, { 'Content-Type': 'text/plain' }).end(status < 300 ? 'ok' : 'no')
+    })
+  })
   const r: Receiver = {
     url: '',
     port: 0,
@@ -34,16 +44,6 @@ export async function startReceiver(opts: { port?: number; respond?: Receiver['r
         server.closeAllConnections()
       }),
   }
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const got = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) }
-      const status = r.respond(requests.length, got)
-      requests.push({ ...got, status })
-      res.writeHead(status, { 'Content-Type': 'text/plain' }).end(status < 300 ? 'ok' : 'no')
-    })
-  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve())
