@@ -36,24 +36,30 @@ export async function spawnClaude(opts: {
   stdinPath: string
   onStdinError: (err: Error) => void
 }): Promise<ClaudeProcess> {
-  const input = await createStdinFifo(opts.stdinPath)
-  const out = openSync(opts.stdoutPath, 'w')
-  const err = openSync(opts.stderrPath, 'w')
+  const fds: number[] = []
   let child: ChildProcess
   let stdin: StdinWriter | null
   try {
+    const input = await createStdinFifo(opts.stdinPath)
+    fds.push(input)
+    const out = openSync(opts.stdoutPath, 'w')
+    fds.push(out)
+    const err = openSync(opts.stderrPath, 'w')
+    fds.push(err)
     child = spawn(opts.bin, opts.args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: [input, out, err] })
     // Opened while `input` still holds the FIFO, so there is a reader even if claude died at once.
     stdin = openStdinWriter(opts.stdinPath, opts.onStdinError)
   } finally {
-    closeSync(input)
-    closeSync(out)
-    closeSync(err)
+    // claude has its own copies now; ours would keep the FIFO readable after claude is gone.
+    for (const fd of fds) closeSync(fd)
   }
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve)
     child.once('error', reject)
+  }).catch((e: unknown) => {
+    stdin?.close()
+    throw e
   })
   // Not holding the daemon's event loop open: at shutdown the turn is left to the next daemon.
   child.unref()
