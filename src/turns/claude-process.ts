@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { isSameProcessAlive, processStartTime } from './process.js'
-import { createStdinFifo, openStdinWriter, type StdinWriter } from './stdin-fifo.js'
+import { openStdinWriter, type StdinFifos, type StdinWriter } from './stdin-fifo.js'
 
 export interface Exit {
   /** null when unknown: a process this daemon did not start cannot be waited for. */
@@ -34,13 +34,14 @@ export async function spawnClaude(opts: {
   stdoutPath: string
   stderrPath: string
   stdinPath: string
+  fifos: StdinFifos
   onStdinError: (err: Error) => void
 }): Promise<ClaudeProcess> {
   const fds: number[] = []
   let child: ChildProcess
   let stdin: StdinWriter | null
   try {
-    const input = await createStdinFifo(opts.stdinPath)
+    const input = await opts.fifos.create(opts.stdinPath)
     fds.push(input)
     const out = openSync(opts.stdoutPath, 'w')
     fds.push(out)

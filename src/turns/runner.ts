@@ -128,6 +128,7 @@ async function spawnAttempt(ctx: RunContext, files: ReturnType<typeof spoolPaths
     stdoutPath: files.spoolPath,
     stderrPath: files.stderrPath,
     stdinPath: files.stdinPath,
+    fifos: deps.fifos,
     onStdinError: (err) => ctx.log.debug('claude stdin closed', { error: err.message }),
   })
   s.proc = proc

@@ -10,6 +10,7 @@ import type { Store } from '../storage/store.js'
 import { startTurnRun } from './runner.js'
 import type { RunnerConfig, TurnRun } from './runner-types.js'
 import { spoolTurnId } from './spool.js'
+import { createStdinFifos } from './stdin-fifo.js'
 
 export interface StartTurnInput {
   prompt: string
@@ -29,6 +30,7 @@ export function createSupervisor(deps: {
   broker: PermissionBroker
 }) {
   const { store, eventLog, log, broker } = deps
+  const fifos = createStdinFifos(deps.runner.spoolDir)
   const active = new Map<string, TurnRun>()
   const track = (run: TurnRun) => {
     active.set(run.sessionId, run)
@@ -53,7 +55,7 @@ export function createSupervisor(deps: {
       }
       const runtime = store.getSessionRuntime(sessionId)!
       // The spawn happens synchronously in here; waking readers can wait until it is under way.
-      track(startTurnRun({ config: deps.runner, store, eventLog, log, broker }, r.turn, runtime))
+      track(startTurnRun({ config: deps.runner, store, eventLog, log, broker, fifos }, r.turn, runtime))
       eventLog.published(sessionId, r.committed)
       return { turn: r.turn, created: true }
     },
@@ -91,6 +93,7 @@ export function createSupervisor(deps: {
     /** Lets go of every running turn without stopping it: the next daemon adopts them. */
     async detachAll(): Promise<void> {
       await Promise.all([...active.values()].map((r) => r.detach()))
+      await fifos.close()
     },
 
     /**
@@ -103,7 +106,7 @@ export function createSupervisor(deps: {
       for (const { turn, process } of running) {
         const runtime = store.getSessionRuntime(turn.sessionId)
         if (!runtime) continue
-        track(startTurnRun({ config: deps.runner, store, eventLog, log, broker }, turn, runtime, process))
+        track(startTurnRun({ config: deps.runner, store, eventLog, log, broker, fifos }, turn, runtime, process))
       }
       return running.length
     },
