@@ -50,7 +50,8 @@ describe('the real claude across daemon crashes', () => {
       await sse.waitFor((c) => c.events.filter((e) => e.kind === 'text.delta').length >= 3, 'a few deltas', 30_000)
       await kill9(p)
       seen.push(...sse.events)
-      // claude keeps going without a daemon: its stdin closed, it finishes the turn on its own.
+      // claude keeps going without a daemon: it holds its stdin FIFO itself (no EOF) and finishes the
+      // turn; the next daemon ends it after its result (end_session).
       p = await realDaemon(dataDir)
       api = createApi(p.url, TOKEN)
       const again = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN, lastEventId: String(seen.at(-1)!.id) })
