@@ -6,12 +6,13 @@ import { startMockAnthropic, type MockAnthropic } from '../mock-anthropic/server
 import { createApi } from '../helpers/api.js'
 import { REAL_CLAUDE } from '../helpers/daemon.js'
 import { inspectDb } from '../helpers/inspect-db.js'
-import { spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
+import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { processesWith } from '../helpers/real-claude.js'
 import { openSse, turnEnded, type LogEvent } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 
-const TOKEN = 'process-token-0123456789abcdef0123456789'
+// The process daemon runs with this token (AGENTMUX_TOKEN, at least 32 characters).
+const TOKEN = PROCESS_TOKEN
 let mock: MockAnthropic
 beforeAll(async () => {
   mock = await startMockAnthropic()
