@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs'
+import { removeAddress, writeAddress } from './address-file.js'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createServer } from 'node:http'
@@ -162,6 +163,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const port = (server.address() as AddressInfo).port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   const url = `http://${host}:${port}`
+  // How `agentmux ls` and friends find this daemon without --url.
+  writeAddress(config.dataDir, url)
 
   let stopping: Promise<void> | null = null
   async function stop(): Promise<void> {
@@ -185,6 +188,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     feed.close()
     store.checkpoint()
     store.close()
+    removeAddress(config.dataDir, url)
   }
 
   return {

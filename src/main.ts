@@ -1,6 +1,7 @@
 /** The command line. The only module that touches `process`. */
 import { homedir } from 'node:os'
 import { loadOrCreateToken, rotateToken } from './auth/token-file.js'
+import { clientUsage, isClientCommand, runCli } from './cli/index.js'
 import { ConfigError, parseConfig } from './config.js'
 import { startDaemon } from './daemon.js'
 import { createLogger } from './log.js'
@@ -67,8 +68,13 @@ async function main(): Promise<void> {
   if (command === undefined || command.startsWith('-')) return serve(process.argv.slice(2))
   if (command === 'serve') return serve(rest)
   if (command === 'token') return token(rest)
+  if (isClientCommand(command)) {
+    const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), home: homedir() }
+    process.exitCode = await runCli(process.argv.slice(2), io)
+    return
+  }
   if (command === 'help') {
-    process.stdout.write(`${USAGE}\n`)
+    process.stdout.write(`${USAGE}\n\n${clientUsage()}\n`)
     return
   }
   process.stderr.write(`unknown command ${JSON.stringify(command)}\n${USAGE}\n`)
