@@ -26,6 +26,8 @@ const ConfigSchema = z.object({
   /** At most this many sessions are kept; the least recently active go first (0: no cap). */
   retentionSessions: z.coerce.number({ error: 'AGENTMUX_RETENTION_SESSIONS must be a number' }).int().min(0).default(500),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']),
+  /** GET /metrics alone, without the token, on this port (null: only the authenticated /metrics). */
+  metricsPort: z.coerce.number({ error: 'AGENTMUX_METRICS_PORT must be a port number' }).int().min(0).max(65535).nullable(),
 })
 
 export type Config = Readonly<z.output<typeof ConfigSchema>>
@@ -50,6 +52,7 @@ const FLAGS = {
   'retention-days': { type: 'string' },
   'retention-sessions': { type: 'string' },
   'log-level': { type: 'string' },
+  'metrics-port': { type: 'string' },
 } as const
 
 /** Flags win over the environment; both are parsed once, here. */
@@ -83,6 +86,7 @@ export function parseConfig(env: Record<string, string | undefined>, argv: strin
     retentionDays: pick('retention-days', 'AGENTMUX_RETENTION_DAYS'),
     retentionSessions: pick('retention-sessions', 'AGENTMUX_RETENTION_SESSIONS'),
     logLevel: pick('log-level', 'AGENTMUX_LOG_LEVEL') ?? 'info',
+    metricsPort: pick('metrics-port', 'AGENTMUX_METRICS_PORT') || null,
   }
   const r = ConfigSchema.safeParse(raw)
   if (!r.success) throw new ConfigError(z.prettifyError(r.error))

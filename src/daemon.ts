@@ -13,6 +13,10 @@ import { createHub } from './events/hub.js'
 import { createApp } from './http/app.js'
 import { authRoutes } from './http/routes/auth.js'
 import { eventRoutes } from './http/routes/events.js'
+import { exportRoutes } from './http/routes/export.js'
+import { metaRoutes } from './http/routes/meta.js'
+import { API_ROUTES } from './http/api-routes.js'
+import { startMetricsServer } from './http/metrics-server.js'
 import { sessionRoutes } from './http/routes/sessions.js'
 import { isStaticPath, staticRoutes } from './http/routes/static.js'
 import { malformedRequest, onClientError } from './http/malformed.js'
@@ -21,6 +25,9 @@ import { createSseRegistry } from './http/sse.js'
 import { newSessionId, newTurnId } from './ids.js'
 import type { Logger } from './log.js'
 import { createMaintenance } from './maintenance.js'
+import { databaseBytes } from './metrics/database-size.js'
+import { createMetrics } from './metrics/metrics.js'
+import { observeHub } from './metrics/observe.js'
 import { packageRoot } from './paths.js'
 import { createSessionFeed } from './sessions/feed.js'
 import { createSessionService } from './sessions/service.js'
@@ -44,6 +51,10 @@ export interface Daemon {
   loginUrl(): string
   /** Live counts, for tests and benchmarks. */
   stats(): { sseClients: number }
+  /** The routes the app serves (method and Hono path), for the OpenAPI check. */
+  routes(): { method: string; path: string }[]
+  /** The separate metrics port (AGENTMUX_METRICS_PORT), or null. */
+  readonly metricsPort: number | null
   /** Runs retention now (it also runs at start and every hour). */
   runRetention(): Promise<{ sessions: number; events: number }>
   stop(): Promise<void>
@@ -79,7 +90,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const claudeChecked = claudeVersion(claudeBin)
   claudeChecked.catch(() => {})
 
-  const { db, migrations } = openDatabase(join(config.dataDir, 'agentmux.db'), join(root, 'migrations'), {
+  const dbPath = join(config.dataDir, 'agentmux.db')
+  const { db, migrations } = openDatabase(dbPath, join(root, 'migrations'), {
     maxMb: config.dbMaxMb,
   })
   if (migrations.applied.length > 0) log.info('applied migrations', { names: migrations.applied.join(',') })
@@ -87,7 +99,13 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   // A large ring keeps a client that follows a fast burst in memory instead of in SQLite reads.
   const hub = createHub({ ringEvents: 16_384, ringBytes: 8 * 1024 * 1024 })
   const feed = createSessionFeed({ getSession: store.getSession })
-  const eventLog = createEventLog({ store, hub, onSessionChanged: feed.changed })
+  // Read at scrape time only, when everything below exists.
+  const metrics = createMetrics({
+    attachedClients: () => registry.size,
+    databaseBytes: () => databaseBytes(dbPath),
+    sessions: () => service.list(),
+  })
+  const eventLog = createEventLog({ store, hub: observeHub(hub, metrics.observe), onSessionChanged: feed.changed })
   const supervisor = createSupervisor({
     store,
     eventLog,
@@ -146,6 +164,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       authRoutes({ tokens, limiter }),
       sessionRoutes(service),
       eventRoutes({ store, eventLog, hub, feed, registry, service, isDraining }),
+      exportRoutes({ store, service }),
+      metaRoutes({ routes: API_ROUTES, version, metrics }),
     ],
   })
 
@@ -158,6 +178,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       resolve()
     })
   })
+  const metricsServer = config.metricsPort === null ? null : await startMetricsServer(metrics, config.host, config.metricsPort)
   // After listening: the first retention pass must not hold up the daemon's first answer.
   maintenance.start()
   const port = (server.address() as AddressInfo).port
@@ -184,6 +205,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     server.close()
     server.closeAllConnections()
     registry.close()
+    metricsServer?.close()
     maintenance.stop()
     feed.close()
     store.checkpoint()
@@ -197,6 +219,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     claudeVersion: claude,
     loginUrl: () => `${url}/#token=${tokens.current()}`,
     stats: () => ({ sseClients: registry.size }),
+    routes: () => app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, path: r.path })),
+    metricsPort: metricsServer?.port ?? null,
     runRetention: maintenance.runRetention,
     stop: () => (stopping ??= stop()),
   }

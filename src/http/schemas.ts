@@ -70,3 +70,7 @@ export const HistoryQuery = z.object({
     .refine((n) => n >= 1 && n <= MAX_HISTORY_LIMIT, `limit must be between 1 and ${MAX_HISTORY_LIMIT}`)
     .optional(),
 })
+
+export const ExportQuery = z.strictObject({
+  format: z.enum(['md', 'jsonl']).default('md'),
+})

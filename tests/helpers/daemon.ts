@@ -47,6 +47,7 @@ export async function startTestDaemon(
     retentionDays: 0,
     retentionSessions: 0,
     logLevel: 'debug',
+    metricsPort: null,
     ...opts.config,
   }
   const env = {

@@ -1,0 +1,34 @@
+import { z } from 'zod'
+import { EVENT_STREAM, ResponseSchemas as R } from './api-shapes.js'
+import type { RouteDoc } from './openapi.js'
+import { CreateSessionBody, ExportQuery, HistoryQuery, PatchSessionBody, StartTurnBody } from './schemas.js'
+
+const ok = (description: string, schema?: z.ZodType) => ({ '200': { description, ...(schema ? { schema } : {}) } })
+const sse = (description: string) => ({ '200': { description, type: EVENT_STREAM } })
+
+/**
+ * Every route the daemon serves, for GET /openapi.json. Adding a route is one line here; the
+ * OpenAPI test fails while a route of the app is missing from this table.
+ */
+export const API_ROUTES: RouteDoc[] = [
+  { method: 'get', path: '/healthz', tag: 'meta', summary: 'Liveness and versions', open: true, responses: ok('the daemon is up', R.Health) },
+  { method: 'get', path: '/', tag: 'page', summary: 'The phone page', open: true, responses: { '200': { description: 'HTML', type: 'text/html' } } },
+  { method: 'get', path: '/assets/*', tag: 'page', summary: 'Page assets', open: true, responses: { '200': { description: 'a file', type: 'application/octet-stream' } } },
+  { method: 'get', path: '/favicon.ico', tag: 'page', summary: 'No favicon (404)', open: true, responses: { '404': { description: 'none' } } },
+  { method: 'post', path: '/auth/login', tag: 'auth', summary: 'Trade the token for a login cookie', open: true, body: z.object({ token: z.string() }), responses: { '204': { description: 'logged in' } } },
+  { method: 'post', path: '/auth/logout', tag: 'auth', summary: 'Drop the login cookie', open: true, responses: { '204': { description: 'logged out' } } },
+  { method: 'post', path: '/sessions', tag: 'sessions', summary: 'Create a session', body: CreateSessionBody, responses: { '201': { description: 'created', schema: R.Session } } },
+  { method: 'get', path: '/sessions', tag: 'sessions', summary: 'List sessions, most recently active first', responses: ok('the list', z.object({ sessions: z.array(R.Session) })) },
+  { method: 'get', path: '/sessions/:id', tag: 'sessions', summary: 'One session', responses: ok('the session', R.Session) },
+  { method: 'patch', path: '/sessions/:id', tag: 'sessions', summary: 'Rename or reconfigure a session', body: PatchSessionBody, responses: ok('the session', R.Session) },
+  { method: 'delete', path: '/sessions/:id', tag: 'sessions', summary: 'Delete a session (cancels a running turn first)', responses: { '204': { description: 'deleted' } } },
+  { method: 'post', path: '/sessions/:id/turns', tag: 'turns', summary: 'Start a turn', body: StartTurnBody, responses: { '202': { description: 'accepted', schema: z.object({ turn: R.Turn }) } } },
+  { method: 'get', path: '/sessions/:id/turns', tag: 'turns', summary: "A session's turns", responses: ok('the turns', z.object({ turns: z.array(R.Turn) })) },
+  { method: 'post', path: '/sessions/:id/cancel', tag: 'turns', summary: 'Cancel the running turn', responses: ok('what was cancelled', z.object({ cancelled: z.boolean(), turn: R.Turn.nullable() })) },
+  { method: 'get', path: '/sessions/:id/events', tag: 'events', summary: 'Attach: replay after the cursor (Last-Event-ID or ?after=), caught-up, then live', query: z.object({ after: HistoryQuery.shape.after }), responses: sse('the event stream') },
+  { method: 'get', path: '/sessions/:id/history', tag: 'events', summary: 'A page of the event log', query: HistoryQuery, responses: ok('events', z.object({ events: z.array(R.Event), lastEventId: z.number(), hasMore: z.boolean() })) },
+  { method: 'get', path: '/sessions/:id/export', tag: 'events', summary: 'A Markdown transcript or the exact log as JSON lines', query: ExportQuery, responses: { '200': { description: 'text/markdown (md) or application/x-ndjson (jsonl)', type: 'text/markdown' } } },
+  { method: 'get', path: '/events', tag: 'events', summary: 'The session list as a stream', responses: sse('session.updated / session.deleted messages') },
+  { method: 'get', path: '/openapi.json', tag: 'meta', summary: 'This document', responses: ok('OpenAPI 3.1') },
+  { method: 'get', path: '/metrics', tag: 'meta', summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', type: 'text/plain' } } },
+]
