@@ -19,13 +19,20 @@ export class ApiError extends CliError {
 
 /** Turns the ways a request can fail into one clear sentence each. */
 export function explainFailure(target: Target, url: string, err: unknown): CliError {
-  const cause = (err as { cause?: { code?: string } }).cause
-  const code = cause?.code ?? (err as { code?: string }).code
+  const code = errorCode(err)
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET') {
     return new CliError(`no daemon at ${url} (${code}); start one with \`agentmux serve\``, EXIT.unavailable)
   }
   if (err instanceof CliError) return err
   return new CliError(`cannot reach the daemon at ${url} (from ${target.source}): ${(err as Error).message}`, EXIT.unavailable)
+}
+
+/** fetch wraps the socket error (sometimes in an AggregateError): find its code. */
+function errorCode(err: unknown, depth = 0): string | undefined {
+  if (!err || typeof err !== 'object' || depth > 4) return undefined
+  const e = err as { code?: unknown; cause?: unknown; errors?: unknown[] }
+  if (typeof e.code === 'string') return e.code
+  return errorCode(e.cause, depth + 1) ?? (Array.isArray(e.errors) ? errorCode(e.errors[0], depth + 1) : undefined)
 }
 
 export function errorFromResponse(url: string, status: number, body: ApiErrorBody | null): ApiError {
