@@ -21,8 +21,8 @@ export const logs: Command = {
     const session = await resolveSession(ctx.client(), ctx.args[0]!)
     const renderer = createEventRenderer({ style: ctx.style, write: ctx.out })
     const print = (e: WireEvent) => (ctx.values.json ? ctx.out(jsonLine(e)) : renderer.render(e))
-    // Until caught-up the log is held, so --tail can keep only its end.
-    let held: WireEvent[] | null = []
+    // With --tail the log is held until caught-up, so only its end is printed.
+    let held: WireEvent[] | null = tail === undefined ? null : []
     const stop = new AbortController()
     await followSession(
       ctx.client().target,
@@ -35,8 +35,7 @@ export const logs: Command = {
         },
         onCaughtUp() {
           if (held) {
-            const from = tail === undefined ? 0 : Math.max(0, held.length - Number(tail))
-            for (const e of held.slice(from)) print(e)
+            for (const e of held.slice(Math.max(0, held.length - Number(tail)))) print(e)
             held = null
           }
           renderer.flush()
