@@ -7,13 +7,13 @@ import { ls } from './commands/ls.js'
 import { newSession } from './commands/new.js'
 import { pending } from './commands/pending.js'
 import { send } from './commands/send.js'
-import { cancel, rename, rm } from './commands/simple.js'
+import { cancel, rename, resume, rm } from './commands/simple.js'
 import { wait } from './commands/wait.js'
 import { EXIT, type CliIo } from './io.js'
 
 export type { CliIo } from './io.js'
 
-const COMMANDS: Command[] = [ls, newSession, send, attach, logs, wait, pending, approve, deny, answer, cancel, rm, rename, exportCommand]
+const COMMANDS: Command[] = [ls, newSession, send, attach, logs, wait, pending, approve, deny, answer, cancel, resume, rm, rename, exportCommand]
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]))
 
 /** The terminal client's commands (everything but `serve`, `token` and `help`). */

@@ -55,3 +55,20 @@ export const rename: Command = {
     return EXIT.ok
   },
 }
+
+export const resume: Command = {
+  name: 'resume',
+  synopsis: 'resume SESSION',
+  summary: 'Run a paused queue again (it pauses when a turn fails or is cancelled with turns queued).',
+  details: '',
+  options: { json: { type: 'boolean' } },
+  positionals: [1, 1],
+  async run(ctx) {
+    const client = ctx.client()
+    const s = await resolveSession(client, ctx.args[0]!)
+    const r = await client.post<unknown>(`/sessions/${s.id}/queue/resume`)
+    if (ctx.values.json) ctx.out(jsonLine(r))
+    else ctx.out(`queue of ${s.id} resumed\n`)
+    return EXIT.ok
+  },
+}

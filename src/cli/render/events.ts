@@ -98,7 +98,7 @@ export function createEventRenderer(opts: RendererOptions): EventRenderer {
     },
     'turn.queued': (e) => line(s.dim(`⏳ queued #${e.position}: ${preview(safeText(String(e.prompt ?? '')))}`)),
     'turn.edited': (e) => line(s.dim(`✎ queued prompt edited: ${preview(safeText(String(e.prompt ?? '')))}`)),
-    'queue.paused': (e) => line(s.yellow(`⏸ queue paused (the turn was ${e.reason}); \`agentmux send\` or resume it`)),
+    'queue.paused': (e) => line(s.yellow(`⏸ queue paused (the turn was ${e.reason}); \`agentmux resume\` runs it, a new prompt too`)),
     'queue.resumed': () => line(s.dim('▶ queue resumed')),
     'permission.requested': (e) => {
       line(`${s.yellow(s.bold('?'))} ${s.bold(safeText(String(e.toolName ?? 'tool')))} ${s.yellow('asks:')} ${safeText(String(e.summary ?? ''))}`)
