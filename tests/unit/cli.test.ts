@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { decisionForKey } from '../../src/cli/approvals.js'
 import { answersFor } from '../../src/cli/commands/approve.js'
 import { findTarget } from '../../src/cli/connect.js'
 import { useColor, type CliIo } from '../../src/cli/io.js'
@@ -137,5 +138,20 @@ describe('answers to a question', () => {
   it('maps option numbers to labels and keeps free text', () => {
     expect(answersFor(req, ['2', 'because'])).toEqual({ 'Which colour?': 'blue', 'Why?': 'because' })
     expect(() => answersFor(req, ['1'])).toThrow(/give 2 answer/)
+    expect(answersFor(req, ['1,2', '7'])).toEqual({ 'Which colour?': ['red', 'blue'], 'Why?': '7' })
+    expect(answersFor(req, ['9', 'x'])['Which colour?']).toBe('9')
+  })
+
+  it('one key answers a pending request on the attach screen', () => {
+    expect(decisionForKey({ kind: 'tool' }, 'y')).toEqual({ decision: 'allow', scope: 'once' })
+    expect(decisionForKey({ kind: 'tool' }, 's')).toEqual({ decision: 'allow', scope: 'session' })
+    expect(decisionForKey({ kind: 'tool' }, 'n')).toBe('deny-with-message')
+    expect(decisionForKey({ kind: 'plan' }, 's')).toBeNull()
+    expect(decisionForKey({ kind: 'question', input: { questions: [req.input.questions[0]] } }, '2')).toEqual({
+      decision: 'allow',
+      answers: { 'Which colour?': 'blue' },
+    })
+    expect(decisionForKey(req, '1')).toBeNull()
+    expect(decisionForKey({ kind: 'tool' }, 'x')).toBeNull()
   })
 })

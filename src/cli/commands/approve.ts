@@ -1,4 +1,4 @@
-import { decide, listPending, type Decision, type PendingPermission } from '../approvals.js'
+import { decide, listPending, questionsOf, type Decision, type PendingPermission } from '../approvals.js'
 import type { Client } from '../client.js'
 import type { Command, Context } from '../command.js'
 import { cell, jsonLine, table } from '../format.js'
@@ -61,24 +61,21 @@ export const deny: Command = {
     act(ctx, () => ({ decision: 'deny', ...(ctx.values.message ? { message: ctx.values.message as string } : {}) })),
 }
 
-interface Question {
-  question: string
-  options?: { label: string }[]
-}
-
-/** CHOICE i answers question i: an option's number (1-based) or label, or free text. */
-export function answersFor(p: PendingPermission, choices: string[]): Record<string, string> {
-  const questions = ((p.input as { questions?: Question[] } | null)?.questions ?? []) as Question[]
+/** CHOICE i answers question i: an option's number (1-based; "1,3" picks several) or label, or free text. */
+export function answersFor(p: PendingPermission, choices: string[]): Record<string, string | string[]> {
+  const questions = questionsOf(p.input)
   if (questions.length === 0) throw new CliError(`${p.requestId} is not a question`)
   if (choices.length !== questions.length) {
     const list = questions.map((q, i) => `  ${i + 1}. ${q.question}  [${(q.options ?? []).map((o, j) => `${j + 1} ${o.label}`).join(' | ')}]`)
     throw usageError(`give ${questions.length} answer(s), one per question:\n${list.join('\n')}`)
   }
-  const answers: Record<string, string> = {}
+  const answers: Record<string, string | string[]> = {}
   questions.forEach((q, i) => {
     const c = choices[i]!
-    const byNumber = /^\d+$/.test(c) ? q.options?.[Number(c) - 1]?.label : undefined
-    answers[q.question] = byNumber ?? c
+    const label = (n: string) => q.options?.[Number(n) - 1]?.label
+    const picked = /^\d+(,\d+)*$/.test(c) ? c.split(',').map(label) : []
+    if (picked.length === 0 || picked.some((l) => l === undefined)) answers[q.question] = c
+    else answers[q.question] = picked.length === 1 ? picked[0]! : (picked as string[])
   })
   return answers
 }

@@ -1,5 +1,5 @@
 import type { WireEvent } from '../../events/types.js'
-import { decide, type Decision } from '../approvals.js'
+import { decide, decisionForKey, type Decision } from '../approvals.js'
 import type { Command, Context } from '../command.js'
 import { followSession, type FollowState } from '../follow.js'
 import { jsonLine } from '../format.js'
@@ -78,16 +78,15 @@ function createAttachView(ctx: Context, sessionId: string) {
 
   async function onKey(key: string): Promise<void> {
     const req = pending[0]
-    if (!req || busy || !['y', 's', 'n'].includes(key)) return
+    const action = req && !busy ? decisionForKey(req, key) : null
+    if (!req || action === null) return
     busy = true
     try {
-      let d: Decision
-      if (key === 'n') {
+      let d: Decision = action as Decision
+      if (action === 'deny-with-message') {
         const message = await keys!.readLine(ctx.style.yellow('  deny; message for claude (Enter to send, Esc to keep asking): '))
         if (message === null) return
         d = { decision: 'deny', ...(message.trim() ? { message: message.trim() } : {}) }
-      } else {
-        d = { decision: 'allow', scope: key === 's' ? 'session' : 'once' }
       }
       await decide(ctx.client(), sessionId, String(req.requestId), d)
     } catch (err) {
