@@ -8,7 +8,7 @@ export type FollowState = 'connecting' | 'live' | 'reconnecting'
 
 export interface FollowHandlers {
   /** Each log event once, in id order. Return 'stop' to end the follow. */
-  onEvent(e: WireEvent, live: boolean): void | 'stop' | Promise<void | 'stop'>
+  onEvent(e: WireEvent): void | 'stop' | Promise<void | 'stop'>
   /** The replay is done: what follows is live. */
   onCaughtUp?(lastEventId: number): void | 'stop' | Promise<void | 'stop'>
   onState?(state: FollowState, detail?: string): void
@@ -58,8 +58,11 @@ export async function followSession(
     if (f.event === 'message') {
       const e = JSON.parse(f.data) as WireEvent
       if (e.id <= last) return
+      // The cursor moves only once the event is handled: one whose handler failed (the daemon went
+      // away mid-request) comes again after the reconnect.
+      const r = await handlers.onEvent(e)
       last = e.id
-      return handlers.onEvent(e, true)
+      return r
     }
     if (f.event === 'caught-up') {
       handlers.onState?.('live')
