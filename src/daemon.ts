@@ -2,8 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import { removeAddress, writeAddress } from './address-file.js'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { createServer } from 'node:http'
-import { getRequestListener } from '@hono/node-server'
+import { createPermissionBroker } from './approvals/broker.js'
 import { createRateLimiter } from './auth/rate-limit.js'
 import { createTokenSource, ensurePrivateDir } from './auth/token-file.js'
 import { claudeVersion, resolveClaudeBin } from './claude/binary.js'
@@ -11,18 +10,18 @@ import type { Config } from './config.js'
 import { createEventLog } from './events/event-log.js'
 import { createHub } from './events/hub.js'
 import { createApp } from './http/app.js'
-import { authRoutes } from './http/routes/auth.js'
 import { eventRoutes } from './http/routes/events.js'
+import { permissionRoutes } from './http/routes/permissions.js'
 import { exportRoutes } from './http/routes/export.js'
 import { metaRoutes } from './http/routes/meta.js'
 import { API_ROUTES } from './http/api-routes.js'
 import { startMetricsServer } from './http/metrics-server.js'
 import { sessionRoutes } from './http/routes/sessions.js'
-import { isStaticPath, staticRoutes } from './http/routes/static.js'
-import { malformedRequest, onClientError } from './http/malformed.js'
+import { staticRoutes } from './http/routes/static.js'
 import { hostnameOf } from './http/security.js'
+import { createConnectionGuard, createHttpServer } from './http/server.js'
 import { createSseRegistry } from './http/sse.js'
-import { newSessionId, newTurnId } from './ids.js'
+import { newRuleId, newSessionId, newTurnId } from './ids.js'
 import type { Logger } from './log.js'
 import { createMaintenance } from './maintenance.js'
 import { databaseBytes } from './metrics/database-size.js'
@@ -41,6 +40,8 @@ export interface DaemonOptions {
   log: Logger
   /** The environment claude runs with (the daemon's, minus its own secrets). */
   env: Record<string, string | undefined>
+  /** Failed credentials allowed per minute, per client and in total (tests that count 401s raise them). */
+  rateLimit?: { max?: number; globalMax?: number }
 }
 
 export interface Daemon {
@@ -80,7 +81,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   ensurePrivateDir(config.dataDir)
   const tokens = createTokenSource({ dataDir: config.dataDir, envToken: config.token })
   const spoolDir = join(config.dataDir, 'spool')
-  const workspacesDir = join(config.dataDir, 'workspaces')
+  // Outside the data dir, so that no relative path from a default workspace reaches the token.
+  const workspacesDir = config.workspacesDir
   mkdirSync(spoolDir, { recursive: true, mode: 0o700 })
   mkdirSync(workspacesDir, { recursive: true, mode: 0o700 })
 
@@ -106,11 +108,14 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     sessions: () => service.list(),
   })
   const eventLog = createEventLog({ store, hub: observeHub(hub, metrics.observe), onSessionChanged: feed.changed })
+  const broker = createPermissionBroker({ store, eventLog, log, timeoutMs: config.approvalTimeoutMs, newRuleId })
   const supervisor = createSupervisor({
     store,
     eventLog,
     log,
     newTurnId,
+    cwd: { allowedRoots: config.allowedRoots, dataDir: config.dataDir },
+    broker,
     runner: {
       claudeBin,
       childEnv: childEnvironment(opts.env),
@@ -121,20 +126,28 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       signalGraceMs: config.cancelGraceMs,
       exitGraceMs: Math.max(5000, config.cancelGraceMs),
       pollMs: 500,
+      approvalTimeoutMs: config.approvalTimeoutMs,
     },
   })
   const adopted = supervisor.adoptRunning()
   if (adopted > 0) log.info('adopted turns from an earlier daemon', { count: adopted })
+  // Tool approvals left open by an earlier daemon time out on their stored schedule.
+  broker.restore()
   await supervisor.sweepSpool()
+  // After adoption, so a session whose turn is still running keeps its queue waiting behind it.
+  const resumed = supervisor.resumeQueues()
+  if (resumed > 0) log.info('started queued turns left by an earlier daemon', { count: resumed })
 
   const service = createSessionService({
     store,
     supervisor,
+    eventLog,
     hub,
     feed,
     newSessionId,
     workspacesDir,
     allowedRoots: config.allowedRoots,
+    dataDir: config.dataDir,
   })
   const maintenance = createMaintenance({
     store,
@@ -145,10 +158,11 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     config: { retentionDays: config.retentionDays, retentionSessions: config.retentionSessions },
   })
   const claude = await claudeChecked
-  const registry = createSseRegistry()
+  const registry = createSseRegistry({ tokens })
   let draining = false
   const isDraining = () => draining
-  const limiter = createRateLimiter()
+  const limiter = createRateLimiter(opts.rateLimit)
+  const connections = createConnectionGuard()
   const explicitHosts = new Set(config.allowedHosts.map(hostnameOf))
   const allowedHosts = new Set([hostnameOf(config.host), 'localhost', '127.0.0.1', '::1', ...explicitHosts])
   const app = createApp({
@@ -157,20 +171,18 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     isStorageFull,
     health: () => ({ ok: true, version, claudeVersion: claude, draining }),
     security: { tokens, limiter, allowedHosts, explicitHosts },
-    isOpen: (method, path) =>
-      path === '/healthz' || isStaticPath(method, path) || (method === 'POST' && (path === '/auth/login' || path === '/auth/logout')),
+    openRoutes: [staticRoutes(join(root, 'web', 'dist'))],
+    onAuthenticated: (c) => connections.authenticated(c.env.incoming.socket),
     routes: [
-      staticRoutes(join(root, 'web', 'dist')),
-      authRoutes({ tokens, limiter }),
       sessionRoutes(service),
-      eventRoutes({ store, eventLog, hub, feed, registry, service, isDraining }),
+      eventRoutes({ store, eventLog, feed, registry, service, isDraining }),
+      permissionRoutes({ broker, store, feed }),
       exportRoutes({ store, service }),
       metaRoutes({ routes: API_ROUTES, version, metrics }),
     ],
   })
 
-  const server = createServer(getRequestListener(app.fetch, { errorHandler: malformedRequest }))
-  server.on('clientError', onClientError)
+  const server = createHttpServer(app.fetch, connections)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.host, () => {
@@ -201,12 +213,13 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       await supervisor.detachAll()
     }
     // Every stream gets `event: shutdown` and ends, so clients reconnect to the next daemon.
-    registry.shutdown()
+    await registry.shutdown()
     server.close()
     server.closeAllConnections()
     registry.close()
     metricsServer?.close()
     maintenance.stop()
+    broker.stop()
     feed.close()
     store.checkpoint()
     store.close()

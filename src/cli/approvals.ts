@@ -54,6 +54,11 @@ export function decisionForKey(req: { kind?: unknown; input?: unknown }, key: st
   return null
 }
 
+/** A permission.requested event as a request: the event's own `kind` is its event kind. */
+export function requestOf(e: Record<string, unknown>) {
+  return { kind: e.requestKind, input: e.input, requestId: e.requestId }
+}
+
 /** The keys line shown under a pending request. */
 export function keyHint(req: { kind?: unknown; input?: unknown; requestId?: unknown }): string {
   if (req.kind === 'question') {

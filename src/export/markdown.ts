@@ -51,7 +51,7 @@ function render(e: WireEvent, turn: number, tools: Map<string, string>): string 
     case 'tool.denied':
       return `**Denied: ${String(f.name)}** ${String(f.message ?? '')}`
     case 'permission.requested':
-      return `**Approval asked (${String(f.kind ?? 'tool')}): ${String(f.toolName)}** ${code(String(f.summary ?? ''))}`
+      return `**Approval asked (${String(f.requestKind ?? 'tool')}): ${String(f.toolName)}** ${code(String(f.summary ?? ''))}`
     case 'permission.resolved': {
       const how = f.decision === 'allow' ? (f.scope === 'session' ? 'allowed for the session' : 'allowed') : 'denied'
       const answers = f.answers ? `: ${Object.values(f.answers as Record<string, string>).join('; ')}` : ''

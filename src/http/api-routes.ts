@@ -1,7 +1,16 @@
 import { z } from 'zod'
 import { EVENT_STREAM, ResponseSchemas as R } from './api-shapes.js'
 import type { RouteDoc } from './openapi.js'
-import { CreateSessionBody, ExportQuery, HistoryQuery, PatchSessionBody, StartTurnBody } from './schemas.js'
+import {
+  AnswerPermissionBody,
+  CancelBody,
+  CreateSessionBody,
+  EditTurnBody,
+  ExportQuery,
+  HistoryQuery,
+  PatchSessionBody,
+  StartTurnBody,
+} from './schemas.js'
 
 const ok = (description: string, schema?: z.ZodType) => ({ '200': { description, ...(schema ? { schema } : {}) } })
 const sse = (description: string) => ({ '200': { description, type: EVENT_STREAM } })
@@ -22,9 +31,16 @@ export const API_ROUTES: RouteDoc[] = [
   { method: 'get', path: '/sessions/:id', tag: 'sessions', summary: 'One session', responses: ok('the session', R.Session) },
   { method: 'patch', path: '/sessions/:id', tag: 'sessions', summary: 'Rename or reconfigure a session', body: PatchSessionBody, responses: ok('the session', R.Session) },
   { method: 'delete', path: '/sessions/:id', tag: 'sessions', summary: 'Delete a session (cancels a running turn first)', responses: { '204': { description: 'deleted' } } },
-  { method: 'post', path: '/sessions/:id/turns', tag: 'turns', summary: 'Start a turn', body: StartTurnBody, responses: { '202': { description: 'accepted', schema: z.object({ turn: R.Turn }) } } },
+  { method: 'post', path: '/sessions/:id/turns', tag: 'turns', summary: 'Start a turn, or queue it behind the running one', body: StartTurnBody, responses: { '202': { description: 'started or queued (turn.status)', schema: z.object({ turn: R.Turn }) } } },
+  { method: 'patch', path: '/sessions/:id/turns/:turnId', tag: 'queue', summary: "Edit a queued turn's prompt", body: EditTurnBody, responses: ok('the turn', z.object({ turn: R.Turn })) },
+  { method: 'delete', path: '/sessions/:id/turns/:turnId', tag: 'queue', summary: 'Remove a queued turn (it ends cancelled)', responses: ok('the turn', z.object({ turn: R.Turn })) },
+  { method: 'post', path: '/sessions/:id/queue/resume', tag: 'queue', summary: 'Run a paused queue again', responses: ok('resumed or not', z.object({ resumed: z.boolean(), session: R.Session })) },
   { method: 'get', path: '/sessions/:id/turns', tag: 'turns', summary: "A session's turns", responses: ok('the turns', z.object({ turns: z.array(R.Turn) })) },
-  { method: 'post', path: '/sessions/:id/cancel', tag: 'turns', summary: 'Cancel the running turn', responses: ok('what was cancelled', z.object({ cancelled: z.boolean(), turn: R.Turn.nullable() })) },
+  { method: 'post', path: '/sessions/:id/cancel', tag: 'turns', summary: 'Cancel the running turn (and the queue with clearQueue)', body: CancelBody, optionalBody: true, responses: ok('what was cancelled', z.object({ cancelled: z.boolean(), turn: R.Turn.nullable(), removedTurnIds: z.array(z.string()) })) },
+  { method: 'get', path: '/sessions/:id/permissions', tag: 'approvals', summary: 'Pending approvals and questions', responses: ok('the pending requests', z.object({ permissions: z.array(R.Permission) })) },
+  { method: 'post', path: '/sessions/:id/permissions/:requestId', tag: 'approvals', summary: 'Answer an approval or a question', body: AnswerPermissionBody, responses: { '200': { description: 'the resolved request', schema: R.Permission }, '409': { description: 'already resolved' } } },
+  { method: 'get', path: '/sessions/:id/rules', tag: 'approvals', summary: 'The session\'s "allow for this session" rules', responses: ok('the rules', z.object({ rules: z.array(R.Rule) })) },
+  { method: 'delete', path: '/sessions/:id/rules/:ruleId', tag: 'approvals', summary: 'Drop a rule', responses: { '204': { description: 'dropped' } } },
   { method: 'get', path: '/sessions/:id/events', tag: 'events', summary: 'Attach: replay after the cursor (Last-Event-ID or ?after=), caught-up, then live', query: z.object({ after: HistoryQuery.shape.after }), responses: sse('the event stream') },
   { method: 'get', path: '/sessions/:id/history', tag: 'events', summary: 'A page of the event log', query: HistoryQuery, responses: ok('events', z.object({ events: z.array(R.Event), lastEventId: z.number(), hasMore: z.boolean() })) },
   { method: 'get', path: '/sessions/:id/export', tag: 'events', summary: 'A Markdown transcript or the exact log as JSON lines', query: ExportQuery, responses: { '200': { description: 'text/markdown (md) or application/x-ndjson (jsonl)', type: 'text/markdown' } } },

@@ -3,7 +3,7 @@ import { PERMISSION_MODES } from '../sessions/types.js'
 
 export const EVENT_STREAM = 'text/event-stream'
 
-const TURN_STATUS = z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted'])
+const TURN_STATUS = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'])
 
 /**
  * What the daemon answers, for the OpenAPI document. The types in sessions/types.ts are the
@@ -32,12 +32,16 @@ export const ResponseSchemas = {
     outputTokens: z.number().int(),
     contextTokens: z.number().int(),
     preview: z.string(),
+    pendingPermissions: z.number().int(),
+    queuedTurns: z.number().int(),
+    queuePaused: z.boolean(),
   }),
   Turn: z.object({
     id: z.string(),
     sessionId: z.string(),
     clientTurnId: z.string().nullable(),
     status: TURN_STATUS,
+    position: z.number().int().nullable(),
     prompt: z.string(),
     model: z.string().nullable(),
     startedAt: z.string(),
@@ -48,6 +52,27 @@ export const ResponseSchemas = {
     signal: z.string().nullable(),
     error: z.string().nullable(),
   }),
+  Permission: z.object({
+    requestId: z.string(),
+    sessionId: z.string(),
+    turnId: z.string(),
+    kind: z.enum(['tool', 'question', 'plan']),
+    toolName: z.string(),
+    toolUseId: z.string(),
+    input: z.unknown(),
+    summary: z.string(),
+    suggestions: z.array(z.unknown()),
+    expiresAt: z.string().nullable(),
+    createdAt: z.string(),
+    status: z.enum(['pending', 'resolved']),
+    decision: z.enum(['allow', 'deny']).nullable(),
+    by: z.enum(['user', 'timeout', 'cancel', 'lost']).nullable(),
+    message: z.string().nullable(),
+    scope: z.enum(['once', 'session']).nullable(),
+    answers: z.record(z.string(), z.string()).nullable(),
+    resolvedAt: z.string().nullable(),
+  }),
+  Rule: z.object({ id: z.string(), sessionId: z.string(), rule: z.string(), requestId: z.string().nullable(), createdAt: z.string() }),
   /** `{id, sessionId, turnId, kind, ts, …fields of its kind}` (README, Events). */
   Event: z.looseObject({ id: z.number().int(), sessionId: z.string(), turnId: z.string().nullable(), kind: z.string(), ts: z.string() }),
 }

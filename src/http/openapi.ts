@@ -8,6 +8,8 @@ export interface RouteDoc {
   tag: string
   /** The zod schema that validates the JSON body: the document shows exactly what is accepted. */
   body?: z.ZodType
+  /** The body may be left out entirely. */
+  optionalBody?: boolean
   query?: z.ZodObject
   /** Status → description, with a schema for JSON answers or a content type for others. */
   responses: Record<string, { description: string; schema?: z.ZodType; type?: string }>
@@ -56,7 +58,7 @@ function operation(r: RouteDoc) {
     tags: [r.tag],
     operationId: `${r.method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(r.body, 'input') } } } } : {}),
+    ...(r.body ? { requestBody: { required: !r.optionalBody, content: { 'application/json': { schema: toSchema(r.body, 'input') } } } } : {}),
     responses,
     ...(r.open ? { security: [] } : {}),
   }

@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http'
 import type { EventLog } from '../events/event-log.js'
-import type { Hub } from '../events/hub.js'
 import type { CommittedEvent } from '../events/types.js'
 import { frame, type SseRegistry } from './sse.js'
 
@@ -14,11 +13,11 @@ const PAGE = 1024
  */
 export function streamSession(
   res: ServerResponse,
-  deps: { registry: SseRegistry; hub: Hub; eventLog: EventLog },
-  opts: { sessionId: string; cursor: number; head: number; prunedThrough: number }
+  deps: { registry: SseRegistry; eventLog: EventLog },
+  opts: { sessionId: string; token: string; cursor: number; head: number; prunedThrough: number }
 ): void {
-  const { registry, hub, eventLog } = deps
-  const conn = registry.open(res)
+  const { registry, eventLog } = deps
+  const conn = registry.open(res, opts.token)
   let cursor = opts.cursor
   if (cursor > opts.head) {
     // A cursor from another life of this id: start over from the head.
@@ -56,7 +55,7 @@ export function streamSession(
     setImmediate(pump)
   }
 
-  const unsubscribe = hub.subscribe(opts.sessionId, {
+  const unsubscribe = eventLog.subscribe(opts.sessionId, {
     wake: schedule,
     // The session is going away: send what is committed (its last turn.ended), then end.
     end: () => {
@@ -73,8 +72,13 @@ export function streamSession(
   pump()
 }
 
+/**
+ * `id:` comes last in each frame. Some clients (@microsoft/fetch-event-source 2.0.1) commit the id
+ * as soon as they parse its line: a frame cut after `id:` and before its blank line would make them
+ * reconnect past an event they never dispatched. With the id last, a cut frame has no id yet.
+ */
 function frames(events: CommittedEvent[]): string {
   let out = ''
-  for (const e of events) out += `id: ${e.id}\ndata: ${e.json}\n\n`
+  for (const e of events) out += `data: ${e.json}\nid: ${e.id}\n\n`
   return out
 }

@@ -1,23 +1,33 @@
 import type { ServerResponse } from 'node:http'
+import type { TokenSource } from '../auth/token-file.js'
 import { SECURITY_HEADERS } from './security.js'
 
 /**
  * SSE written straight to the Node response. Hono's streamSSE costs ~3x the memory per idle
  * connection and hides backpressure; here a blocked socket is visible (write() → false) and a
  * reader that stays blocked is cut off instead of buffered for.
+ *
+ * The registry is the one owner of every open stream: it pings them, cuts off the ones that stay
+ * blocked, and ends the ones opened with a token that has since been rotated.
  */
 export interface SseConnection {
   readonly res: ServerResponse
+  /** The token that authenticated the stream; when it is no longer in force, the stream ends. */
+  readonly token: string
   /** Set while the socket refuses more data; a reader stays behind in the log meanwhile. */
   blockedSince: number | null
 }
 
 export interface SseRegistry {
-  open(res: ServerResponse): SseConnection
+  open(res: ServerResponse, token: string): SseConnection
   /** Writes a chunk; false when the socket is full and the caller must wait for onDrain. */
   write(conn: SseConnection, chunk: string): boolean
-  /** Every open stream gets `event: shutdown` and is ended, so EventSource reconnects to the next daemon. */
-  shutdown(): void
+  /**
+   * Every open stream gets `event: shutdown` and is ended, so EventSource reconnects to the next
+   * daemon. Resolves once every stream has flushed its last bytes to the kernel (or after `graceMs`):
+   * a socket destroyed earlier loses what is still buffered, the shutdown frame first of all.
+   */
+  shutdown(graceMs?: number): Promise<void>
   readonly size: number
   close(): void
 }
@@ -40,23 +50,39 @@ export function frame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
 }
 
-export function createSseRegistry(opts: { pingMs?: number; writeTimeoutMs?: number; now?: () => number } = {}): SseRegistry {
+/** How often streams are checked against the token in force: a leaked login stops reading soon. */
+const TICK_MS = 2000
+
+export function createSseRegistry(opts: {
+  tokens: TokenSource
+  pingMs?: number
+  writeTimeoutMs?: number
+  now?: () => number
+}): SseRegistry {
   const pingMs = opts.pingMs ?? 15_000
   const writeTimeoutMs = opts.writeTimeoutMs ?? 30_000
   const now = opts.now ?? Date.now
   const conns = new Set<SseConnection>()
+  let lastPing = now()
 
   // One timer for every connection: a per-connection interval costs memory at 10k clients.
   const timer = setInterval(() => {
     const t = now()
+    const ping = t - lastPing >= pingMs
+    if (ping) lastPing = t
+    const token = opts.tokens.current()
     for (const c of conns) {
-      if (c.blockedSince !== null) {
+      if (c.token !== token) {
+        // Rotated: the client's EventSource reconnects and gets a 401.
+        conns.delete(c)
+        if (!c.res.writableEnded) c.res.end()
+      } else if (c.blockedSince !== null) {
         if (t - c.blockedSince > writeTimeoutMs) c.res.destroy()
-      } else {
+      } else if (ping) {
         write(c, PING)
       }
     }
-  }, pingMs)
+  }, Math.min(TICK_MS, pingMs))
   timer.unref()
 
   function write(conn: SseConnection, chunk: string): boolean {
@@ -72,21 +98,33 @@ export function createSseRegistry(opts: { pingMs?: number; writeTimeoutMs?: numb
   }
 
   return {
-    open(res) {
+    open(res, token) {
       // Jitter spreads the reconnects of every phone when a daemon restarts.
       const retry = 1000 + Math.floor(Math.random() * 2000)
       res.writeHead(200, SSE_HEADERS)
       res.write(`retry: ${retry}\n\n`)
-      const conn: SseConnection = { res, blockedSince: null }
+      const conn: SseConnection = { res, token, blockedSince: null }
       conns.add(conn)
       res.once('close', () => conns.delete(conn))
       return conn
     },
     write,
-    shutdown() {
+    async shutdown(graceMs = 2000) {
+      const flushed: Promise<void>[] = []
       for (const c of conns) {
-        if (!c.res.destroyed && !c.res.writableEnded) c.res.end(frame('shutdown', {}))
+        if (c.res.destroyed || c.res.writableEnded) continue
+        flushed.push(
+          new Promise((resolve) => {
+            // A client gone meanwhile never gets 'finish'.
+            c.res.once('close', resolve)
+            c.res.end(frame('shutdown', {}), resolve)
+          })
+        )
       }
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))
+      await Promise.race([Promise.all(flushed), late])
+      clearTimeout(timer)
     },
     get size() {
       return conns.size

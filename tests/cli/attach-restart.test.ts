@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApi } from '../helpers/api.js'
 import { ndjson, startCli, type CliProcess } from '../helpers/cli.js'
 import { REAL_CLAUDE } from '../helpers/daemon.js'
-import { spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
+import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { withTimeout } from '../helpers/wait.js'
 import { startMockAnthropic, type MockAnthropic } from '../mock-anthropic/server.js'
 
-const TOKEN = 'process-token-0123456789'
+const TOKEN = PROCESS_TOKEN
 let mock: MockAnthropic
 const cleanup: (() => Promise<void> | void)[] = []
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { leakMark } from './leaks.js'
 import { withTimeout } from './wait.js'
 
 const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/src/main.js')
@@ -27,7 +28,8 @@ export interface CliProcess {
 }
 
 export function startCli(args: string[], env: Record<string, string>, input?: string): CliProcess {
-  const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+  // The suite's leak check finds a client left running by this mark.
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...leakMark(), ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   const waiters = new Set<() => void>()

@@ -1,5 +1,5 @@
 import type { WireEvent } from '../../events/types.js'
-import { decide, decisionForKey, type Decision } from '../approvals.js'
+import { decide, decisionForKey, requestOf, type Decision } from '../approvals.js'
 import type { Command, Context } from '../command.js'
 import { followSession, type FollowState } from '../follow.js'
 import { jsonLine } from '../format.js'
@@ -78,7 +78,7 @@ function createAttachView(ctx: Context, sessionId: string) {
 
   async function onKey(key: string): Promise<void> {
     const req = pending[0]
-    const action = req && !busy ? decisionForKey(req, key) : null
+    const action = req && !busy ? decisionForKey(requestOf(req), key) : null
     if (!req || action === null) return
     busy = true
     try {

@@ -1,5 +1,5 @@
 import type { WireEvent } from '../../events/types.js'
-import { keyHint } from '../approvals.js'
+import { keyHint, requestOf } from '../approvals.js'
 import { createMarkdownLines, type MarkdownLines } from './markdown.js'
 import { safeText, type Style } from './style.js'
 
@@ -103,7 +103,7 @@ export function createEventRenderer(opts: RendererOptions): EventRenderer {
     'queue.resumed': () => line(s.dim('▶ queue resumed')),
     'permission.requested': (e) => {
       line(`${s.yellow(s.bold('?'))} ${s.bold(safeText(String(e.toolName ?? 'tool')))} ${s.yellow('asks:')} ${safeText(String(e.summary ?? ''))}`)
-      if (opts.approvalKeys) line(s.dim(`  ${keyHint(e)}   (${e.requestId})`))
+      if (opts.approvalKeys) line(s.dim(`  ${keyHint(requestOf(e))}   (${e.requestId})`))
       else line(s.dim(`  agentmux approve|deny ${e.sessionId} ${e.requestId}`))
     },
     'permission.resolved': (e) => {

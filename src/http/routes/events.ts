@@ -1,12 +1,11 @@
 import { Hono, type Context } from 'hono'
-import type { HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { AppError, notFound } from '../../errors.js'
 import type { EventLog } from '../../events/event-log.js'
-import type { Hub } from '../../events/hub.js'
 import type { SessionFeed } from '../../sessions/feed.js'
 import type { SessionService } from '../../sessions/service.js'
 import type { Store } from '../../storage/store.js'
+import type { AppEnv } from '../env.js'
 import { streamSessionList } from '../list-stream.js'
 import { Cursor, HistoryQuery } from '../schemas.js'
 import { streamSession } from '../session-stream.js'
@@ -19,21 +18,21 @@ const DEFAULT_HISTORY_LIMIT = 500
 export function eventRoutes(deps: {
   store: Store
   eventLog: EventLog
-  hub: Hub
   feed: SessionFeed
   registry: SseRegistry
   service: SessionService
   isDraining: () => boolean
 }) {
-  const app = new Hono<{ Bindings: HttpBindings }>()
+  const app = new Hono<AppEnv>()
 
   /** The Node response to stream on; null while draining, after telling the client to come back. */
-  const rawResponse = (env: HttpBindings | undefined) => {
+  const rawResponse = (c: Context<AppEnv>) => {
+    const env = c.env
     if (!env?.outgoing) throw new AppError(400, 'no_stream', 'streams need a Node HTTP connection')
     if (deps.isDraining()) {
       // Not a 503: EventSource never retries after an error status. A shutdown frame and the end
       // of the stream make it reconnect, to the next daemon.
-      const conn = deps.registry.open(env.outgoing)
+      const conn = deps.registry.open(env.outgoing, c.get('token'))
       deps.registry.write(conn, frame('shutdown', {}))
       env.outgoing.end()
       return null
@@ -59,8 +58,8 @@ export function eventRoutes(deps: {
     const bounds = deps.store.cursorBounds(id)
     if (bounds === null) throw notFound('session', id)
     if (c.req.method === 'HEAD') return headOnly(c)
-    const res = rawResponse(c.env)
-    if (res) streamSession(res, deps, { sessionId: id, cursor, ...bounds })
+    const res = rawResponse(c)
+    if (res) streamSession(res, deps, { sessionId: id, token: c.get('token'), cursor, ...bounds })
     return RESPONSE_ALREADY_SENT
   })
 
@@ -83,8 +82,9 @@ export function eventRoutes(deps: {
 
   app.get('/events', (c) => {
     if (c.req.method === 'HEAD') return headOnly(c)
-    const res = rawResponse(c.env)
-    if (res) streamSessionList(res, { registry: deps.registry, feed: deps.feed, list: deps.service.list })
+    const res = rawResponse(c)
+    const list = { registry: deps.registry, feed: deps.feed, list: deps.service.list }
+    if (res) streamSessionList(res, list, c.get('token'))
     return RESPONSE_ALREADY_SENT
   })
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { Hono } from 'hono'
+import { errorBody } from '../../errors.js'
 import type { HttpBindings } from '@hono/node-server'
 
 const TYPES: Record<string, string> = {
@@ -39,11 +40,7 @@ function loadAssets(dir: string): Map<string, Asset> {
   return assets
 }
 
-/** GET / (the page shell) and /assets/*: open routes, since they hold no data. */
-export function isStaticPath(method: string, path: string): boolean {
-  return (method === 'GET' || method === 'HEAD') && (path === '/' || path === '/favicon.ico' || path.startsWith('/assets/'))
-}
-
+/** GET / (the page shell), /assets/* and /favicon.ico: open routes, since they hold no data. */
 export function staticRoutes(webDist: string) {
   const assets = loadAssets(webDist)
   const app = new Hono<{ Bindings: HttpBindings }>()
@@ -52,7 +49,8 @@ export function staticRoutes(webDist: string) {
       const key = path === '/' ? '/index.html' : c.req.path
       const a = assets.get(key)
       if (!a) {
-        return c.json({ error: { code: 'not_found', message: key === '/index.html' ? 'the page is not built (npm run build)' : `no file ${key}` } }, 404)
+        const message = key === '/index.html' ? 'the page is not built (npm run build)' : `no file ${key}`
+        return c.json(errorBody('not_found', message), 404)
       }
       c.header('Content-Type', a.type)
       // index.html must be revalidated so a new build is picked up; assets carry a content hash.
