@@ -20,11 +20,22 @@ export class ApiError extends CliError {
 /** Turns the ways a request can fail into one clear sentence each. */
 export function explainFailure(target: Target, url: string, err: unknown): CliError {
   const code = errorCode(err)
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET') {
-    return new CliError(`no daemon at ${url} (${code}); start one with \`agentmux serve\``, EXIT.unavailable)
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOTFOUND' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'ECONNRESET'
+  ) {
+    return new CliError(
+      `no daemon at ${url} (${code}); start one with \`agentmux serve\``,
+      EXIT.unavailable
+    )
   }
   if (err instanceof CliError) return err
-  return new CliError(`cannot reach the daemon at ${url} (from ${target.source}): ${(err as Error).message}`, EXIT.unavailable)
+  return new CliError(
+    `cannot reach the daemon at ${url} (from ${target.source}): ${(err as Error).message}`,
+    EXIT.unavailable
+  )
 }
 
 /** fetch wraps the socket error (sometimes in an AggregateError): find its code. */
@@ -32,14 +43,25 @@ function errorCode(err: unknown, depth = 0): string | undefined {
   if (!err || typeof err !== 'object' || depth > 4) return undefined
   const e = err as { code?: unknown; cause?: unknown; errors?: unknown[] }
   if (typeof e.code === 'string') return e.code
-  return errorCode(e.cause, depth + 1) ?? (Array.isArray(e.errors) ? errorCode(e.errors[0], depth + 1) : undefined)
+  return (
+    errorCode(e.cause, depth + 1) ??
+    (Array.isArray(e.errors) ? errorCode(e.errors[0], depth + 1) : undefined)
+  )
 }
 
-export function errorFromResponse(url: string, status: number, body: ApiErrorBody | null): ApiError {
+export function errorFromResponse(
+  url: string,
+  status: number,
+  body: ApiErrorBody | null
+): ApiError {
   const code = body?.error?.code ?? `http_${status}`
   const message = body?.error?.message ?? `HTTP ${status}`
   if (status === 401) {
-    return new ApiError(status, code, `the daemon at ${url} refused the token (${message}); check AGENTMUX_TOKEN or \`agentmux token\``)
+    return new ApiError(
+      status,
+      code,
+      `the daemon at ${url} refused the token (${message}); check AGENTMUX_TOKEN or \`agentmux token\``
+    )
   }
   if (status === 421) {
     return new ApiError(status, code, `the daemon at ${url} refused this Host name: ${message}`)
@@ -57,7 +79,11 @@ export function createClient(target: Target) {
     if (body !== undefined) headers['Content-Type'] = 'application/json'
     let res: Response
     try {
-      res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+      res = await fetch(base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
     } catch (err) {
       throw explainFailure(target, base, err)
     }

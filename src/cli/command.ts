@@ -50,7 +50,12 @@ export async function runCommand(c: Command, argv: string[], io: CliIo): Promise
   let values: Values
   let args: string[]
   try {
-    const parsed = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...c.options }, allowPositionals: true, strict: true })
+    const parsed = parseArgs({
+      args: argv,
+      options: { ...COMMON_OPTIONS, ...c.options },
+      allowPositionals: true,
+      strict: true,
+    })
     values = parsed.values as Values
     args = parsed.positionals
   } catch (err) {
@@ -73,7 +78,9 @@ export async function runCommand(c: Command, argv: string[], io: CliIo): Promise
   }
   try {
     if (args.length < c.positionals[0] || args.length > c.positionals[1]) {
-      throw usageError(`expected ${c.positionals[0] === c.positionals[1] ? c.positionals[0] : `${c.positionals[0]} to ${c.positionals[1]}`} arguments, got ${args.length}`)
+      throw usageError(
+        `expected ${c.positionals[0] === c.positionals[1] ? c.positionals[0] : `${c.positionals[0]} to ${c.positionals[1]}`} arguments, got ${args.length}`
+      )
     }
     return await c.run(ctx)
   } catch (err) {

@@ -15,7 +15,9 @@ export interface Target {
 /** The same default as the daemon's: AGENTMUX_DATA_DIR, else $XDG_DATA_HOME/agentmux, else ~/.local/share. */
 export function dataDir(env: CliIo['env'], home: string): string {
   if (env.AGENTMUX_DATA_DIR) return resolve(env.AGENTMUX_DATA_DIR)
-  return env.XDG_DATA_HOME ? join(env.XDG_DATA_HOME, 'agentmux') : join(home, '.local', 'share', 'agentmux')
+  return env.XDG_DATA_HOME
+    ? join(env.XDG_DATA_HOME, 'agentmux')
+    : join(home, '.local', 'share', 'agentmux')
 }
 
 function readToken(dir: string): string | null {

@@ -33,9 +33,8 @@ export async function followSession(
   let stopped = false
   while (!signal.aborted && !stopped) {
     handlers.onState?.(attempt === 0 ? 'connecting' : 'reconnecting')
-    let base = ''
     try {
-      base = target.url()
+      const base = target.url()
       const outcome = await streamOnce(base, target.token, sessionId, last, signal, async (f) => {
         const r = await handleFrame(f)
         if (r === 'stop') stopped = true
@@ -76,7 +75,8 @@ export async function followSession(
   }
 }
 
-const isTransient = (err: CliError) => err.exitCode === 69 || (err as { status?: number }).status === 503
+const isTransient = (err: CliError) =>
+  err.exitCode === 69 || (err as { status?: number }).status === 503
 
 type Outcome = 'opened' | 'failed'
 
@@ -95,7 +95,11 @@ async function streamOnce(
     let res: Response
     try {
       res = await fetch(`${base}/sessions/${sessionId}/events`, {
-        headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream', 'Last-Event-ID': String(after) },
+        headers: {
+          Authorization: `Bearer ${token}`,
+          Accept: 'text/event-stream',
+          'Last-Event-ID': String(after),
+        },
         signal: ctl.signal,
       })
     } catch (err) {

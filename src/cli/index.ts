@@ -13,7 +13,23 @@ import { EXIT, type CliIo } from './io.js'
 
 export type { CliIo } from './io.js'
 
-const COMMANDS: Command[] = [ls, newSession, send, attach, logs, wait, pending, approve, deny, answer, cancel, resume, rm, rename, exportCommand]
+const COMMANDS: Command[] = [
+  ls,
+  newSession,
+  send,
+  attach,
+  logs,
+  wait,
+  pending,
+  approve,
+  deny,
+  answer,
+  cancel,
+  resume,
+  rm,
+  rename,
+  exportCommand,
+]
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]))
 
 /** The terminal client's commands (everything but `serve`, `token` and `help`). */

@@ -10,11 +10,16 @@ export async function readAll(io: CliIo): Promise<string> {
 }
 
 /** The prompt from the words after the session, or from stdin for `-` or when stdin is piped. */
-export async function promptFrom(io: CliIo, words: string[], required: boolean): Promise<string | null> {
+export async function promptFrom(
+  io: CliIo,
+  words: string[],
+  required: boolean
+): Promise<string | null> {
   if (words.length === 1 && words[0] === '-') return nonEmpty(await readAll(io))
   if (words.length > 0) return nonEmpty(words.join(' '))
   if (!required) return null
-  if (io.stdin.isTTY) throw usageError('no prompt: give it as an argument, or pipe it in (use - to read stdin)')
+  if (io.stdin.isTTY)
+    throw usageError('no prompt: give it as an argument, or pipe it in (use - to read stdin)')
   return nonEmpty(await readAll(io))
 }
 

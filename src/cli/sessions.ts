@@ -4,8 +4,15 @@ import type { Client } from './client.js'
 import { CliError } from './io.js'
 
 /** A session as the client reads it; the approvals and queue fields are absent on older daemons. */
-export type ClientSession = Session & { pendingPermissions?: number; queuedTurns?: number; queuePaused?: boolean }
-export type ClientTurn = Omit<Turn, 'status'> & { status: Turn['status'] | 'queued'; position?: number | null }
+export type ClientSession = Session & {
+  pendingPermissions?: number
+  queuedTurns?: number
+  queuePaused?: boolean
+}
+export type ClientTurn = Omit<Turn, 'status'> & {
+  status: Turn['status'] | 'queued'
+  position?: number | null
+}
 
 export async function listSessions(client: Client): Promise<ClientSession[]> {
   return (await client.get<{ sessions: ClientSession[] }>('/sessions')).sessions
@@ -20,9 +27,14 @@ export function pickSession(sessions: ClientSession[], name: string): ClientSess
   if (exact) return exact
   const matches = sessions.filter((s) => s.id.startsWith(name) || s.title === name)
   if (matches.length === 1) return matches[0]!
-  if (matches.length === 0) throw new CliError(`no session matches ${JSON.stringify(name)} (by id, id prefix or exact title)`)
+  if (matches.length === 0)
+    throw new CliError(
+      `no session matches ${JSON.stringify(name)} (by id, id prefix or exact title)`
+    )
   const lines = matches.map((s) => `  ${s.id}  ${s.title || '(untitled)'}`).join('\n')
-  throw new CliError(`${JSON.stringify(name)} matches ${matches.length} sessions; name one by id:\n${lines}`)
+  throw new CliError(
+    `${JSON.stringify(name)} matches ${matches.length} sessions; name one by id:\n${lines}`
+  )
 }
 
 export async function resolveSession(client: Client, name: string): Promise<ClientSession> {

@@ -53,8 +53,15 @@ function render(e: WireEvent, turn: number, tools: Map<string, string>): string 
     case 'permission.requested':
       return `**Approval asked (${String(f.requestKind ?? 'tool')}): ${String(f.toolName)}** ${code(String(f.summary ?? ''))}`
     case 'permission.resolved': {
-      const how = f.decision === 'allow' ? (f.scope === 'session' ? 'allowed for the session' : 'allowed') : 'denied'
-      const answers = f.answers ? `: ${Object.values(f.answers as Record<string, string>).join('; ')}` : ''
+      const how =
+        f.decision === 'allow'
+          ? f.scope === 'session'
+            ? 'allowed for the session'
+            : 'allowed'
+          : 'denied'
+      const answers = f.answers
+        ? `: ${Object.values(f.answers as Record<string, string>).join('; ')}`
+        : ''
       return `*→ ${how} (by ${String(f.by)})${f.message ? `: ${String(f.message)}` : ''}${answers}*`
     }
     case 'turn.queued':
@@ -75,7 +82,11 @@ function render(e: WireEvent, turn: number, tools: Map<string, string>): string 
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim()
-const quote = (s: string) => s.split('\n').map((l) => (l ? `> ${l}` : '>')).join('\n')
+const quote = (s: string) =>
+  s
+    .split('\n')
+    .map((l) => (l ? `> ${l}` : '>'))
+    .join('\n')
 /** Inline code that survives backticks inside. */
 const code = (s: string) => {
   if (s === '') return ''

@@ -10,7 +10,12 @@ const TURN_STATUS = z.enum(['queued', 'running', 'completed', 'failed', 'cancell
  * source; a test parses real answers with these, so they cannot silently drift apart.
  */
 export const ResponseSchemas = {
-  Health: z.object({ ok: z.boolean(), version: z.string(), claudeVersion: z.string(), draining: z.boolean() }),
+  Health: z.object({
+    ok: z.boolean(),
+    version: z.string(),
+    claudeVersion: z.string(),
+    draining: z.boolean(),
+  }),
   Session: z.object({
     id: z.string(),
     title: z.string(),
@@ -72,7 +77,19 @@ export const ResponseSchemas = {
     answers: z.record(z.string(), z.string()).nullable(),
     resolvedAt: z.string().nullable(),
   }),
-  Rule: z.object({ id: z.string(), sessionId: z.string(), rule: z.string(), requestId: z.string().nullable(), createdAt: z.string() }),
+  Rule: z.object({
+    id: z.string(),
+    sessionId: z.string(),
+    rule: z.string(),
+    requestId: z.string().nullable(),
+    createdAt: z.string(),
+  }),
   /** `{id, sessionId, turnId, kind, ts, …fields of its kind}` (README, Events). */
-  Event: z.looseObject({ id: z.number().int(), sessionId: z.string(), turnId: z.string().nullable(), kind: z.string(), ts: z.string() }),
+  Event: z.looseObject({
+    id: z.number().int(),
+    sessionId: z.string(),
+    turnId: z.string().nullable(),
+    kind: z.string(),
+    ts: z.string(),
+  }),
 }

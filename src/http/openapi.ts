@@ -18,7 +18,10 @@ export interface RouteDoc {
 }
 
 const toSchema = (s: z.ZodType, io: 'input' | 'output') => {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<string, unknown>
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >
   return rest
 }
 
@@ -28,7 +31,8 @@ const ERROR_RESPONSE = {
 }
 
 /** `/sessions/:id` → `/sessions/{id}`, `/assets/*` → `/assets/{path}`. */
-export const openApiPath = (honoPath: string) => honoPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{path}')
+export const openApiPath = (honoPath: string) =>
+  honoPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{path}')
 
 function operation(r: RouteDoc) {
   const path = openApiPath(r.path)
@@ -41,15 +45,26 @@ function operation(r: RouteDoc) {
   if (r.query) {
     for (const [name, s] of Object.entries(r.query.shape)) {
       const schema = s as z.ZodType
-      parameters.push({ name, in: 'query', required: !schema.safeParse(undefined).success, schema: toSchema(schema, 'input') })
+      parameters.push({
+        name,
+        in: 'query',
+        required: !schema.safeParse(undefined).success,
+        schema: toSchema(schema, 'input'),
+      })
     }
   }
   const responses: Record<string, unknown> = {}
   for (const [status, d] of Object.entries(r.responses)) {
     const type = d.type ?? 'application/json'
-    responses[status] = d.schema || d.type
-      ? { description: d.description, content: { [type]: { schema: d.schema ? toSchema(d.schema, 'output') : { type: 'string' } } } }
-      : { description: d.description }
+    responses[status] =
+      d.schema || d.type
+        ? {
+            description: d.description,
+            content: {
+              [type]: { schema: d.schema ? toSchema(d.schema, 'output') : { type: 'string' } },
+            },
+          }
+        : { description: d.description }
   }
   if (!r.open) responses['401'] = ERROR_RESPONSE
   responses['4XX'] = ERROR_RESPONSE
@@ -58,7 +73,14 @@ function operation(r: RouteDoc) {
     tags: [r.tag],
     operationId: `${r.method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`,
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(r.body ? { requestBody: { required: !r.optionalBody, content: { 'application/json': { schema: toSchema(r.body, 'input') } } } } : {}),
+    ...(r.body
+      ? {
+          requestBody: {
+            required: !r.optionalBody,
+            content: { 'application/json': { schema: toSchema(r.body, 'input') } },
+          },
+        }
+      : {}),
     responses,
     ...(r.open ? { security: [] } : {}),
   }
@@ -73,23 +95,34 @@ export function openApiDocument(routes: readonly RouteDoc[], info: { version: st
     info: {
       title: 'agentmux',
       version: info.version,
-      description: 'tmux for coding agents: sessions of Claude Code turns, an exact replay log, SSE attach.',
+      description:
+        'tmux for coding agents: sessions of Claude Code turns, an exact replay log, SSE attach.',
     },
     security: [{ bearer: [] }],
     paths,
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'the access token (`agentmux token`), or the login cookie' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'the access token (`agentmux token`), or the login cookie',
+        },
       },
       schemas: {
-        Error: toSchema(z.object({ error: z.object({ code: z.string(), message: z.string() }) }), 'output'),
+        Error: toSchema(
+          z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
+          'output'
+        ),
       },
     },
   }
 }
 
 /** Routes the app serves that the table does not document (the OpenAPI test keeps this empty). */
-export function undocumented(routes: readonly RouteDoc[], served: readonly { method: string; path: string }[]) {
+export function undocumented(
+  routes: readonly RouteDoc[],
+  served: readonly { method: string; path: string }[]
+) {
   const known = new Set(routes.map((r) => `${r.method.toUpperCase()} ${r.path}`))
   return served.filter((s) => !known.has(`${s.method} ${s.path}`))
 }

@@ -38,7 +38,12 @@ export function createMetrics(sources: MetricsSources): Metrics {
     const kind = kindOf(e.json)
     c.events.inc({ kind: kind ?? 'unknown' })
     if (!kind || !PARSED.has(kind)) return
-    const ev = JSON.parse(e.json) as { turnId: string | null; ts: string; status?: string; durationMs?: number }
+    const ev = JSON.parse(e.json) as {
+      turnId: string | null
+      ts: string
+      status?: string
+      durationMs?: number
+    }
     if (!ev.turnId) return
     if (kind === 'turn.started') {
       c.started.inc()
@@ -71,24 +76,97 @@ export function createMetrics(sources: MetricsSources): Metrics {
 function counters(registry: Registry) {
   const registers = [registry]
   return {
-    events: new Counter({ name: 'agentmux_events_appended_total', help: 'Events committed to the replay log, by kind', labelNames: ['kind'], registers }),
-    started: new Counter({ name: 'agentmux_turns_started_total', help: 'Turns started', registers }),
-    ended: new Counter({ name: 'agentmux_turns_total', help: 'Turns ended, by final status', labelNames: ['status'], registers }),
-    duration: new Histogram({ name: 'agentmux_turn_duration_seconds', help: 'Turn duration from start to end, by final status', labelNames: ['status'], buckets: DURATION_BUCKETS, registers }),
-    spawn: new Histogram({ name: 'agentmux_claude_spawn_seconds', help: "Time from a turn's start to claude's system/init", buckets: SPAWN_BUCKETS, registers }),
-    notifications: new Counter({ name: 'agentmux_notifications_total', help: 'Push notifications sent, by result', labelNames: ['result'], registers }),
+    events: new Counter({
+      name: 'agentmux_events_appended_total',
+      help: 'Events committed to the replay log, by kind',
+      labelNames: ['kind'],
+      registers,
+    }),
+    started: new Counter({
+      name: 'agentmux_turns_started_total',
+      help: 'Turns started',
+      registers,
+    }),
+    ended: new Counter({
+      name: 'agentmux_turns_total',
+      help: 'Turns ended, by final status',
+      labelNames: ['status'],
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'agentmux_turn_duration_seconds',
+      help: 'Turn duration from start to end, by final status',
+      labelNames: ['status'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    spawn: new Histogram({
+      name: 'agentmux_claude_spawn_seconds',
+      help: "Time from a turn's start to claude's system/init",
+      buckets: SPAWN_BUCKETS,
+      registers,
+    }),
+    notifications: new Counter({
+      name: 'agentmux_notifications_total',
+      help: 'Push notifications sent, by result',
+      labelNames: ['result'],
+      registers,
+    }),
   }
 }
 
 function gauges(registry: Registry, sources: MetricsSources): void {
   const registers = [registry]
-  const sum = (pick: (s: ReturnType<MetricsSources['sessions']>[number]) => number) => sources.sessions().reduce((n, s) => n + pick(s), 0)
-  new Gauge({ name: 'agentmux_turns_running', help: 'Turns running now', registers, collect() { this.set(sum((s) => (s.status === 'running' ? 1 : 0))) } })
-  new Gauge({ name: 'agentmux_sessions', help: 'Sessions stored', registers, collect() { this.set(sources.sessions().length) } })
-  new Gauge({ name: 'agentmux_attached_clients', help: 'Clients attached over SSE', registers, collect() { this.set(sources.attachedClients()) } })
-  new Gauge({ name: 'agentmux_pending_approvals', help: 'Approvals and questions waiting for an answer', registers, collect() { this.set(sum((s) => s.pendingPermissions ?? 0)) } })
-  new Gauge({ name: 'agentmux_queued_turns', help: 'Turns waiting in session queues', registers, collect() { this.set(sum((s) => s.queuedTurns ?? 0)) } })
-  new Gauge({ name: 'agentmux_database_bytes', help: 'Size of the SQLite database files', registers, collect() { this.set(sources.databaseBytes()) } })
+  const sum = (pick: (s: ReturnType<MetricsSources['sessions']>[number]) => number) =>
+    sources.sessions().reduce((n, s) => n + pick(s), 0)
+  new Gauge({
+    name: 'agentmux_turns_running',
+    help: 'Turns running now',
+    registers,
+    collect() {
+      this.set(sum((s) => (s.status === 'running' ? 1 : 0)))
+    },
+  })
+  new Gauge({
+    name: 'agentmux_sessions',
+    help: 'Sessions stored',
+    registers,
+    collect() {
+      this.set(sources.sessions().length)
+    },
+  })
+  new Gauge({
+    name: 'agentmux_attached_clients',
+    help: 'Clients attached over SSE',
+    registers,
+    collect() {
+      this.set(sources.attachedClients())
+    },
+  })
+  new Gauge({
+    name: 'agentmux_pending_approvals',
+    help: 'Approvals and questions waiting for an answer',
+    registers,
+    collect() {
+      this.set(sum((s) => s.pendingPermissions ?? 0))
+    },
+  })
+  new Gauge({
+    name: 'agentmux_queued_turns',
+    help: 'Turns waiting in session queues',
+    registers,
+    collect() {
+      this.set(sum((s) => s.queuedTurns ?? 0))
+    },
+  })
+  new Gauge({
+    name: 'agentmux_database_bytes',
+    help: 'Size of the SQLite database files',
+    registers,
+    collect() {
+      this.set(sources.databaseBytes())
+    },
+  })
 }
 
 /** The kind of a stored event without parsing it: the store writes `"kind":"…"` near the front. */

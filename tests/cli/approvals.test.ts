@@ -25,7 +25,8 @@ afterAll(async () => {
 })
 
 const cli = (...args: string[]) => runCli(args, env)
-const resolved = async (id: string) => (await history(stack.d, id)).filter((e) => e.kind === 'permission.resolved')
+const resolved = async (id: string) =>
+  (await history(stack.d, id)).filter((e) => e.kind === 'permission.resolved')
 
 describe('approvals from the shell', () => {
   it('wait exits 2 while a tool waits; pending lists it; approve allows it and the turn completes', async () => {
@@ -43,7 +44,9 @@ describe('approvals from the shell', () => {
     expect(ok.code, ok.stderr).toBe(0)
     expect(ok.stdout).toContain('allowed Bash')
     expect((await cli('wait', s.id, '--timeout', '60')).code).toBe(0)
-    expect(await resolved(s.id)).toMatchObject([{ requestId: req.requestId, decision: 'allow', by: 'user', scope: 'once' }])
+    expect(await resolved(s.id)).toMatchObject([
+      { requestId: req.requestId, decision: 'allow', by: 'user', scope: 'once' },
+    ])
     // The command really ran.
     expect(existsSync(join(s.cwd, 'approved.txt'))).toBe(true)
   })
@@ -79,7 +82,10 @@ describe('approvals from the shell', () => {
     const a = await cli('answer', s.id, req.requestId, '2')
     expect(a.code, a.stderr).toBe(0)
     expect((await cli('wait', s.id, '--timeout', '60')).code).toBe(0)
-    expect((await resolved(s.id)).pop()).toMatchObject({ decision: 'allow', answers: { 'Which colour?': 'blue' } })
+    expect((await resolved(s.id)).pop()).toMatchObject({
+      decision: 'allow',
+      answers: { 'Which colour?': 'blue' },
+    })
   })
 })
 
@@ -89,25 +95,47 @@ describe('approvals on the attach screen (tmux)', () => {
     tmux.start('k', [process.execPath, MAIN, 'attach', s.id], env)
     await tmux.waitForScreen('k', (t) => t.includes('Ctrl-C detaches'), 'attach to start')
 
-    await stack.d.api.post(`/sessions/${s.id}/turns`, { prompt: 'one [tool:bash touch via-keys.txt]' })
+    await stack.d.api.post(`/sessions/${s.id}/turns`, {
+      prompt: 'one [tool:bash touch via-keys.txt]',
+    })
     await tmux.waitForScreen('k', (t) => t.includes('[y] allow once'), 'the approval prompt')
     tmux.keys('k', 'y')
-    await tmux.waitForScreen('k', (t) => t.includes('✓ allowed once') && t.includes('── completed'), 'allowed and completed')
+    await tmux.waitForScreen(
+      'k',
+      (t) => t.includes('✓ allowed once') && t.includes('── completed'),
+      'allowed and completed'
+    )
 
     await stack.d.api.post(`/sessions/${s.id}/turns`, { prompt: 'two [tool:bash touch never.txt]' })
-    await tmux.waitForScreen('k', (t) => (t.match(/\[y\] allow once/g) ?? []).length === 2, 'the second prompt')
+    await tmux.waitForScreen(
+      'k',
+      (t) => (t.match(/\[y\] allow once/g) ?? []).length === 2,
+      'the second prompt'
+    )
     tmux.keys('k', 'n')
     await tmux.waitForScreen('k', (t) => t.includes('message for claude'), 'the message prompt')
     tmux.keys('k', '-l', 'use echo only')
     tmux.keys('k', 'Enter')
-    await tmux.waitForScreen('k', (t) => t.includes('✗ denied') && (t.match(/── completed/g) ?? []).length === 2, 'denied')
-    expect((await resolved(s.id)).pop()).toMatchObject({ decision: 'deny', message: 'use echo only' })
+    await tmux.waitForScreen(
+      'k',
+      (t) => t.includes('✗ denied') && (t.match(/── completed/g) ?? []).length === 2,
+      'denied'
+    )
+    expect((await resolved(s.id)).pop()).toMatchObject({
+      decision: 'deny',
+      message: 'use echo only',
+    })
 
-    await stack.d.api.post(`/sessions/${s.id}/turns`, { prompt: 'three [tool:ask Pick one?|left|right]' })
+    await stack.d.api.post(`/sessions/${s.id}/turns`, {
+      prompt: 'three [tool:ask Pick one?|left|right]',
+    })
     await tmux.waitForScreen('k', (t) => t.includes('[1] left  [2] right'), 'the question')
     tmux.keys('k', '1')
     await tmux.waitForScreen('k', (t) => (t.match(/── completed/g) ?? []).length === 3, 'answered')
-    expect((await resolved(s.id)).pop()).toMatchObject({ decision: 'allow', answers: { 'Pick one?': 'left' } })
+    expect((await resolved(s.id)).pop()).toMatchObject({
+      decision: 'allow',
+      answers: { 'Pick one?': 'left' },
+    })
     tmux.keys('k', 'C-c')
     await waitUntil(() => tmux.paneState('k').dead, { timeoutMs: 10_000, label: 'detach' })
   }, 240_000)

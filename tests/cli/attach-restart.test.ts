@@ -54,19 +54,33 @@ describe('agentmux attach across a daemon kill -9', () => {
     const s = (await api.post('/sessions', {})).body
     // A first turn, so the attach below must start at the last turn, not the first.
     await api.post(`/sessions/${s.id}/turns`, { prompt: 'the first turn' })
-    const env = { PATH: process.env.PATH ?? '', HOME: '/nonexistent', AGENTMUX_DATA_DIR: dataDir, AGENTMUX_TOKEN: TOKEN }
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: '/nonexistent',
+      AGENTMUX_DATA_DIR: dataDir,
+      AGENTMUX_TOKEN: TOKEN,
+    }
     let waitFirst: CliProcess = startCli(['wait', s.id, '--timeout', '60'], env, '')
     expect((await withTimeout(waitFirst.exited, 70_000, 'the first turn')).code).toBe(0)
 
-    const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'a long story [slow:5000]' })).body.turn
+    const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'a long story [slow:5000]' }))
+      .body.turn
     const attach = startCli(['attach', s.id, '--json'], env)
     cleanup.push(() => attach.kill())
-    await attach.waitForOutput((o) => (o.match(/"text\.delta"/g) ?? []).length >= 3, 'a few deltas before the kill', 60_000)
+    await attach.waitForOutput(
+      (o) => (o.match(/"text\.delta"/g) ?? []).length >= 3,
+      'a few deltas before the kill',
+      60_000
+    )
 
     daemon.child.kill('SIGKILL')
     await withTimeout(daemon.exited, 10_000, 'the daemon to die')
     daemon = await realDaemon(dataDir)
-    await attach.waitForOutput((o) => o.includes('"turn.ended"'), 'the turn end after the restart', 60_000)
+    await attach.waitForOutput(
+      (o) => o.includes('"turn.ended"'),
+      'the turn end after the restart',
+      60_000
+    )
 
     const log = await allEvents(daemon.url, s.id)
     const lastStart = log.findIndex((e) => e.kind === 'turn.started' && e.turnId === turn.id)
@@ -77,8 +91,14 @@ describe('agentmux attach across a daemon kill -9', () => {
     expect(attach.stderr()).not.toContain('Error')
 
     // Still attached: the next turn arrives on the same client.
-    await createApi(daemon.url, TOKEN).post(`/sessions/${s.id}/turns`, { prompt: 'after the restart' })
-    await attach.waitForOutput((o) => (o.match(/"turn\.ended"/g) ?? []).length === 2, 'the next turn', 60_000)
+    await createApi(daemon.url, TOKEN).post(`/sessions/${s.id}/turns`, {
+      prompt: 'after the restart',
+    })
+    await attach.waitForOutput(
+      (o) => (o.match(/"turn\.ended"/g) ?? []).length === 2,
+      'the next turn',
+      60_000
+    )
     expect(ndjson(attach.stdout())).toEqual((await allEvents(daemon.url, s.id)).slice(lastStart))
     attach.kill()
     waitFirst = startCli(['wait', s.id, '--timeout', '60'], env, '')

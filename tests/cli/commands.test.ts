@@ -35,7 +35,15 @@ async function closedPort(): Promise<number> {
 
 describe('agentmux client commands', () => {
   it('new --json with a prompt, then send --wait streams the reply and exits 0', async () => {
-    const made = await cli('new', '--json', '--title', 'cli one', '--allow', 'Bash', 'hello from the cli')
+    const made = await cli(
+      'new',
+      '--json',
+      '--title',
+      'cli one',
+      '--allow',
+      'Bash',
+      'hello from the cli'
+    )
     expect(made.code, made.stderr).toBe(0)
     const { session, turn } = JSON.parse(made.stdout)
     expect(session).toMatchObject({ title: 'cli one', allowedTools: ['Bash'] })
@@ -70,11 +78,15 @@ describe('agentmux client commands', () => {
     const s = await createSession(stack.d, { title: 'listed one' })
     const table = await cli('ls')
     expect(table.code).toBe(0)
-    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+TITLE\s+STATUS\s+APPROVALS\s+QUEUED\s+ACTIVE\s+CWD$/)
+    expect(table.stdout.split('\n')[0]).toMatch(
+      /^ID\s+TITLE\s+STATUS\s+APPROVALS\s+QUEUED\s+ACTIVE\s+CWD$/
+    )
     expect(table.stdout).toContain('listed one')
     const json = JSON.parse((await cli('ls', '--json', '--all')).stdout)
     const api = (await stack.d.api.get('/sessions')).body
-    expect(json.sessions.map((x: { id: string }) => x.id)).toEqual(api.sessions.map((x: { id: string }) => x.id))
+    expect(json.sessions.map((x: { id: string }) => x.id)).toEqual(
+      api.sessions.map((x: { id: string }) => x.id)
+    )
     const ids = (await cli('ls', '-q', '--all')).stdout.trim().split('\n')
     expect(ids).toContain(s.id)
     expect(ids.every((id) => /^ses_/.test(id))).toBe(true)
@@ -112,7 +124,10 @@ describe('agentmux client commands', () => {
     await stack.d.api.post(`/sessions/${s.id}/turns`, { prompt: 'a slow one [slow:20000]' })
     const timedOut = await cli('wait', s.id, '--timeout', '0.5')
     expect(timedOut.code).toBe(124)
-    await waitUntil(async () => (await history(stack.d, s.id)).some((e) => e.kind === 'text.delta'), { timeoutMs: 30_000, label: 'first delta' })
+    await waitUntil(
+      async () => (await history(stack.d, s.id)).some((e) => e.kind === 'text.delta'),
+      { timeoutMs: 30_000, label: 'first delta' }
+    )
     const c = await cli('cancel', s.id, '--json')
     expect(c.code, c.stderr).toBe(0)
     expect(JSON.parse(c.stdout).cancelled).toBe(true)
@@ -178,7 +193,10 @@ describe('agentmux client commands', () => {
     expect(badToken.code).toBe(77)
     expect(badToken.stderr).toContain('refused the token')
     const port = new URL(stack.d.url).port
-    const badHost = await runCli(['ls'], clientEnv(`http://[::ffff:127.0.0.1]:${port}`, stack.d.token))
+    const badHost = await runCli(
+      ['ls'],
+      clientEnv(`http://[::ffff:127.0.0.1]:${port}`, stack.d.token)
+    )
     expect(badHost.code).toBe(1)
     expect(badHost.stderr).toContain('refused this Host name')
     const usage = await cli('wait')
@@ -203,7 +221,12 @@ describe('agentmux client commands', () => {
     expect(r.code, r.stderr).toBe(0)
     expect(readFileSync(join(stack.d.dataDir, 'address'), 'utf8').trim()).toBe(stack.d.url)
     expect(statSync(join(stack.d.dataDir, 'address')).mode & 0o777).toBe(0o600)
-    const none = await runCli(['ls'], { PATH: process.env.PATH ?? '', HOME: '/nonexistent', AGENTMUX_DATA_DIR: scratch, AGENTMUX_TOKEN: 'x'.repeat(20) })
+    const none = await runCli(['ls'], {
+      PATH: process.env.PATH ?? '',
+      HOME: '/nonexistent',
+      AGENTMUX_DATA_DIR: scratch,
+      AGENTMUX_TOKEN: 'x'.repeat(20),
+    })
     expect(none.code).toBe(69)
     expect(none.stderr).toContain('start one with `agentmux serve`')
   })

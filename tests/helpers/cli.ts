@@ -13,8 +13,18 @@ export interface CliResult {
 }
 
 /** The environment for a client of a daemon: its URL and token, nothing of the test process. */
-export function clientEnv(url: string | null, token: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', HOME: '/nonexistent', ...(url ? { AGENTMUX_URL: url } : {}), AGENTMUX_TOKEN: token, ...extra }
+export function clientEnv(
+  url: string | null,
+  token: string,
+  extra: Record<string, string> = {}
+): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: '/nonexistent',
+    ...(url ? { AGENTMUX_URL: url } : {}),
+    AGENTMUX_TOKEN: token,
+    ...extra,
+  }
 }
 
 /** A running `agentmux …` (the built binary): its output so far, and a way to wait on it. */
@@ -29,7 +39,10 @@ export interface CliProcess {
 
 export function startCli(args: string[], env: Record<string, string>, input?: string): CliProcess {
   // The suite's leak check finds a client left running by this mark.
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...leakMark(), ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env: { ...leakMark(), ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
   let out = ''
   let err = ''
   const waiters = new Set<() => void>()
@@ -39,7 +52,9 @@ export function startCli(args: string[], env: Record<string, string>, input?: st
   })
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c))
   if (input !== undefined) child.stdin!.end(input)
-  const exited = new Promise<CliResult>((r) => child.once('close', (code) => r({ code, stdout: out, stderr: err })))
+  const exited = new Promise<CliResult>((r) =>
+    child.once('close', (code) => r({ code, stdout: out, stderr: err }))
+  )
   return {
     child,
     stdout: () => out,
@@ -69,7 +84,11 @@ export function startCli(args: string[], env: Record<string, string>, input?: st
 }
 
 /** Runs a command to its end (stdin closed, or fed `input`). */
-export async function runCli(args: string[], env: Record<string, string>, opts: { input?: string; ms?: number } = {}): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+  opts: { input?: string; ms?: number } = {}
+): Promise<CliResult> {
   const p = startCli(args, env, opts.input ?? '')
   try {
     return await withTimeout(p.exited, opts.ms ?? 60_000, `agentmux ${args.join(' ')}`)

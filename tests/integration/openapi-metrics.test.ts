@@ -32,12 +32,18 @@ describe('GET /openapi.json', () => {
   it('documents every route the app serves, with the zod request schemas', async () => {
     expect(undocumented(API_ROUTES, d.daemon.routes())).toEqual([])
     const doc = (await d.api.get('/openapi.json')).body
-    for (const r of d.daemon.routes()) expect(doc.paths[openApiPath(r.path)]?.[r.method.toLowerCase()], `${r.method} ${r.path}`).toBeDefined()
+    for (const r of d.daemon.routes())
+      expect(
+        doc.paths[openApiPath(r.path)]?.[r.method.toLowerCase()],
+        `${r.method} ${r.path}`
+      ).toBeDefined()
     const create = doc.paths['/sessions'].post.requestBody.content['application/json'].schema
     expect(create.additionalProperties).toBe(false)
     expect(create.properties.permissionMode.enum).toContain('plan')
     expect(create.properties.title.maxLength).toBe(200)
-    const history = doc.paths['/sessions/{id}/history'].get.parameters.map((p: { name: string }) => p.name)
+    const history = doc.paths['/sessions/{id}/history'].get.parameters.map(
+      (p: { name: string }) => p.name
+    )
     expect(history).toEqual(['id', 'after', 'limit'])
   })
 
@@ -45,8 +51,10 @@ describe('GET /openapi.json', () => {
     const s = await createSession(d, { title: 'shapes' })
     await runTurn(d, s.id, 'shape me')
     ResponseSchemas.Session.parse((await d.api.get(`/sessions/${s.id}`)).body)
-    for (const t of (await d.api.get(`/sessions/${s.id}/turns`)).body.turns) ResponseSchemas.Turn.parse(t)
-    for (const e of (await d.api.get(`/sessions/${s.id}/history`)).body.events) ResponseSchemas.Event.parse(e)
+    for (const t of (await d.api.get(`/sessions/${s.id}/turns`)).body.turns)
+      ResponseSchemas.Turn.parse(t)
+    for (const e of (await d.api.get(`/sessions/${s.id}/history`)).body.events)
+      ResponseSchemas.Event.parse(e)
     ResponseSchemas.Health.parse((await d.api.get('/healthz')).body)
   })
 })
@@ -67,13 +75,21 @@ describe('GET /metrics', () => {
     const sse = await attach(d, s.id)
     const after = (await d.api.get('/metrics')).body as string
     sse.close()
-    expect(sample(after, 'agentmux_turns_total{status="completed"}')).toBe(sample(before, 'agentmux_turns_total{status="completed"}') + 1)
-    expect(sample(after, 'agentmux_turns_started_total')).toBe(sample(before, 'agentmux_turns_started_total') + 1)
+    expect(sample(after, 'agentmux_turns_total{status="completed"}')).toBe(
+      sample(before, 'agentmux_turns_total{status="completed"}') + 1
+    )
+    expect(sample(after, 'agentmux_turns_started_total')).toBe(
+      sample(before, 'agentmux_turns_started_total') + 1
+    )
     expect(sample(after, 'agentmux_turn_duration_seconds_count{status="completed"}')).toBe(
       sample(before, 'agentmux_turn_duration_seconds_count{status="completed"}') + 1
     )
-    expect(sample(after, 'agentmux_claude_spawn_seconds_count')).toBe(sample(before, 'agentmux_claude_spawn_seconds_count') + 1)
-    expect(sample(after, 'agentmux_events_appended_total{kind="tool.use"}')).toBe(sample(before, 'agentmux_events_appended_total{kind="tool.use"}') + 1)
+    expect(sample(after, 'agentmux_claude_spawn_seconds_count')).toBe(
+      sample(before, 'agentmux_claude_spawn_seconds_count') + 1
+    )
+    expect(sample(after, 'agentmux_events_appended_total{kind="tool.use"}')).toBe(
+      sample(before, 'agentmux_events_appended_total{kind="tool.use"}') + 1
+    )
     expect(sample(after, 'agentmux_attached_clients')).toBeGreaterThanOrEqual(1)
     expect(sample(after, 'agentmux_database_bytes')).toBeGreaterThan(0)
     expect(sample(after, 'agentmux_sessions')).toBe(sample(before, 'agentmux_sessions') + 1)

@@ -26,7 +26,14 @@ const io = (env: Record<string, string>, isTTY = false): CliIo => ({
 })
 
 const plain = createStyle(false)
-const ev = (id: number, kind: string, fields: Record<string, unknown> = {}): WireEvent => ({ id, sessionId: 'ses_x', turnId: 'trn_x', kind, ts: '', ...fields })
+const ev = (id: number, kind: string, fields: Record<string, unknown> = {}): WireEvent => ({
+  id,
+  sessionId: 'ses_x',
+  turnId: 'trn_x',
+  kind,
+  ts: '',
+  ...fields,
+})
 
 describe('finding the daemon', () => {
   it('--url beats AGENTMUX_URL beats the address file; the token comes from the env or the token file', () => {
@@ -35,14 +42,28 @@ describe('finding the daemon', () => {
     writeFileSync(join(dir, 'address'), 'http://127.0.0.1:5555\n')
     writeFileSync(join(dir, 'token'), 'file-token-0123456789\n')
     const fromFile = findTarget(io({ AGENTMUX_DATA_DIR: dir }), undefined)
-    expect([fromFile.url(), fromFile.token]).toEqual(['http://127.0.0.1:5555', 'file-token-0123456789'])
+    expect([fromFile.url(), fromFile.token]).toEqual([
+      'http://127.0.0.1:5555',
+      'file-token-0123456789',
+    ])
     // Re-read on every call: a restarted daemon's new port is picked up.
     writeFileSync(join(dir, 'address'), 'http://127.0.0.1:6666\n')
     expect(fromFile.url()).toBe('http://127.0.0.1:6666')
-    const env = findTarget(io({ AGENTMUX_DATA_DIR: dir, AGENTMUX_URL: 'http://h:1/', AGENTMUX_TOKEN: 'env-token-0123456789' }), undefined)
+    const env = findTarget(
+      io({
+        AGENTMUX_DATA_DIR: dir,
+        AGENTMUX_URL: 'http://h:1/',
+        AGENTMUX_TOKEN: 'env-token-0123456789',
+      }),
+      undefined
+    )
     expect([env.url(), env.token]).toEqual(['http://h:1', 'env-token-0123456789'])
-    expect(findTarget(io({ AGENTMUX_DATA_DIR: dir, AGENTMUX_URL: 'http://h:1' }), 'http://flag:2').url()).toBe('http://flag:2')
-    expect(() => findTarget(io({ AGENTMUX_DATA_DIR: join(dir, 'none') }), undefined)).toThrow(/no token/)
+    expect(
+      findTarget(io({ AGENTMUX_DATA_DIR: dir, AGENTMUX_URL: 'http://h:1' }), 'http://flag:2').url()
+    ).toBe('http://flag:2')
+    expect(() => findTarget(io({ AGENTMUX_DATA_DIR: join(dir, 'none') }), undefined)).toThrow(
+      /no token/
+    )
   })
 })
 
@@ -53,7 +74,9 @@ describe('naming sessions', () => {
     expect(pickSession(all, 'ses_abc1').id).toBe('ses_abc1')
     expect(pickSession(all, 'ses_abd').id).toBe('ses_abd2')
     expect(pickSession(all, 'deploy').id).toBe('ses_abd2')
-    expect(() => pickSession(all, 'ses_ab')).toThrow(/matches 2 sessions[\s\S]*ses_abc1[\s\S]*ses_abd2/)
+    expect(() => pickSession(all, 'ses_ab')).toThrow(
+      /matches 2 sessions[\s\S]*ses_abc1[\s\S]*ses_abd2/
+    )
     expect(() => pickSession(all, 'build')).toThrow(/ses_abc1[\s\S]*ses_xyz3/)
     expect(() => pickSession(all, 'nothing')).toThrow(/no session matches/)
   })
@@ -72,7 +95,16 @@ describe('terminal output', () => {
 
   it('renders markdown line by line, carrying the code fence', () => {
     const md = createMarkdownLines(plain)
-    const lines = ['# Title', '- **bold** item', '1. `code` step', '```ts', '# not a heading', '```', '> quoted', 'a [link](http://x.y)']
+    const lines = [
+      '# Title',
+      '- **bold** item',
+      '1. `code` step',
+      '```ts',
+      '# not a heading',
+      '```',
+      '> quoted',
+      'a [link](http://x.y)',
+    ]
     expect(lines.map((l) => md.line(l))).toEqual([
       'Title',
       '• bold item',
@@ -111,7 +143,8 @@ describe('terminal output', () => {
 
 describe('the SSE parser', () => {
   it('handles frames cut anywhere, comments, CRLF and multi-line data', () => {
-    const text = 'retry: 1000\n\n: ping\nid: 7\ndata: {"a":\ndata: 1}\n\nevent: caught-up\r\ndata: {}\r\n\r\n'
+    const text =
+      'retry: 1000\n\n: ping\nid: 7\ndata: {"a":\ndata: 1}\n\nevent: caught-up\r\ndata: {}\r\n\r\n'
     for (let cut = 0; cut < text.length; cut++) {
       const frames: SseFrame[] = []
       const p = createSseParser((f) => frames.push(f))
@@ -133,10 +166,18 @@ describe('answers to a question', () => {
     summary: '',
     kind: 'question' as const,
     expiresAt: null,
-    input: { questions: [{ question: 'Which colour?', options: [{ label: 'red' }, { label: 'blue' }] }, { question: 'Why?' }] },
+    input: {
+      questions: [
+        { question: 'Which colour?', options: [{ label: 'red' }, { label: 'blue' }] },
+        { question: 'Why?' },
+      ],
+    },
   }
   it('maps option numbers to labels and keeps free text', () => {
-    expect(answersFor(req, ['2', 'because'])).toEqual({ 'Which colour?': 'blue', 'Why?': 'because' })
+    expect(answersFor(req, ['2', 'because'])).toEqual({
+      'Which colour?': 'blue',
+      'Why?': 'because',
+    })
     expect(() => answersFor(req, ['1'])).toThrow(/give 2 answer/)
     expect(answersFor(req, ['1,2', '7'])).toEqual({ 'Which colour?': ['red', 'blue'], 'Why?': '7' })
     expect(answersFor(req, ['9', 'x'])['Which colour?']).toBe('9')
@@ -147,7 +188,9 @@ describe('answers to a question', () => {
     expect(decisionForKey({ kind: 'tool' }, 's')).toEqual({ decision: 'allow', scope: 'session' })
     expect(decisionForKey({ kind: 'tool' }, 'n')).toBe('deny-with-message')
     expect(decisionForKey({ kind: 'plan' }, 's')).toBeNull()
-    expect(decisionForKey({ kind: 'question', input: { questions: [req.input.questions[0]] } }, '2')).toEqual({
+    expect(
+      decisionForKey({ kind: 'question', input: { questions: [req.input.questions[0]] } }, '2')
+    ).toEqual({
       decision: 'allow',
       answers: { 'Which colour?': 'blue' },
     })

@@ -14,15 +14,33 @@ const session = {
   inputTokens: 10,
   outputTokens: 20,
 } as Session
-const ev = (id: number, kind: string, f: Record<string, unknown>): WireEvent => ({ id, sessionId: session.id, turnId: 't', kind, ts: 'T', ...f })
+const ev = (id: number, kind: string, f: Record<string, unknown>): WireEvent => ({
+  id,
+  sessionId: session.id,
+  turnId: 't',
+  kind,
+  ts: 'T',
+  ...f,
+})
 
 describe('the Markdown transcript', () => {
   it('keeps tool output inside its fence even when the output has backticks', () => {
     const md = transcriptMarkdown(session, [
       ev(1, 'turn.started', { prompt: 'line 1\n\nline 3' }),
       ev(2, 'text.delta', { text: 'ignored delta' }),
-      ev(3, 'tool.use', { toolUseId: 'u1', name: 'Bash', input: { command: 'cat x' }, summary: 'cat `x`' }),
-      ev(4, 'tool.result', { toolUseId: 'u1', text: 'a\n```\nescaped?\n````', isError: true, truncated: false, bytes: 20 }),
+      ev(3, 'tool.use', {
+        toolUseId: 'u1',
+        name: 'Bash',
+        input: { command: 'cat x' },
+        summary: 'cat `x`',
+      }),
+      ev(4, 'tool.result', {
+        toolUseId: 'u1',
+        text: 'a\n```\nescaped?\n````',
+        isError: true,
+        truncated: false,
+        bytes: 20,
+      }),
       ev(5, 'turn.ended', { status: 'failed', durationMs: 1500 }),
     ])
     expect(md).toContain('> line 1\n>\n> line 3')

@@ -1,4 +1,10 @@
-import { decide, listPending, questionsOf, type Decision, type PendingPermission } from '../approvals.js'
+import {
+  decide,
+  listPending,
+  questionsOf,
+  type Decision,
+  type PendingPermission,
+} from '../approvals.js'
 import type { Client } from '../client.js'
 import type { Command, Context } from '../command.js'
 import { cell, jsonLine, table } from '../format.js'
@@ -6,10 +12,17 @@ import { CliError, EXIT, usageError } from '../io.js'
 import { resolveSession } from '../sessions.js'
 
 /** The request named, or the only pending one; with several and none named, the list. */
-async function pick(ctx: Context, client: Client, sessionId: string, requestId: string | undefined): Promise<PendingPermission> {
+async function pick(
+  ctx: Context,
+  client: Client,
+  sessionId: string,
+  requestId: string | undefined
+): Promise<PendingPermission> {
   const pending = await listPending(client, sessionId)
   if (requestId !== undefined) {
-    const found = pending.find((p) => p.requestId === requestId || p.requestId.startsWith(requestId))
+    const found = pending.find(
+      (p) => p.requestId === requestId || p.requestId.startsWith(requestId)
+    )
     if (found) return found
     throw new CliError(`no pending request ${JSON.stringify(requestId)} in ${sessionId}`)
   }
@@ -25,7 +38,10 @@ export function printPending(ctx: Context, pending: PendingPermission[]): void {
     ctx.out(jsonLine({ permissions: pending }))
     return
   }
-  const rows = [['REQUEST', 'KIND', 'TOOL', 'WHAT'], ...pending.map((p) => [p.requestId, p.kind, p.toolName, cell(p.summary, 70)])]
+  const rows = [
+    ['REQUEST', 'KIND', 'TOOL', 'WHAT'],
+    ...pending.map((p) => [p.requestId, p.kind, p.toolName, cell(p.summary, 70)]),
+  ]
   ctx.out(`${table(rows)}\n`)
 }
 
@@ -35,7 +51,9 @@ async function act(ctx: Context, d: (p: PendingPermission) => Decision): Promise
   const req = await pick(ctx, client, s.id, ctx.args[1])
   const decision = d(req)
   await decide(client, s.id, req.requestId, decision)
-  ctx.out(`${decision.decision === 'allow' ? 'allowed' : 'denied'} ${req.toolName}: ${cell(req.summary, 70)}\n`)
+  ctx.out(
+    `${decision.decision === 'allow' ? 'allowed' : 'denied'} ${req.toolName}: ${cell(req.summary, 70)}\n`
+  )
   return EXIT.ok
 }
 
@@ -47,7 +65,8 @@ export const approve: Command = {
 With several pending and no REQUEST, lists them (exit 1).`,
   options: { session: { type: 'boolean' }, json: { type: 'boolean' } },
   positionals: [1, 2],
-  run: (ctx) => act(ctx, () => ({ decision: 'allow', scope: ctx.values.session ? 'session' : 'once' })),
+  run: (ctx) =>
+    act(ctx, () => ({ decision: 'allow', scope: ctx.values.session ? 'session' : 'once' })),
 }
 
 export const deny: Command = {
@@ -58,15 +77,24 @@ export const deny: Command = {
   options: { message: { type: 'string', short: 'm' }, json: { type: 'boolean' } },
   positionals: [1, 2],
   run: (ctx) =>
-    act(ctx, () => ({ decision: 'deny', ...(ctx.values.message ? { message: ctx.values.message as string } : {}) })),
+    act(ctx, () => ({
+      decision: 'deny',
+      ...(ctx.values.message ? { message: ctx.values.message as string } : {}),
+    })),
 }
 
 /** CHOICE i answers question i: an option's number (1-based; "1,3" picks several) or label, or free text. */
-export function answersFor(p: PendingPermission, choices: string[]): Record<string, string | string[]> {
+export function answersFor(
+  p: PendingPermission,
+  choices: string[]
+): Record<string, string | string[]> {
   const questions = questionsOf(p.input)
   if (questions.length === 0) throw new CliError(`${p.requestId} is not a question`)
   if (choices.length !== questions.length) {
-    const list = questions.map((q, i) => `  ${i + 1}. ${q.question}  [${(q.options ?? []).map((o, j) => `${j + 1} ${o.label}`).join(' | ')}]`)
+    const list = questions.map(
+      (q, i) =>
+        `  ${i + 1}. ${q.question}  [${(q.options ?? []).map((o, j) => `${j + 1} ${o.label}`).join(' | ')}]`
+    )
     throw usageError(`give ${questions.length} answer(s), one per question:\n${list.join('\n')}`)
   }
   const answers: Record<string, string | string[]> = {}
@@ -83,7 +111,8 @@ export function answersFor(p: PendingPermission, choices: string[]): Record<stri
 export const answer: Command = {
   name: 'answer',
   synopsis: 'answer SESSION REQUEST CHOICE…',
-  summary: "Answer claude's question: one CHOICE per question, an option's number or label, or text.",
+  summary:
+    "Answer claude's question: one CHOICE per question, an option's number or label, or text.",
   details: '',
   options: { json: { type: 'boolean' } },
   positionals: [3, Infinity],

@@ -18,15 +18,26 @@ export const attach: Command = {
 Keys on a terminal: y allow once, s allow for the session, n deny (with a message) the oldest
 pending approval; Ctrl-C or Ctrl-D detaches. Detaching never cancels: \`agentmux cancel\` does.
 Drops and daemon restarts are followed through, with no gap and no duplicate.`,
-  options: { 'from-start': { type: 'boolean' }, since: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    'from-start': { type: 'boolean' },
+    since: { type: 'string' },
+    json: { type: 'boolean' },
+  },
   positionals: [1, 1],
   async run(ctx) {
     const since = ctx.values.since as string | undefined
-    if (since !== undefined && !/^\d+$/.test(since)) throw usageError('--since takes an event id (a number)')
-    if (since !== undefined && ctx.values['from-start']) throw usageError('give --from-start or --since, not both')
+    if (since !== undefined && !/^\d+$/.test(since))
+      throw usageError('--since takes an event id (a number)')
+    if (since !== undefined && ctx.values['from-start'])
+      throw usageError('give --from-start or --since, not both')
     const session = await resolveSession(ctx.client(), ctx.args[0]!)
     const view = createAttachView(ctx, session.id)
-    if (!ctx.values.json) ctx.err(ctx.style.dim(`attached to ${session.title || '(untitled)'} (${session.id}); Ctrl-C detaches\n`))
+    if (!ctx.values.json)
+      ctx.err(
+        ctx.style.dim(
+          `attached to ${session.title || '(untitled)'} (${session.id}); Ctrl-C detaches\n`
+        )
+      )
     const cursor = since !== undefined ? Number(since) : 0
     // Without a cursor the replay is held until caught-up, to start at the last turn.
     const lastTurnOnly = since === undefined && !ctx.values['from-start']
@@ -60,7 +71,11 @@ function createAttachView(ctx: Context, sessionId: string) {
   const keys: Keys | null = json
     ? null
     : openKeys(ctx.io.stdin, ctx.out, { onKey: (k) => void onKey(k), onDetach: () => stop.abort() })
-  const renderer = createEventRenderer({ style: ctx.style, write: ctx.out, approvalKeys: keys !== null })
+  const renderer = createEventRenderer({
+    style: ctx.style,
+    write: ctx.out,
+    approvalKeys: keys !== null,
+  })
 
   function track(e: WireEvent): void {
     if (e.kind === 'permission.requested') pending.push(e)
@@ -84,7 +99,9 @@ function createAttachView(ctx: Context, sessionId: string) {
     try {
       let d: Decision = action as Decision
       if (action === 'deny-with-message') {
-        const message = await keys!.readLine(ctx.style.yellow('  deny; message for claude (Enter to send, Esc to keep asking): '))
+        const message = await keys!.readLine(
+          ctx.style.yellow('  deny; message for claude (Enter to send, Esc to keep asking): ')
+        )
         if (message === null) return
         d = { decision: 'deny', ...(message.trim() ? { message: message.trim() } : {}) }
       }

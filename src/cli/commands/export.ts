@@ -18,7 +18,9 @@ export const exportCommand: Command = {
     if (format !== 'md' && format !== 'jsonl') throw usageError('--format is md or jsonl')
     const client = ctx.client()
     const s = await resolveSession(client, ctx.args[0]!)
-    const body = await (await client.request('GET', `/sessions/${s.id}/export?format=${format}`)).text()
+    const body = await (
+      await client.request('GET', `/sessions/${s.id}/export?format=${format}`)
+    ).text()
     const file = ctx.values.output as string | undefined
     if (file === undefined || file === '-') ctx.out(body)
     else {

@@ -13,11 +13,16 @@ export const logs: Command = {
   details: `  -f, --follow  keep printing new events as they come (Ctrl-C stops)
   --json        NDJSON: one event a line, each with its id
   --tail N      only the last N events of the log (then follow, with -f)`,
-  options: { follow: { type: 'boolean', short: 'f' }, json: { type: 'boolean' }, tail: { type: 'string' } },
+  options: {
+    follow: { type: 'boolean', short: 'f' },
+    json: { type: 'boolean' },
+    tail: { type: 'string' },
+  },
   positionals: [1, 1],
   async run(ctx) {
     const tail = ctx.values.tail as string | undefined
-    if (tail !== undefined && !/^\d+$/.test(tail)) throw usageError('--tail takes a number of events')
+    if (tail !== undefined && !/^\d+$/.test(tail))
+      throw usageError('--tail takes a number of events')
     const session = await resolveSession(ctx.client(), ctx.args[0]!)
     const renderer = createEventRenderer({ style: ctx.style, write: ctx.out })
     const print = (e: WireEvent) => (ctx.values.json ? ctx.out(jsonLine(e)) : renderer.render(e))

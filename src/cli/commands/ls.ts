@@ -13,7 +13,11 @@ export const ls: Command = {
   details: `  --all       every session (default: the ${DEFAULT_ROWS} most recently active)
   --json      {"sessions":[Session…]} as the API returns it
   -q          session ids only, one a line`,
-  options: { all: { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } },
+  options: {
+    all: { type: 'boolean' },
+    json: { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
+  },
   positionals: [0, 0],
   async run(ctx) {
     const all = await listSessions(ctx.client())
@@ -48,9 +52,12 @@ export const ls: Command = {
     ctx.out(`${style.bold(head!)}\n`)
     body.forEach((l, i) => {
       const s = sessions[i]!
-      ctx.out(`${(s.pendingPermissions ?? 0) > 0 ? style.yellow(l) : s.status === 'running' ? style.green(l) : l}\n`)
+      ctx.out(
+        `${(s.pendingPermissions ?? 0) > 0 ? style.yellow(l) : s.status === 'running' ? style.green(l) : l}\n`
+      )
     })
-    if (sessions.length < all.length) ctx.out(style.dim(`… ${all.length - sessions.length} more (--all)\n`))
+    if (sessions.length < all.length)
+      ctx.out(style.dim(`… ${all.length - sessions.length} more (--all)\n`))
     return EXIT.ok
   },
 }

@@ -7,7 +7,8 @@ import type { ClientSession, ClientTurn } from '../sessions.js'
 
 export const newSession: Command = {
   name: 'new',
-  synopsis: 'new [--title T] [--cwd DIR] [--model M] [--mode MODE] [--allow TOOL…] [--json | -q] [PROMPT… | -]',
+  synopsis:
+    'new [--title T] [--cwd DIR] [--model M] [--mode MODE] [--allow TOOL…] [--json | -q] [PROMPT… | -]',
   summary: 'Create a session, and start its first turn when a prompt is given.',
   details: `  --title T      its title (else the first line of the first prompt)
   --cwd DIR      working directory, inside the daemon's allowed roots (default: a fresh one)
@@ -32,7 +33,8 @@ export const newSession: Command = {
     const prompt = await promptFrom(io, ctx.args, false)
     const body: Record<string, unknown> = {}
     if (v.title !== undefined) body.title = v.title
-    if (v.cwd !== undefined) body.cwd = isAbsolute(v.cwd as string) ? v.cwd : resolve(io.cwd, v.cwd as string)
+    if (v.cwd !== undefined)
+      body.cwd = isAbsolute(v.cwd as string) ? v.cwd : resolve(io.cwd, v.cwd as string)
     if (v.model !== undefined) body.model = v.model
     if (v.mode !== undefined) body.permissionMode = v.mode
     if (v.allow !== undefined) body.allowedTools = v.allow
@@ -40,13 +42,15 @@ export const newSession: Command = {
     const session = await client.post<ClientSession>('/sessions', body)
     let turn: ClientTurn | null = null
     if (prompt !== null) {
-      turn = (await client.post<{ turn: ClientTurn }>(`/sessions/${session.id}/turns`, { prompt })).turn
+      turn = (await client.post<{ turn: ClientTurn }>(`/sessions/${session.id}/turns`, { prompt }))
+        .turn
     }
     if (v.json) ctx.out(jsonLine({ session, turn }))
     else if (v.quiet) ctx.out(`${session.id}\n`)
     else {
       ctx.out(`created ${ctx.style.bold(session.id)} in ${session.cwd}\n`)
-      if (turn) ctx.out(`turn ${turn.id} ${turn.status}; follow it with: agentmux attach ${session.id}\n`)
+      if (turn)
+        ctx.out(`turn ${turn.id} ${turn.status}; follow it with: agentmux attach ${session.id}\n`)
     }
     return EXIT.ok
   },

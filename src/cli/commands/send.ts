@@ -37,12 +37,21 @@ export const send: Command = {
     if (!ctx.values.wait) {
       if (ctx.values.json) ctx.out(jsonLine({ turn }))
       else if (ctx.values.quiet) ctx.out(`${turn.id}\n`)
-      else ctx.out(`turn ${turn.id} ${turn.status}${turn.status === 'queued' ? ` (#${turn.position})` : ''}\n`)
+      else
+        ctx.out(
+          `turn ${turn.id} ${turn.status}${turn.status === 'queued' ? ` (#${turn.position})` : ''}\n`
+        )
       return EXIT.ok
     }
     if (ctx.values.quiet) ctx.out(`${turn.id}\n`)
     // The session's last id before this turn: its turn.started (or turn.queued) comes after it.
-    const status = await followTurn(ctx, session.id, session.lastEventId, turn.id, new AbortController().signal)
+    const status = await followTurn(
+      ctx,
+      session.id,
+      session.lastEventId,
+      turn.id,
+      new AbortController().signal
+    )
     return exitForStatus(status)
   },
 }

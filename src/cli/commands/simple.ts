@@ -15,7 +15,10 @@ export const cancel: Command = {
     const client = ctx.client()
     const s = await resolveSession(client, ctx.args[0]!)
     const body = ctx.values['clear-queue'] ? { clearQueue: true } : undefined
-    const r = await client.post<{ cancelled: boolean; turn: ClientTurn | null }>(`/sessions/${s.id}/cancel`, body)
+    const r = await client.post<{ cancelled: boolean; turn: ClientTurn | null }>(
+      `/sessions/${s.id}/cancel`,
+      body
+    )
     if (ctx.values.json) ctx.out(jsonLine(r))
     else ctx.out(r.cancelled ? `cancelling ${r.turn?.id ?? 'the turn'}\n` : 'no turn was running\n')
     return EXIT.ok
@@ -49,7 +52,9 @@ export const rename: Command = {
     const client = ctx.client()
     const [name, ...words] = ctx.args
     const s = await resolveSession(client, name!)
-    const updated = await client.patch<ClientSession>(`/sessions/${s.id}`, { title: words.join(' ') })
+    const updated = await client.patch<ClientSession>(`/sessions/${s.id}`, {
+      title: words.join(' '),
+    })
     if (ctx.values.json) ctx.out(jsonLine(updated))
     else ctx.out(`${updated.id} is now ${JSON.stringify(updated.title)}\n`)
     return EXIT.ok
@@ -59,7 +64,8 @@ export const rename: Command = {
 export const resume: Command = {
   name: 'resume',
   synopsis: 'resume SESSION',
-  summary: 'Run a paused queue again (it pauses when a turn fails or is cancelled with turns queued).',
+  summary:
+    'Run a paused queue again (it pauses when a turn fails or is cancelled with turns queued).',
   details: '',
   options: { json: { type: 'boolean' } },
   positionals: [1, 1],

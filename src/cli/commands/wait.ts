@@ -21,11 +21,13 @@ export const wait: Command = {
   positionals: [1, 1],
   async run(ctx) {
     const timeout = ctx.values.timeout as string | undefined
-    if (timeout !== undefined && !(Number(timeout) >= 0)) throw usageError('--timeout takes a number of seconds')
+    if (timeout !== undefined && !(Number(timeout) >= 0))
+      throw usageError('--timeout takes a number of seconds')
     const client = ctx.client()
     const session = await resolveSession(client, ctx.args[0]!)
     const stop = new AbortController()
-    const timer = timeout === undefined ? null : setTimeout(() => stop.abort(), Number(timeout) * 1000)
+    const timer =
+      timeout === undefined ? null : setTimeout(() => stop.abort(), Number(timeout) * 1000)
     try {
       const outcome = (await settled(ctx, session)) ?? (await watch(ctx, session, stop.signal))
       return report(ctx, outcome ?? { code: EXIT.timeout, result: 'timeout', turnId: null })
@@ -37,8 +39,9 @@ export const wait: Command = {
 
 /** The answer, when the session's state already gives it. */
 async function settled(ctx: Context, s: ClientSession): Promise<Outcome | null> {
-  if ((s.pendingPermissions ?? 0) > 0) return { code: EXIT.needsYou, result: 'needs_you', turnId: s.activeTurnId }
-  if (s.status !== 'idle' || (s.queuedTurns ?? 0) > 0 && !s.queuePaused) return null
+  if ((s.pendingPermissions ?? 0) > 0)
+    return { code: EXIT.needsYou, result: 'needs_you', turnId: s.activeTurnId }
+  if (s.status !== 'idle' || ((s.queuedTurns ?? 0) > 0 && !s.queuePaused)) return null
   const { turns } = await ctx.client().get<{ turns: ClientTurn[] }>(`/sessions/${s.id}/turns`)
   const last = [...turns].reverse().find((t) => t.status !== 'queued')
   if (!last) return { code: EXIT.ok, result: 'completed', turnId: null }

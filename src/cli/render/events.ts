@@ -75,19 +75,31 @@ export function createEventRenderer(opts: RendererOptions): EventRenderer {
     },
     text: (e) => text(String(e.text ?? ''), e.aborted === true),
     thinking: (e) => {
-      const t = safeText(String(e.text ?? '')).replace(/\s+/g, ' ').trim()
+      const t = safeText(String(e.text ?? ''))
+        .replace(/\s+/g, ' ')
+        .trim()
       line(s.dim(s.italic(`✻ ${preview(t)}`)))
     },
-    'tool.use': (e) => line(`${s.yellow('⏺')} ${s.bold(safeText(String(e.name)))} ${safeText(String(e.summary ?? ''))}`),
+    'tool.use': (e) =>
+      line(
+        `${s.yellow('⏺')} ${s.bold(safeText(String(e.name)))} ${safeText(String(e.summary ?? ''))}`
+      ),
     'tool.result': (e) => {
-      const lines = safeText(String(e.text ?? '')).split('\n').filter((l) => l.trim() !== '')
+      const lines = safeText(String(e.text ?? ''))
+        .split('\n')
+        .filter((l) => l.trim() !== '')
       const more = lines.length > 1 ? s.dim(` (+${lines.length - 1} lines)`) : ''
       const first = preview(lines[0] ?? '(no output)')
       line(`  ${s.dim('⎿')} ${e.isError === true ? s.red(first) : s.dim(first)}${more}`)
     },
-    'tool.denied': (e) => line(s.red(`✗ ${safeText(String(e.name))} denied: ${safeText(String(e.message ?? ''))}`)),
+    'tool.denied': (e) =>
+      line(s.red(`✗ ${safeText(String(e.name))} denied: ${safeText(String(e.message ?? ''))}`)),
     'agent.retry': (e) =>
-      line(s.yellow(`↻ API retry ${e.attempt}/${e.maxRetries}${e.status ? ` (${e.status})` : ''}: ${safeText(String(e.error ?? ''))}`)),
+      line(
+        s.yellow(
+          `↻ API retry ${e.attempt}/${e.maxRetries}${e.status ? ` (${e.status})` : ''}: ${safeText(String(e.error ?? ''))}`
+        )
+      ),
     'agent.notice': (e) => line(s.dim(`· ${safeText(String(e.message || e.subtype))}`)),
     'agent.raw': (e) => line(s.dim(`· ${preview(safeText(String(e.line ?? '')))}`)),
     'turn.result': (e) => line(s.dim(resultLine(e))),
@@ -95,20 +107,37 @@ export function createEventRenderer(opts: RendererOptions): EventRenderer {
     'turn.ended': (e) => {
       const status = String(e.status)
       const paint = status === 'completed' ? s.green : status === 'cancelled' ? s.yellow : s.red
-      line(paint(`── ${status}${typeof e.durationMs === 'number' ? ` in ${seconds(e.durationMs)}` : ''} ──`))
+      line(
+        paint(
+          `── ${status}${typeof e.durationMs === 'number' ? ` in ${seconds(e.durationMs)}` : ''} ──`
+        )
+      )
     },
-    'turn.queued': (e) => line(s.dim(`⏳ queued #${e.position}: ${preview(safeText(String(e.prompt ?? '')))}`)),
-    'turn.edited': (e) => line(s.dim(`✎ queued prompt edited: ${preview(safeText(String(e.prompt ?? '')))}`)),
-    'queue.paused': (e) => line(s.yellow(`⏸ queue paused (the turn was ${e.reason}); \`agentmux resume\` runs it, a new prompt too`)),
+    'turn.queued': (e) =>
+      line(s.dim(`⏳ queued #${e.position}: ${preview(safeText(String(e.prompt ?? '')))}`)),
+    'turn.edited': (e) =>
+      line(s.dim(`✎ queued prompt edited: ${preview(safeText(String(e.prompt ?? '')))}`)),
+    'queue.paused': (e) =>
+      line(
+        s.yellow(
+          `⏸ queue paused (the turn was ${e.reason}); \`agentmux resume\` runs it, a new prompt too`
+        )
+      ),
     'queue.resumed': () => line(s.dim('▶ queue resumed')),
     'permission.requested': (e) => {
-      line(`${s.yellow(s.bold('?'))} ${s.bold(safeText(String(e.toolName ?? 'tool')))} ${s.yellow('asks:')} ${safeText(String(e.summary ?? ''))}`)
+      line(
+        `${s.yellow(s.bold('?'))} ${s.bold(safeText(String(e.toolName ?? 'tool')))} ${s.yellow('asks:')} ${safeText(String(e.summary ?? ''))}`
+      )
       if (opts.approvalKeys) line(s.dim(`  ${keyHint(requestOf(e))}   (${e.requestId})`))
       else line(s.dim(`  agentmux approve|deny ${e.sessionId} ${e.requestId}`))
     },
     'permission.resolved': (e) => {
       const ok = e.decision === 'allow'
-      const how = ok ? (e.scope === 'session' ? 'allowed for the session' : 'allowed once') : 'denied'
+      const how = ok
+        ? e.scope === 'session'
+          ? 'allowed for the session'
+          : 'allowed once'
+        : 'denied'
       const by = e.by && e.by !== 'user' ? ` (${e.by})` : ''
       line(`  ${ok ? s.green(`✓ ${how}`) : s.red(`✗ ${how}`)}${s.dim(by)}`)
     },
@@ -128,12 +157,14 @@ export function createEventRenderer(opts: RendererOptions): EventRenderer {
 }
 
 const preview = (t: string) => (t.length > PREVIEW_CHARS ? `${t.slice(0, PREVIEW_CHARS - 1)}…` : t)
-const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`)
+const seconds = (ms: number) =>
+  ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`
 
 function resultLine(e: WireEvent): string {
   const usage = (e.usage ?? {}) as { inputTokens?: number; outputTokens?: number }
   const parts = [`$${Number(e.costUsd ?? 0).toFixed(4)}`]
-  if (usage.inputTokens !== undefined) parts.push(`${usage.inputTokens} in / ${usage.outputTokens ?? 0} out`)
+  if (usage.inputTokens !== undefined)
+    parts.push(`${usage.inputTokens} in / ${usage.outputTokens ?? 0} out`)
   if (typeof e.durationMs === 'number') parts.push(seconds(e.durationMs))
   if (e.isError === true) parts.push(`error: ${safeText(String(e.subtype))}`)
   return `  ${parts.join(' · ')}`

@@ -48,7 +48,8 @@ function block(src: string, style: Style): string {
   }
   const numbered = /^(\s*)(\d+[.)])\s+(.*)$/.exec(src)
   if (numbered) return `${numbered[1]}${numbered[2]} ${inline(numbered[3]!, style)}`
-  if (/^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/.test(src)) return style.dim(src.replace(/-/g, '─'))
+  if (/^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/.test(src))
+    return style.dim(src.replace(/-/g, '─'))
   return inline(src, style)
 }
 
@@ -64,7 +65,8 @@ export function inline(src: string, style: Style): string {
 }
 
 function token(t: Token, style: Style): string {
-  const inner = () => ('tokens' in t && Array.isArray(t.tokens) ? t.tokens.map((x) => token(x, style)).join('') : t.raw)
+  const inner = () =>
+    'tokens' in t && Array.isArray(t.tokens) ? t.tokens.map((x) => token(x, style)).join('') : t.raw
   switch (t.type) {
     case 'strong':
       return style.bold(inner())
@@ -86,4 +88,7 @@ function token(t: Token, style: Style): string {
 
 // The lexer keeps entities as written; a terminal shows characters.
 const unescape = (s: string) =>
-  s.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e] ?? _)
+  s.replace(
+    /&(amp|lt|gt|quot|#39);/g,
+    (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e] ?? _
+  )

@@ -23,7 +23,10 @@ export function exportRoutes(deps: { store: Store; service: SessionService }) {
     const name = `${id}.${format}`
     if (format === 'jsonl') {
       const body = stored.map((e) => `${e.json}\n`).join('')
-      return c.body(body, 200, { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'Content-Disposition': `attachment; filename="${name}"` })
+      return c.body(body, 200, {
+        'Content-Type': 'application/x-ndjson; charset=utf-8',
+        'Content-Disposition': `attachment; filename="${name}"`,
+      })
     }
     const events = stored.map((e) => JSON.parse(e.json) as WireEvent)
     return c.body(transcriptMarkdown(session, events), 200, {
@@ -38,7 +41,7 @@ export function exportRoutes(deps: { store: Store; service: SessionService }) {
 function readAll(store: Store, sessionId: string) {
   if (store.headEventId(sessionId) === null) return null
   const out: { id: number; json: string }[] = []
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = store.readEvents(sessionId, after, PAGE)
     out.push(...page)
     if (page.length < PAGE) return out
