@@ -40,6 +40,9 @@ describe('approvals from the shell', () => {
     // The documented shape (GET /openapi.json) is what the daemon really answers.
     ResponseSchemas.Permission.parse(req)
     expect(req).toMatchObject({ kind: 'tool', toolName: 'Bash', summary: 'touch approved.txt' })
+    // The metrics see it too (from the sessions' pendingPermissions).
+    const metrics = (await stack.d.api.get('/metrics')).body as string
+    expect(metrics).toMatch(/^agentmux_pending_approvals 1$/m)
     const ok = await cli('approve', s.id)
     expect(ok.code, ok.stderr).toBe(0)
     expect(ok.stdout).toContain('allowed Bash')

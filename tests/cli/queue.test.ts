@@ -34,6 +34,7 @@ describe('agentmux and the queue', () => {
       (x: { id: string }) => x.id === s.id
     )
     expect(ls.queuedTurns).toBe(1)
+    expect((await stack.d.api.get('/metrics')).body).toMatch(/^agentmux_queued_turns 1$/m)
     // --wait on a third prompt: it waits its turn, then streams it.
     const waited = await cli('send', s.id, '--wait', 'and finally this')
     expect(waited.code, waited.stderr).toBe(0)
