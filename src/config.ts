@@ -220,6 +220,17 @@ export const SETTINGS = {
     shown: '`info`',
     doc: '`debug`, `info`, `warn`, `error`',
   }),
+  metricsPort: setting({
+    schema: z.coerce
+      .number({ error: 'AGENTMUX_METRICS_PORT must be a port number' })
+      .int()
+      .min(0)
+      .max(65535)
+      .nullable(),
+    arg: 'PORT',
+    shown: 'none',
+    doc: 'also serve `GET /metrics` alone, without the token, on this port (same host); keep it private',
+  }),
 }
 
 export type SettingKey = keyof typeof SETTINGS

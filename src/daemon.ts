@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs'
+import { removeAddress, writeAddress } from './address-file.js'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createPermissionBroker } from './approvals/broker.js'
@@ -12,6 +13,10 @@ import { createApp } from './http/app.js'
 import { eventRoutes } from './http/routes/events.js'
 import { permissionRoutes } from './http/routes/permissions.js'
 import { pushRoutes } from './http/routes/push.js'
+import { exportRoutes } from './http/routes/export.js'
+import { metaRoutes } from './http/routes/meta.js'
+import { API_ROUTES } from './http/api-routes.js'
+import { startMetricsServer } from './http/metrics-server.js'
 import { sessionRoutes } from './http/routes/sessions.js'
 import { staticRoutes } from './http/routes/static.js'
 import { hostnameOf } from './http/security.js'
@@ -25,6 +30,9 @@ import { createNotifier } from './notify/notifier.js'
 import { createPresence } from './notify/presence.js'
 import { createPushSender } from './notify/senders.js'
 import { loadOrCreateVapidKeys } from './notify/vapid.js'
+import { databaseBytes } from './metrics/database-size.js'
+import { createMetrics } from './metrics/metrics.js'
+import { observeHub } from './metrics/observe.js'
 import { packageRoot } from './paths.js'
 import { createSessionFeed } from './sessions/feed.js'
 import { createSessionService } from './sessions/service.js'
@@ -51,6 +59,10 @@ export interface Daemon {
   loginUrl(): string
   /** Live counts, for tests and benchmarks. */
   stats(): { sseClients: number; notify: { cursor: number; pending: number } }
+  /** The routes the app serves (method and Hono path), for the OpenAPI check. */
+  routes(): { method: string; path: string }[]
+  /** The separate metrics port (AGENTMUX_METRICS_PORT), or null. */
+  readonly metricsPort: number | null
   /** Runs retention now (it also runs at start and every hour). */
   runRetention(): Promise<{ sessions: number; events: number }>
   stop(): Promise<void>
@@ -87,7 +99,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const claudeChecked = claudeVersion(claudeBin)
   claudeChecked.catch(() => {})
 
-  const { db, migrations } = openDatabase(join(config.dataDir, 'agentmux.db'), join(root, 'migrations'), {
+  const dbPath = join(config.dataDir, 'agentmux.db')
+  const { db, migrations } = openDatabase(dbPath, join(root, 'migrations'), {
     maxMb: config.dbMaxMb,
   })
   if (migrations.applied.length > 0) log.info('applied migrations', { names: migrations.applied.join(',') })
@@ -95,6 +108,12 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   // A large ring keeps a client that follows a fast burst in memory instead of in SQLite reads.
   const hub = createHub({ ringEvents: 16_384, ringBytes: 8 * 1024 * 1024 })
   const feed = createSessionFeed({ getSession: store.getSession })
+  // Read at scrape time only, when everything below exists.
+  const metrics = createMetrics({
+    attachedClients: () => registry.size,
+    databaseBytes: () => databaseBytes(dbPath),
+    sessions: () => service.list(),
+  })
   const outbox = createOutbox(db, NOTIFY_KINDS)
   const presence = createPresence()
   const vapid = loadOrCreateVapidKeys(config.dataDir)
@@ -110,10 +129,11 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     baseUrl: () => baseUrl,
     retryMs: config.notifyRetryMs,
     giveUpMs: config.notifyGiveUpMs,
+    onAttempt: (result) => metrics.notification(result),
   })
   const eventLog = createEventLog({
     store,
-    hub,
+    hub: observeHub(hub, metrics.observe),
     onSessionChanged: (id) => {
       feed.changed(id)
       notifier.wake()
@@ -191,6 +211,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       eventRoutes({ store, eventLog, feed, registry, service, isDraining, presence }),
       permissionRoutes({ broker, store, feed }),
       pushRoutes({ outbox, publicKey: vapid.publicKey }),
+      exportRoutes({ store, service }),
+      metaRoutes({ routes: API_ROUTES, version, metrics }),
     ],
   })
 
@@ -202,6 +224,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       resolve()
     })
   })
+  const metricsServer = config.metricsPort === null ? null : await startMetricsServer(metrics, config.host, config.metricsPort)
   // After listening: the first retention pass must not hold up the daemon's first answer.
   maintenance.start()
   const port = (server.address() as AddressInfo).port
@@ -210,6 +233,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   baseUrl ||= url
   // After listening, so notices link to a URL that answers; it also sends what a killed daemon left.
   notifier.start()
+  // How `agentmux ls` and friends find this daemon without --url.
+  writeAddress(config.dataDir, url)
 
   let stopping: Promise<void> | null = null
   async function stop(): Promise<void> {
@@ -229,12 +254,14 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     server.close()
     server.closeAllConnections()
     registry.close()
+    metricsServer?.close()
     maintenance.stop()
     broker.stop()
     await notifier.stop()
     feed.close()
     store.checkpoint()
     store.close()
+    removeAddress(config.dataDir, url)
   }
 
   return {
@@ -243,6 +270,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     claudeVersion: claude,
     loginUrl: () => `${url}/#token=${tokens.current()}`,
     stats: () => ({ sseClients: registry.size, notify: notifier.state() }),
+    routes: () => app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, path: r.path })),
+    metricsPort: metricsServer?.port ?? null,
     runRetention: maintenance.runRetention,
     stop: () => (stopping ??= stop()),
   }

@@ -135,3 +135,6 @@ export const PushSubscriptionBody = z.object({
 })
 
 export const PushUnsubscribeBody = z.object({ endpoint: z.string().min(1).max(2048) })
+export const ExportQuery = z.strictObject({
+  format: z.enum(['md', 'jsonl']).default('md'),
+})

@@ -21,6 +21,8 @@ export interface NotifierOptions {
   giveUpMs: number
   pollMs?: number
   now?: () => number
+  /** Told the result of every delivery attempt (metrics). */
+  onAttempt?: (result: 'delivered' | 'failed') => void
 }
 
 export interface Notifier {
@@ -115,6 +117,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
     // Stopping: the store is closing. The row is still due, and the next daemon sends it again.
     if (phase.stopped) return
     const t = now()
+    o.onAttempt?.(outcome.kind === 'ok' ? 'delivered' : 'failed')
     if (outcome.kind === 'ok') return o.outbox.delivered(row.id, t)
     if (outcome.kind === 'gone') {
       // 404/410: the browser unsubscribed or the push service expired it; it will not come back.

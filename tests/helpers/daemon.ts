@@ -64,6 +64,7 @@ export async function startTestDaemon(
     vapidSubject: 'mailto:agentmux@localhost',
     notifyRetryMs: 10_000,
     notifyGiveUpMs: 24 * 60 * 60 * 1000,
+    metricsPort: null,
     ...opts.config,
   }
   const env = {
