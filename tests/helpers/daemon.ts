@@ -6,6 +6,7 @@ import type { Config } from '../../src/config.js'
 import { startDaemon, type Daemon } from '../../src/daemon.js'
 import { createLogger, type Logger } from '../../src/log.js'
 import { createApi, type Api } from './api.js'
+import { leakMark } from './leaks.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const FAKE_CLAUDE = resolve(here, '../fixtures/fake-claude.mjs')
@@ -68,6 +69,7 @@ export async function startTestDaemon(
     ...opts.config,
   }
   const env = {
+    ...leakMark(),
     PATH: process.env.PATH ?? '',
     HOME: home,
     FAKE_CLAUDE_STATE_DIR: join(dataDir, 'fake-claude-state'),
