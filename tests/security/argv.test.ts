@@ -23,7 +23,7 @@ describe('control characters in fields that reach argv', () => {
 
   const sessions = async () => (await d.api.get('/sessions')).body.sessions.length as number
 
-  it('at creation: appendSystemPrompt, model, allowedTools and cwd with a NUL or an escape → 400, nothing stored', async () => {
+  it('at creation: appendSystemPrompt, model, allowedTools (and cwd) with a NUL or an escape → 400, nothing stored', async () => {
     const before = await sessions()
     const bodies: Record<string, unknown>[] = [
       { appendSystemPrompt: `be helpful\u0000${MARK}` },
@@ -34,13 +34,13 @@ describe('control characters in fields that reach argv', () => {
       { model: `sonnet\n--dangerously-skip-permissions` },
       { allowedTools: [`Bash\u0000${MARK}`] },
       { allowedTools: ['Read', `Bash(ls)\n${MARK}`] },
+      // cwd is not argv, but a NUL there fails the spawn too: the cwd rules refuse it.
       { cwd: `${d.dataDir}/\u0000${MARK}` },
-      { cwd: `${d.dataDir}/\n${MARK}` },
     ]
     for (const body of bodies) {
       const r = await d.api.post('/sessions', body)
       expect(r.status, JSON.stringify(body)).toBe(400)
-      expect(r.body.error.code).toBe('invalid_request')
+      expect(['invalid_request', 'invalid_cwd']).toContain(r.body.error.code)
       expect(JSON.stringify(r.body)).not.toContain(MARK)
     }
     expect(await sessions()).toBe(before)

@@ -5,6 +5,7 @@ import { h } from './dom.js'
 import { MODE_LABEL, modeChoices } from './modes.js'
 import type { SessionStore } from './sessions.js'
 import type { Session } from './types.js'
+import { notifyMenuEntry } from './push.js'
 import { field, openDialog, toast } from './ui.js'
 
 export { newSessionDialog } from './new-session.js'
@@ -32,6 +33,7 @@ export function actionsDialog(store: SessionStore, id: string, onDeleted: (id: s
       entry('Model, mode and tools…', () => settingsDialog(store, id), '', 'settings'),
       entry('Rename', () => renameDialog(store, id), '', 'rename'),
       entry('Delete…', () => deleteDialog(store, id, onDeleted), 'btn-danger-quiet', 'delete'),
+      notifyMenuEntry(),
     ],
     submit: 'Close',
     onSubmit() {},

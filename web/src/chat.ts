@@ -87,7 +87,8 @@ export class ChatView {
     this.paintHeader()
 
     this.stream = new LiveStream('session', {
-      url: () => `${sessionPath(sid)}/events?after=${this.last}`,
+      // `visible=1`: no push for this session while someone is looking at it (src/notify/presence.ts).
+      url: () => `${sessionPath(sid)}/events?after=${this.last}${document.visibilityState === 'visible' ? '&visible=1' : ''}`,
       onMessage: (data) => this.receive(data),
       onCaughtUp: () => {
         this.caughtUp = true

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { AppError, notFound } from '../../errors.js'
 import type { EventLog } from '../../events/event-log.js'
+import type { Presence } from '../../notify/presence.js'
 import type { SessionFeed } from '../../sessions/feed.js'
 import type { SessionService } from '../../sessions/service.js'
 import type { Store } from '../../storage/store.js'
@@ -22,6 +23,8 @@ export function eventRoutes(deps: {
   registry: SseRegistry
   service: SessionService
   isDraining: () => boolean
+  /** Visible pages attached to a session (`?visible=1`): pushes for it are skipped meanwhile. */
+  presence?: Presence
 }) {
   const app = new Hono<AppEnv>()
 
@@ -59,7 +62,10 @@ export function eventRoutes(deps: {
     if (bounds === null) throw notFound('session', id)
     if (c.req.method === 'HEAD') return headOnly(c)
     const res = rawResponse(c)
-    if (res) streamSession(res, deps, { sessionId: id, token: c.get('token'), cursor, ...bounds })
+    if (res) {
+      if (deps.presence && c.req.query('visible') === '1') res.once('close', deps.presence.attach(id))
+      streamSession(res, deps, { sessionId: id, token: c.get('token'), cursor, ...bounds })
+    }
     return RESPONSE_ALREADY_SENT
   })
 
