@@ -61,8 +61,24 @@ export const Cursor = z
   .transform(Number)
   .refine((n) => Number.isSafeInteger(n), 'is too large')
 
+/** `exact` (the default): every event. `catchup`: superseded events left out (README, Catch-up). */
+export const AttachMode = z.enum(['exact', 'catchup'])
+const turnsCount = z
+  .string()
+  .regex(/^\d{1,4}$/, 'turns must be a positive integer')
+  .transform(Number)
+  .refine((n) => n >= 1 && n <= 1000, 'turns must be between 1 and 1000')
+
+export const AttachQuery = z.object({
+  mode: AttachMode.optional(),
+  turns: turnsCount.optional(),
+})
+
 export const HistoryQuery = z.object({
   after: Cursor.optional(),
+  before: Cursor.optional(),
+  mode: AttachMode.optional(),
+  turns: turnsCount.optional(),
   limit: z
     .string()
     .regex(/^\d{1,5}$/, 'limit must be a positive integer')

@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http'
+import type { Writable } from 'node:stream'
 import { SECURITY_HEADERS } from './security.js'
+import { gzipFor } from './sse-gzip.js'
 
 /**
  * SSE written straight to the Node response. Hono's streamSSE costs ~3x the memory per idle
@@ -8,12 +10,16 @@ import { SECURITY_HEADERS } from './security.js'
  */
 export interface SseConnection {
   readonly res: ServerResponse
+  /** Where frames go: the response itself, or a gzip stream in front of it. */
+  readonly out: Writable
+  /** Pushes what a compressor holds to the socket, after every write (none when uncompressed). */
+  readonly flush?: () => void
   /** Set while the socket refuses more data; a reader stays behind in the log meanwhile. */
   blockedSince: number | null
 }
 
 export interface SseRegistry {
-  open(res: ServerResponse): SseConnection
+  open(res: ServerResponse, opts?: { gzip?: boolean }): SseConnection
   /** Writes a chunk; false when the socket is full and the caller must wait for onDrain. */
   write(conn: SseConnection, chunk: string): boolean
   /** Every open stream gets `event: shutdown` and is ended, so EventSource reconnects to the next daemon. */
@@ -60,11 +66,12 @@ export function createSseRegistry(opts: { pingMs?: number; writeTimeoutMs?: numb
   timer.unref()
 
   function write(conn: SseConnection, chunk: string): boolean {
-    if (conn.res.destroyed || conn.res.writableEnded) return false
-    const ok = conn.res.write(chunk)
+    if (conn.res.destroyed || conn.res.writableEnded || conn.out.writableEnded) return false
+    const ok = conn.out.write(chunk)
+    conn.flush?.()
     if (!ok && conn.blockedSince === null) {
       conn.blockedSince = now()
-      conn.res.once('drain', () => {
+      conn.out.once('drain', () => {
         conn.blockedSince = null
       })
     }
@@ -72,12 +79,13 @@ export function createSseRegistry(opts: { pingMs?: number; writeTimeoutMs?: numb
   }
 
   return {
-    open(res) {
+    open(res, o) {
       // Jitter spreads the reconnects of every phone when a daemon restarts.
       const retry = 1000 + Math.floor(Math.random() * 2000)
-      res.writeHead(200, SSE_HEADERS)
-      res.write(`retry: ${retry}\n\n`)
-      const conn: SseConnection = { res, blockedSince: null }
+      res.writeHead(200, o?.gzip ? { ...SSE_HEADERS, 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' } : SSE_HEADERS)
+      const gz = o?.gzip ? gzipFor(res) : null
+      const conn: SseConnection = gz ? { res, out: gz.out, flush: gz.flush, blockedSince: null } : { res, out: res, blockedSince: null }
+      write(conn, `retry: ${retry}\n\n`)
       conns.add(conn)
       res.once('close', () => conns.delete(conn))
       return conn
@@ -85,7 +93,7 @@ export function createSseRegistry(opts: { pingMs?: number; writeTimeoutMs?: numb
     write,
     shutdown() {
       for (const c of conns) {
-        if (!c.res.destroyed && !c.res.writableEnded) c.res.end(frame('shutdown', {}))
+        if (!c.res.destroyed && !c.out.writableEnded) c.out.end(frame('shutdown', {}))
       }
     },
     get size() {

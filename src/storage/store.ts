@@ -91,6 +91,10 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     readEvents: db.prepare('SELECT id, body FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?'),
     headEventId: db.prepare('SELECT last_event_id FROM sessions WHERE id = ?').pluck(),
     cursorBounds: db.prepare('SELECT last_event_id AS head, pruned_through AS prunedThrough FROM sessions WHERE id = ?'),
+    turnStartBefore: db
+      .prepare(`SELECT id FROM events WHERE session_id = ? AND id < ? AND kind = 'turn.started'
+        ORDER BY id DESC LIMIT 1 OFFSET ?`)
+      .pluck(),
   }
 
   const sessionRow = (id: string) => q.getSession.get(id) as SessionRow | undefined
@@ -287,6 +291,11 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     /** The newest event id, and the newest id retention removed (0: nothing pruned). */
     cursorBounds(sessionId: string): { head: number; prunedThrough: number } | null {
       return (q.cursorBounds.get(sessionId) as { head: number; prunedThrough: number } | undefined) ?? null
+    },
+
+    /** The id of the n-th newest `turn.started` below `beforeId` (n ≥ 1), or null when there are fewer. */
+    turnStartBefore(sessionId: string, beforeId: number, n: number): number | null {
+      return (q.turnStartBefore.get(sessionId, beforeId, n - 1) as number | undefined) ?? null
     },
 
     integrityCheck(): string {
