@@ -33,3 +33,18 @@ export function finalState(events: readonly FinalStateEvent[]): string[] {
   }
   return items.map((i) => i.s)
 }
+
+/**
+ * A catch-up client applied `applied` (ids, in order) of `log`: each once, in order, and what it
+ * shows is what the whole log shows (the only events it may lack are superseded deltas).
+ */
+export function isCatchupOf(applied: readonly number[], log: readonly FinalStateEvent[]): boolean {
+  const byId = new Map(log.map((e) => [e.id, e]))
+  for (let i = 0; i < applied.length; i++) {
+    if (!byId.has(applied[i]!) || (i > 0 && applied[i]! <= applied[i - 1]!)) return false
+  }
+  const kept = new Set(applied)
+  const missing = log.filter((e) => !kept.has(e.id))
+  if (missing.some((e) => e.kind !== 'text.delta')) return false
+  return JSON.stringify(finalState(log.filter((e) => kept.has(e.id)))) === JSON.stringify(finalState(log))
+}

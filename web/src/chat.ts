@@ -8,6 +8,7 @@
 import { api, ApiError, sessionPath } from './api.js'
 import { Composer } from './composer.js'
 import { clock, duration, elapsed, h, num, text } from './dom.js'
+import { OlderTurns, TURNS_PER_PAGE } from './history.js'
 import { endedStatus, LogRenderer, STATUS_WORD } from './render.js'
 import type { SessionStore } from './sessions.js'
 import { LiveStream } from './stream.js'
@@ -48,6 +49,7 @@ export class ChatView {
   private readonly jump: HTMLButtonElement
   private readonly empty: HTMLElement
   private readonly items: LogRenderer
+  private readonly older: OlderTurns
   private turn: TurnInfo | null = null
   private stick = true
   private frame = 0
@@ -61,6 +63,7 @@ export class ChatView {
     const more = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Session actions', onClick: () => hooks.openActions(sid) }, '⋯')
     this.log = h('div', { class: 'log', role: 'log', 'aria-label': 'Conversation', 'data-session-id': sid })
     this.items = new LogRenderer(this.log)
+    this.older = new OlderTurns(sid, this.log, toast)
     this.empty = h('p', { class: 'empty' }, 'Loading the conversation…')
     this.jump = h('button', { type: 'button', class: 'jump', hidden: true, onClick: () => this.scrollToEnd(true) }, '↓ Latest')
     this.barText = h('span', { class: 'turnbar-text' }, '')
@@ -71,7 +74,7 @@ export class ChatView {
       'section',
       { class: 'view chat', 'data-view': 'chat' },
       hooks.header(this.titleEl, more),
-      h('main', { class: 'main' }, this.empty, this.log, this.jump),
+      h('main', { class: 'main' }, this.older.button, this.empty, this.log, this.jump),
       h('footer', { class: 'dock' }, this.bar, this.composer.el)
     )
     this.unsub = hooks.store.subscribe((id) => {
@@ -81,7 +84,9 @@ export class ChatView {
     this.paintBar()
 
     this.stream = new LiveStream('session', {
-      url: () => `${sessionPath(sid)}/events?after=${this.last}`,
+      // Catch-up mode, newest turns only: a phone back after an hour gets the latest state fast.
+      url: () => `${sessionPath(sid)}/events?after=${this.last}&mode=catchup&turns=${TURNS_PER_PAGE}`,
+      onWindow: (d) => this.window(num(d.after)),
       onMessage: (data) => this.receive(data),
       onCaughtUp: () => {
         this.caughtUp = true
@@ -138,6 +143,7 @@ export class ChatView {
   /** `event: reset`: our cursor is beyond the head (the log is not what we saw). Start over. */
   private rebuild(): void {
     this.last = 0
+    this.older.set(0)
     this.applied.length = 0
     this.items.reset()
     this.turn = null
@@ -145,6 +151,17 @@ export class ChatView {
     this.stick = true
     this.paintBar()
     this.stream.reopen()
+  }
+
+  /** The stream skips to the newest turns: start the log over from there; older turns load on scroll. */
+  private window(after: number): void {
+    if (after <= this.last) return
+    this.items.reset()
+    this.applied.length = 0
+    this.turn = null
+    this.stick = true
+    this.last = after
+    this.older.set(after)
   }
 
   private receive(data: string): void {
@@ -194,6 +211,7 @@ export class ChatView {
 
   onScroll(): void {
     if (!this.jump.hidden && this.nearEnd()) this.jump.hidden = true
+    this.older.onScroll()
   }
 
   // ---------------------------------------------------------------- turn tracking
