@@ -15,7 +15,13 @@ export type TurnStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'int
 /** Fields of each kind; the daemon adds id, sessionId, turnId and ts when it stores the event. */
 export interface EventFields {
   /** The daemon accepted a prompt and is about to spawn claude. */
-  'turn.started': { prompt: string; model: string | null; clientTurnId: string | null }
+  'turn.started': {
+    prompt: string
+    model: string | null
+    clientTurnId: string | null
+    /** Images sent with the prompt (the bytes stay in the daemon). */
+    attachments?: { mediaType: string; bytes: number }[]
+  }
   /** claude's system/init: the conversation exists from here on and can be resumed. */
   'agent.init': {
     model: string

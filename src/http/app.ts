@@ -5,7 +5,7 @@ import type { RateLimiter } from '../auth/rate-limit.js'
 import type { TokenSource } from '../auth/token-file.js'
 import { AppError, badRequest } from '../errors.js'
 import type { Logger } from '../log.js'
-import { MAX_BODY_BYTES } from './schemas.js'
+import { MAX_BODY_BYTES, MAX_TURN_BODY_BYTES } from './schemas.js'
 import { authenticate, hostGuard, securityHeaders } from './security.js'
 
 export interface AppDeps {
@@ -55,12 +55,17 @@ export function createApp(deps: AppDeps) {
   // Auth before the body limit: bodyLimit reads (and buffers up to 1 MB of) a chunked body, and a
   // client without the token must not get the daemon to read anything it sends.
   app.use('*', authenticate({ ...deps.security, isOpen: deps.isOpen }))
-  const limit = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new AppError(413, 'body_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`)
-    },
-  })
+  const limitOf = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new AppError(413, 'body_too_large', `request body exceeds ${maxSize} bytes`)
+      },
+    })
+  const limit = limitOf(MAX_BODY_BYTES)
+  // A prompt may carry images (base64): only that route takes the larger body.
+  const turnLimit = limitOf(MAX_TURN_BODY_BYTES)
+  const isTurnPost = (method: string, path: string) => method === 'POST' && /^\/sessions\/[^/]+\/turns$/.test(path)
   app.use('*', async (c, next) => {
     // bodyLimit reads a chunked body itself: a client that breaks off mid-body ("aborted") is a
     // 400 like any unreadable body, not a 500 with a stack in the log. Errors after it pass through.
@@ -69,7 +74,7 @@ export function createApp(deps: AppDeps) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
     let reached = false
     try {
-      return await limit(c, () => {
+      return await (isTurnPost(c.req.method, c.req.path) ? turnLimit : limit)(c, () => {
         reached = true
         return next()
       })

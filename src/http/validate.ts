@@ -21,9 +21,14 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what: 
  * Reads a JSON body: 415 unless it is JSON, 413 when too large, 400 when malformed or of the wrong
  * shape. An empty body counts as `{}` only where every field is optional (`emptyOk`).
  */
-export async function readJson<T extends z.ZodType>(c: Context, schema: T, opts: { emptyOk?: boolean } = {}): Promise<z.output<T>> {
+export async function readJson<T extends z.ZodType>(
+  c: Context,
+  schema: T,
+  opts: { emptyOk?: boolean; maxBytes?: number } = {}
+): Promise<z.output<T>> {
+  const max = opts.maxBytes ?? MAX_BODY_BYTES
   const declared = Number(c.req.header('content-length') ?? '0')
-  if (declared > MAX_BODY_BYTES) throw new AppError(413, 'body_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`)
+  if (declared > max) throw new AppError(413, 'body_too_large', `request body exceeds ${max} bytes`)
   const type = c.req.header('content-type')
   let text: string
   try {
@@ -31,8 +36,8 @@ export async function readJson<T extends z.ZodType>(c: Context, schema: T, opts:
   } catch (err) {
     throw badRequest('unreadable_body', `could not read the request body: ${(err as Error).message}`)
   }
-  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
-    throw new AppError(413, 'body_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`)
+  if (Buffer.byteLength(text, 'utf8') > max) {
+    throw new AppError(413, 'body_too_large', `request body exceeds ${max} bytes`)
   }
   if (text.length === 0 && opts.emptyOk) return parseWith(schema, {}, 'request body')
   if (!type || !/^application\/json\s*(;|$)/i.test(type)) {

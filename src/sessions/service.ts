@@ -1,3 +1,4 @@
+import type { Attachment } from './attachments.js'
 import { randomUUID } from 'node:crypto'
 import { notFound } from '../errors.js'
 import type { Hub } from '../events/hub.js'
@@ -90,11 +91,12 @@ export function createSessionService(deps: {
       feed.deleted(id)
     },
 
-    startTurn(id: string, input: { prompt: string; model?: string; clientTurnId?: string }): Turn {
+    startTurn(id: string, input: { prompt: string; model?: string; clientTurnId?: string; attachments?: Attachment[] }): Turn {
       const { turn, created } = supervisor.startTurn(id, {
         prompt: input.prompt,
         model: input.model ?? null,
         clientTurnId: input.clientTurnId ?? null,
+        ...(input.attachments?.length ? { attachments: input.attachments } : {}),
       })
       // An untitled session takes its title from its first prompt, as chat apps do.
       if (created) {

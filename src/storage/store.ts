@@ -3,6 +3,7 @@ import { toProcessInfo, toSession, toTurn, type SessionRow, type TurnRow } from 
 import type { CommittedEvent, NewEvent } from '../events/types.js'
 import { batchOf, eventBody } from './event-json.js'
 import type { PermissionMode, Session, StopReason, Turn, TurnProcessInfo } from '../sessions/types.js'
+import type { Attachment } from '../sessions/attachments.js'
 
 export interface NewSession {
   id: string
@@ -91,6 +92,8 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     readEvents: db.prepare('SELECT id, body FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?'),
     headEventId: db.prepare('SELECT last_event_id FROM sessions WHERE id = ?').pluck(),
     cursorBounds: db.prepare('SELECT last_event_id AS head, pruned_through AS prunedThrough FROM sessions WHERE id = ?'),
+    insertAttachment: db.prepare('INSERT INTO turn_attachments (turn_id, position, media_type, data) VALUES (?, ?, ?, ?)'),
+    attachments: db.prepare('SELECT media_type AS mediaType, data FROM turn_attachments WHERE turn_id = ? ORDER BY position'),
     turnStartBefore: db
       .prepare(`SELECT id FROM events WHERE session_id = ? AND id < ? AND kind = 'turn.started'
         ORDER BY id DESC LIMIT 1 OFFSET ?`)
@@ -240,8 +243,14 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
 
     /** Starts a turn if the session is idle; the same clientTurnId always yields the first turn. */
     beginTurn: db.transaction(
-      (a: { sessionId: string; turnId: string; clientTurnId: string | null; prompt: string; model: string | null }):
-        BeginTurnResult => {
+      (a: {
+        sessionId: string
+        turnId: string
+        clientTurnId: string | null
+        prompt: string
+        model: string | null
+        attachments?: readonly Attachment[]
+      }): BeginTurnResult => {
         const s = sessionRow(a.sessionId)
         if (!s) return { kind: 'no_session' }
         if (a.clientTurnId !== null) {
@@ -251,8 +260,11 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
         if (s.active_turn_id) return { kind: 'busy', activeTurnId: s.active_turn_id }
         q.insertTurn.run(a.turnId, a.sessionId, a.clientTurnId, a.prompt, a.model, now().toISOString())
         q.startSessionTurn.run(a.turnId, a.sessionId)
+        const atts = a.attachments ?? []
+        atts.forEach((x, i) => q.insertAttachment.run(a.turnId, i, x.mediaType, x.data))
+        const shown = atts.length > 0 ? { attachments: atts.map((x) => ({ mediaType: x.mediaType, bytes: x.data.length })) } : {}
         const committed = appendEvents(a.sessionId, a.turnId, [
-          { kind: 'turn.started', prompt: a.prompt, model: a.model, clientTurnId: a.clientTurnId },
+          { kind: 'turn.started', prompt: a.prompt, model: a.model, clientTurnId: a.clientTurnId, ...shown },
         ])
         return { kind: 'started', turn: toTurn(turnRow(a.turnId)!), committed }
       }
@@ -291,6 +303,11 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     /** The newest event id, and the newest id retention removed (0: nothing pruned). */
     cursorBounds(sessionId: string): { head: number; prunedThrough: number } | null {
       return (q.cursorBounds.get(sessionId) as { head: number; prunedThrough: number } | undefined) ?? null
+    },
+
+    /** The images sent with a turn's prompt, in order. */
+    turnAttachments(turnId: string): Attachment[] {
+      return q.attachments.all(turnId) as Attachment[]
     },
 
     /** The id of the n-th newest `turn.started` below `beforeId` (n ≥ 1), or null when there are fewer. */

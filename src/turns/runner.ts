@@ -201,7 +201,7 @@ export function startTurnRun(
       })
       store.recordSpawn(turn.id, proc.pid, proc.startTime, spoolPath)
       log.info('claude started', { pid: proc.pid, resume, attempt })
-      proc.write(userMessageLine(turn.prompt))
+      proc.write(userMessageLine(turn.prompt, store.turnAttachments(turn.id)))
       if (stopping) beginStop()
       if ((await follow(proc, spoolPath, 0)) === 'detached') return
       stderr = await readTail(stderrPath)

@@ -6,12 +6,14 @@ import type { Logger } from '../log.js'
 import type { StopReason, Turn } from '../sessions/types.js'
 import type { Store } from '../storage/store.js'
 import { startTurnRun } from './runner.js'
+import type { Attachment } from '../sessions/attachments.js'
 import type { RunnerConfig, TurnRun } from './runner-types.js'
 
 export interface StartTurnInput {
   prompt: string
   model: string | null
   clientTurnId: string | null
+  attachments?: readonly Attachment[]
 }
 
 export type Supervisor = ReturnType<typeof createSupervisor>

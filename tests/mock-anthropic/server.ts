@@ -39,6 +39,8 @@ export interface MockRequestSummary {
   toolResults: { toolUseId: string; isError: boolean; text: string }[];
   /** non-<system-reminder> text blocks of all user messages in the request, in order */
   texts: string[];
+  /** base64 image blocks of all user messages, in order */
+  images: { mediaType: string; bytes: number; sha256: string }[];
   stream: boolean;
   model: string;
   /** short description of what was sent */
@@ -100,7 +102,7 @@ export function startMockAnthropic(opts: MockOptions = {}): Promise<MockAnthropi
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const summary: MockRequestSummary = {
-      id, path, prompt: null, messageCount: 0, roles: [], toolResults: [], texts: [],
+      id, path, prompt: null, messageCount: 0, roles: [], toolResults: [], texts: [], images: [],
       stream: false, model: '', reply: '', status: 0, aborted: false,
     };
     summaries.push(summary);
@@ -192,7 +194,7 @@ export function startMockAnthropic(opts: MockOptions = {}): Promise<MockAnthropi
     const parsed = parseRequest(body);
     Object.assign(summary, {
       prompt: parsed.prompt, messageCount: parsed.messageCount, roles: parsed.roles, toolResults: parsed.toolResults,
-      texts: parsed.texts, stream: parsed.stream, model: parsed.model,
+      texts: parsed.texts, images: parsed.images, stream: parsed.stream, model: parsed.model,
     });
     if (path === '/v1/messages/count_tokens') {
       summary.reply = `count_tokens ${parsed.inputTokens}`;

@@ -1,7 +1,8 @@
 import { Hono } from 'hono'
 import type { HttpBindings } from '@hono/node-server'
 import type { SessionService } from '../../sessions/service.js'
-import { CreateSessionBody, PatchSessionBody, StartTurnBody } from '../schemas.js'
+import { decodeAttachments } from '../../sessions/attachments.js'
+import { CreateSessionBody, MAX_TURN_BODY_BYTES, PatchSessionBody, StartTurnBody } from '../schemas.js'
 import { readJson, sessionIdParam } from '../validate.js'
 
 /** Sessions and their turns: the request/response half of the API. */
@@ -30,8 +31,8 @@ export function sessionRoutes(service: SessionService) {
 
   app.post('/sessions/:id/turns', async (c) => {
     const id = sessionIdParam(c)
-    const body = await readJson(c, StartTurnBody)
-    return c.json({ turn: service.startTurn(id, body) }, 202)
+    const { attachments, ...body } = await readJson(c, StartTurnBody, { maxBytes: MAX_TURN_BODY_BYTES })
+    return c.json({ turn: service.startTurn(id, { ...body, attachments: decodeAttachments(attachments ?? []) }) }, 202)
   })
 
   app.get('/sessions/:id/turns', (c) => c.json({ turns: service.listTurns(sessionIdParam(c)) }))
