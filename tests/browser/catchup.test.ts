@@ -81,4 +81,21 @@ describe.skipIf(!CHROMIUM)('catch-up on the page (360×740)', () => {
     // Only the requests refused while offline, on purpose.
     expect(p.errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED'))).toEqual([])
   })
+  it('attaches an image from the composer: it goes with the prompt and the box empties', async () => {
+    const { page } = p
+    const s = await createSession(d, { title: 'photo' })
+    await openSession(p, d, s.id)
+    // A 1×1 PNG.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
+    await page.setInputFiles('.attach input[type=file]', { name: 'shot.png', mimeType: 'image/png', buffer: png })
+    await page.waitForSelector('.attach-chips .chip')
+    expect(await page.textContent('.attach-chips')).toContain('shot.png')
+    await page.fill('textarea.prompt', 'what is this?')
+    await page.click('button.send')
+    await waitUntil(async () => (await history(d, s.id)).some((e) => e.kind === 'turn.ended'), { label: 'the turn', timeoutMs: 20_000 })
+    const started = (await history(d, s.id)).find((e) => e.kind === 'turn.started')!
+    expect(started.attachments).toEqual([{ mediaType: 'image/png', bytes: png.length }])
+    expect(await page.isVisible('.attach-chips')).toBe(false)
+    expect(await page.inputValue('textarea.prompt')).toBe('')
+  })
 })

@@ -4,6 +4,7 @@
  * retry, so a retry after a blip returns the first turn instead of starting a second one.
  */
 import { api, ApiError, sessionPath } from './api.js'
+import { ImagePicker } from './attach.js'
 import { h, randomId } from './dom.js'
 
 interface Draft {
@@ -36,6 +37,7 @@ export class Composer {
   private readonly sendBtn: HTMLButtonElement
   private readonly editBtn: HTMLButtonElement
   private readonly note: HTMLElement
+  private readonly picker: ImagePicker
   private draft: Draft
   private inflight = false
   private failures = 0
@@ -58,7 +60,8 @@ export class Composer {
     this.sendBtn = h('button', { type: 'submit', class: 'btn btn-primary send' }, 'Send')
     this.editBtn = h('button', { type: 'button', class: 'btn btn-small', hidden: true }, 'Edit')
     this.note = h('div', { class: 'cnote', 'aria-live': 'polite' })
-    this.el = h('form', { class: 'composer', novalidate: true }, h('div', { class: 'crow' }, this.ta, this.sendBtn), h('div', { class: 'cnote-row' }, this.note, this.editBtn))
+    this.picker = new ImagePicker((msg) => this.say(msg, 'warn'))
+    this.el = h('form', { class: 'composer', novalidate: true }, this.picker.chips, h('div', { class: 'crow' }, this.picker.button, this.ta, this.sendBtn), h('div', { class: 'cnote-row' }, this.note, this.editBtn))
 
     this.ta.addEventListener('input', () => {
       this.draft.text = this.ta.value
@@ -129,7 +132,10 @@ export class Composer {
     this.paint()
     this.say('Sending…')
     try {
-      await api.post(`${sessionPath(this.sid)}/turns`, { prompt: this.draft.sentText, clientTurnId: this.draft.cid }, { timeoutMs: 20_000 })
+      const attachments = this.picker.payload
+      const body = { prompt: this.draft.sentText, clientTurnId: this.draft.cid, ...(attachments.length > 0 ? { attachments } : {}) }
+      await api.post(`${sessionPath(this.sid)}/turns`, body, { timeoutMs: 60_000 })
+      this.picker.clear()
       // Accepted (or accepted before, under the same clientTurnId): only now does the box empty.
       this.draft = { text: '', cid: null, sentText: null, pending: false }
       this.ta.value = ''
