@@ -2,13 +2,14 @@
  * `npm run bench [-- <filter…>] [--quick]`: runs the benchmarks against the real daemon
  * (dist/src/main.js, built by `npm run build` first), prints one table and writes
  * bench/results/<timestamp>.json. A filter is a substring of a benchmark name
- * (ingest, replay, fanout, idle-clients, turn-overhead, cold-start). See bench/README.md.
+ * (ingest, replay, fanout, idle-clients, turn-overhead, cold-start, catchup). See bench/README.md.
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { runCatchup } from './catchup.js'
 import { runColdStart } from './cold-start.js'
 import { runFanout } from './fanout.js'
 import { runIdleClients } from './idle-clients.js'
@@ -27,6 +28,7 @@ const BENCHES: { name: string; run: (ctx: BenchContext) => Promise<Metric[]> }[]
   { name: 'replay', run: runReplay },
   { name: 'fanout', run: runFanout },
   { name: 'idle-clients', run: runIdleClients },
+  { name: 'catchup', run: runCatchup },
 ]
 
 function gitRev(): string {
