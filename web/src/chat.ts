@@ -103,9 +103,19 @@ export class ChatView {
   }
 
   start(): void {
+    if (this.last === 0) void this.preload()
     this.stream.start()
     this.stick = true
     this.paintHeader()
+  }
+
+  /** A cold open shows the newest turns from a fetch that starts before the stream does. */
+  private async preload(): Promise<void> {
+    const page = await this.older.newest()
+    // Something else drew the log meanwhile (the stream got there first, or a reset): keep that.
+    if (!page || this.last !== 0 || page.events.length === 0) return
+    for (const ev of page.events) this.apply(ev)
+    if (page.hasMore) this.older.set(page.firstEventId)
   }
 
   /** Off screen: the stream closes, the DOM, the cursor and the composer (and its pending send) stay. */
@@ -171,6 +181,10 @@ export class ChatView {
     } catch {
       return
     }
+    this.apply(ev)
+  }
+
+  private apply(ev: LogEvent): void {
     if (typeof ev?.id !== 'number' || ev.id <= this.last) return
     if (!this.frame) {
       // Measured once per frame, before this frame's nodes go in.

@@ -41,6 +41,21 @@ export class OlderTurns {
     this.paint()
   }
 
+  /**
+   * A cold open: the newest turns by a plain fetch, sent at once, while the stream is still being
+   * set up (browsers start EventSource requests later than fetches during a page load). The
+   * stream then brings the same events again, which the view ignores by id.
+   */
+  async newest(): Promise<OlderPage | null> {
+    try {
+      const q = `mode=catchup&turns=${TURNS_PER_PAGE}&before=${Number.MAX_SAFE_INTEGER}`
+      return await api.get<OlderPage>(`${sessionPath(this.sid)}/history?${q}`, { timeoutMs: 20_000 })
+    } catch {
+      // The stream brings the same events; its own errors are shown.
+      return null
+    }
+  }
+
   /** Scrolled near the top: fetch the next older page. */
   onScroll(): void {
     if (this.below !== null && !this.loading && this.log.getBoundingClientRect().top > -NEAR_TOP_PX) void this.load()
