@@ -1,5 +1,6 @@
-# agentmux: multi-stage on Debian slim (glibc, for better-sqlite3's native build and claude's binary).
-FROM node:20-bookworm-slim AS build
+# agentmux: multi-stage on Debian slim (glibc, for better-sqlite3's native build and claude's binary),
+# on Node 24 LTS (Node 22.12+ works too; see package.json engines).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -12,11 +13,12 @@ COPY web ./web
 # dev dependencies.
 RUN npm ci && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     AGENTMUX_HOST=0.0.0.0 \
     AGENTMUX_PORT=7878 \
     AGENTMUX_DATA_DIR=/data \
+    AGENTMUX_WORKSPACES_DIR=/workspaces \
     HOME=/home/node
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
@@ -25,9 +27,10 @@ COPY package.json ./
 COPY migrations ./migrations
 COPY --from=build /app/web/dist ./web/dist
 # claude refuses bypassPermissions as root, and an agent with a shell should not be root anyway.
-RUN mkdir -p /data && chown node:node /data
+# Default workspaces on their own volume, outside the data dir (which holds the token).
+RUN mkdir -p /data /workspaces && chown node:node /data /workspaces
 USER node
-VOLUME ["/data"]
+VOLUME ["/data", "/workspaces"]
 EXPOSE 7878
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:7878/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"

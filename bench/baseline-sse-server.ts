@@ -28,7 +28,7 @@ const arg = (name: string): string | undefined => {
 }
 
 let dbPath = arg('db')
-let sessionId = 'ses_baseline00000000000'
+const sessionId = 'ses_baseline00000000000'
 const fresh = !dbPath
 if (!dbPath) dbPath = join(mkdtempSync(join(tmpdir(), 'agentmux-bench-base-')), 'base.db')
 const db = new Database(dbPath, { timeout: 5000 })

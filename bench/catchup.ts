@@ -52,7 +52,6 @@ async function openTab(browser: Browser, base: string, sid: string): Promise<Tab
 async function untilShown(page: Page, turnId: string, t0: number, timeoutMs: number): Promise<number> {
   const sel = `.turn[data-turn-id="${turnId}"] .item[data-kind="turn.ended"]`
   // A function, not a string: the page's CSP forbids eval.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const shown = (s: string) => ((globalThis as any).document.querySelector(s) ? performance.now() : 0)
   const handle = await page.waitForFunction(shown, sel, { polling: 'raf', timeout: timeoutMs })
   return ((await handle.jsonValue()) as number) - t0

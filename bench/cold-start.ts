@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { ensureBuilt, scriptPath } from './lib/build.js'
-import { createSession, FAKE_CLAUDE, freePort, MAIN, newDataDir, procStatusKb, ROOT, sleep, startDaemon, startTurn, TOKEN, waitIdle } from './lib/daemon.js'
+import { BENCH_WORKSPACES, createSession, FAKE_CLAUDE, freePort, MAIN, newDataDir, procStatusKb, ROOT, sleep, startDaemon, startTurn, TOKEN, waitIdle } from './lib/daemon.js'
 import { metric, type BenchContext, type Metric } from './lib/report.js'
 import { wallNow } from './lib/stats.js'
 
@@ -84,6 +84,7 @@ export async function runColdStart(ctx: BenchContext): Promise<Metric[]> {
               PATH: process.env.PATH ?? '',
               HOME: join(dataDir, 'home'),
               AGENTMUX_DATA_DIR: dataDir,
+              AGENTMUX_WORKSPACES_DIR: BENCH_WORKSPACES,
               AGENTMUX_PORT: String(port),
               AGENTMUX_CLAUDE_BIN: REAL_CLAUDE,
               AGENTMUX_TOKEN: TOKEN,
@@ -106,6 +107,7 @@ export async function runColdStart(ctx: BenchContext): Promise<Metric[]> {
       PATH: process.env.PATH ?? '',
       HOME: home,
       AGENTMUX_DATA_DIR: dataDir,
+      AGENTMUX_WORKSPACES_DIR: BENCH_WORKSPACES,
       AGENTMUX_PORT: String(port),
       AGENTMUX_CLAUDE_BIN: FAKE_CLAUDE,
       AGENTMUX_TOKEN: TOKEN,
@@ -164,6 +166,7 @@ export async function runColdStart(ctx: BenchContext): Promise<Metric[]> {
               PATH: process.env.PATH ?? '',
               HOME: join(dataDir, 'home'),
               AGENTMUX_DATA_DIR: dataDir,
+              AGENTMUX_WORKSPACES_DIR: BENCH_WORKSPACES,
               AGENTMUX_PORT: String(port),
               AGENTMUX_CLAUDE_BIN: FAKE_CLAUDE,
               AGENTMUX_TOKEN: TOKEN,

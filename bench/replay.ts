@@ -107,8 +107,8 @@ export async function runReplay(ctx: BenchContext): Promise<Metric[]> {
     baseRuns: [],
     baseRssAfterKb: 0,
   }))
-  let rssIdle = 0
-  let baseRssIdle = 0
+  let rssIdle: number
+  let baseRssIdle: number
   // --trace-gc only prints a line per GC (to stdout): it lets the report show heap next to RSS.
   d = await startDaemon({ dataDir, nodeArgs: ['--trace-gc'] })
   try {

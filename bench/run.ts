@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { runApprovals } from './approvals.js'
 import { runCatchup } from './catchup.js'
 import { runColdStart } from './cold-start.js'
 import { runFanout } from './fanout.js'
@@ -28,6 +29,7 @@ const BENCHES: { name: string; run: (ctx: BenchContext) => Promise<Metric[]> }[]
   { name: 'replay', run: runReplay },
   { name: 'fanout', run: runFanout },
   { name: 'idle-clients', run: runIdleClients },
+  { name: 'approvals', run: runApprovals },
   { name: 'catchup', run: runCatchup },
 ]
 

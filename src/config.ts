@@ -1,90 +1,322 @@
 import { isAbsolute, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
+import { isInsideRoots } from './sessions/cwd.js'
 
-const ms = (name: string, def: number) =>
-  z.coerce.number({ error: `${name} must be a number of milliseconds` }).int().min(0).default(def)
+/** What a default may depend on: the environment, the home dir and the settings before it. */
+export interface DefaultsContext {
+  env: Record<string, string | undefined>
+  home: string
+  dataDir: string
+}
 
-const ConfigSchema = z.object({
-  host: z.string().min(1),
-  port: z.coerce.number({ error: 'port must be a number' }).int().min(0).max(65535),
-  dataDir: z.string().min(1),
-  token: z.string().min(16, 'the token must be at least 16 characters').nullable(),
-  claudeBin: z.string().min(1).optional(),
-  /** Extra Host names the daemon answers to (a tunnel's or proxy's public name), beyond its own. */
-  allowedHosts: z.array(z.string().regex(/^[a-z0-9.:\[\]-]+$/, 'allowed hosts are host names')),
-  allowedRoots: z.array(z.string().refine(isAbsolute, 'allowed roots must be absolute paths')).min(1),
-  turnTimeoutMs: ms('AGENTMUX_TURN_TIMEOUT_MS', 2 * 60 * 60 * 1000),
-  stallTimeoutMs: ms('AGENTMUX_STALL_TIMEOUT_MS', 30 * 60 * 1000),
-  /** Between the steps of a cancel: stdin interrupt, SIGINT, SIGTERM, SIGKILL. */
-  cancelGraceMs: ms('AGENTMUX_CANCEL_GRACE_MS', 2000),
-  cancelOnExit: z.boolean(),
-  /** Cap on the database size in MB (0: none). Past it, writes fail as on a full disk. */
-  dbMaxMb: z.coerce.number({ error: 'AGENTMUX_DB_MAX_MB must be a number' }).min(0).default(0),
-  /** Sessions idle longer than this are deleted, with their events, turns and spool files (0: keep). */
-  retentionDays: z.coerce.number({ error: 'AGENTMUX_RETENTION_DAYS must be a number' }).min(0).default(30),
-  /** At most this many sessions are kept; the least recently active go first (0: no cap). */
-  retentionSessions: z.coerce.number({ error: 'AGENTMUX_RETENTION_SESSIONS must be a number' }).int().min(0).default(500),
-  logLevel: z.enum(['debug', 'info', 'warn', 'error']),
-})
+/**
+ * One row per setting. The key names everything else: `turnTimeoutMs` is the flag
+ * `--turn-timeout-ms` and the variable `AGENTMUX_TURN_TIMEOUT_MS`. The usage text, the README's
+ * table and the parser are all generated from these rows, so a new setting is one new row.
+ */
+export interface Setting<S extends z.ZodType = z.ZodType> {
+  schema: S
+  /** The value's name in the usage text (`--port PORT`); absent for an on/off switch. */
+  arg?: string
+  /** The raw default, before the schema parses it. */
+  default?: string | ((ctx: DefaultsContext) => string | undefined)
+  /** The default as the docs show it. */
+  shown: string
+  doc: string
+  /** A list value: the separator between its items. */
+  list?: ':' | ','
+  /** Secrets are never flags: a command line is visible to every local user in `ps`. */
+  envOnly?: true
+  /** The flag and variable stem when a contract fixed another name than the key's. */
+  name?: string
+}
 
-export type Config = Readonly<z.output<typeof ConfigSchema>>
+const setting = <S extends z.ZodType>(s: Setting<S>) => s
+const ms = (key: string) =>
+  z.coerce
+    .number({ error: `${key} must be a number of milliseconds` })
+    .int()
+    .min(0)
+const count = (key: string) =>
+  z.coerce
+    .number({ error: `${key} must be a number` })
+    .int()
+    .min(0)
+const absolute = z
+  .string()
+  .min(1)
+  .transform((p) => resolve(p))
+
+export const SETTINGS = {
+  host: setting({
+    schema: z.string().min(1),
+    arg: 'HOST',
+    default: '127.0.0.1',
+    shown: '`127.0.0.1`',
+    doc: 'address to bind',
+  }),
+  port: setting({
+    schema: z.coerce.number({ error: 'port must be a number' }).int().min(0).max(65535),
+    arg: 'PORT',
+    default: '7878',
+    shown: '`7878`',
+    doc: 'port; `0` picks any free port',
+  }),
+  dataDir: setting({
+    schema: absolute,
+    arg: 'DIR',
+    default: ({ env, home }) =>
+      join(env.XDG_DATA_HOME || join(home, '.local', 'share'), 'agentmux'),
+    shown: '`$XDG_DATA_HOME/agentmux`, else `~/.local/share/agentmux`',
+    doc: 'the token, the database and spool files (mode 0700)',
+  }),
+  workspacesDir: setting({
+    schema: absolute,
+    arg: 'DIR',
+    default: ({ env, home }) =>
+      join(env.XDG_STATE_HOME || join(home, '.local', 'state'), 'agentmux', 'workspaces'),
+    shown: '`$XDG_STATE_HOME/agentmux/workspaces`, else `~/.local/state/agentmux/workspaces`',
+    doc: 'where a session without a `cwd` gets its fresh directory; never inside the data dir, so the token is not a relative path away',
+  }),
+  token: setting({
+    schema: z
+      .string()
+      .min(
+        32,
+        'must be at least 32 characters (e.g. `openssl rand -hex 32`), or unset it to use the token file'
+      )
+      .nullable(),
+    shown: 'generated',
+    doc: 'the access token (≥ 32 characters; only from the environment, never a flag). When unset, a 256-bit token is generated on first start in `<data dir>/token` (mode 0600) and reused; `agentmux token` prints it, `agentmux token --rotate` replaces it',
+    envOnly: true,
+  }),
+  claudeBin: setting({
+    schema: z.string().min(1).optional(),
+    arg: 'PATH',
+    shown: '`claude` on `PATH`, else the bundled one',
+    doc: 'the claude executable',
+  }),
+  allowedRoots: setting({
+    schema: z.array(z.string().refine(isAbsolute, 'allowed roots must be absolute paths')).min(1),
+    arg: 'DIR:DIR',
+    list: ':',
+    default: ({ home }) => home,
+    shown: '`$HOME`',
+    doc: "colon-separated; a session's `cwd` must resolve inside one, and is never the data dir, an ancestor of it, or inside it (unless a root is the data dir or inside it)",
+  }),
+  allowedHosts: setting({
+    schema: z.array(z.string().toLowerCase().regex(/^[a-z0-9.:[\]-]+$/, 'allowed hosts are host names')),
+    arg: 'NAME,NAME',
+    list: ',',
+    shown: 'none',
+    doc: "extra Host names to answer to (a tunnel's or proxy's public name), comma-separated",
+  }),
+  turnTimeoutMs: setting({
+    schema: ms('AGENTMUX_TURN_TIMEOUT_MS'),
+    arg: 'MS',
+    default: String(2 * 60 * 60 * 1000),
+    shown: '2 h',
+    doc: 'a longer turn is stopped and fails; `0` = none',
+  }),
+  stallTimeoutMs: setting({
+    schema: ms('AGENTMUX_STALL_TIMEOUT_MS'),
+    arg: 'MS',
+    default: String(30 * 60 * 1000),
+    shown: '30 min',
+    doc: 'a turn with no output for this long is stopped and fails; `0` = none',
+  }),
+  cancelGraceMs: setting({
+    schema: ms('AGENTMUX_CANCEL_GRACE_MS'),
+    arg: 'MS',
+    default: '2000',
+    shown: '2000',
+    doc: 'time between the steps of a cancel: stdin interrupt, SIGINT, SIGTERM, SIGKILL',
+  }),
+  approvalTimeoutMs: setting({
+    schema: ms('AGENTMUX_APPROVAL_TIMEOUT_MS'),
+    arg: 'MS',
+    default: String(30 * 60 * 1000),
+    shown: '30 min',
+    doc: 'a tool approval left unanswered this long is denied and the turn stopped; questions and plans wait; `0` = for ever',
+  }),
+  cancelOnExit: setting({
+    schema: z.boolean(),
+    shown: 'off',
+    doc: 'cancel running turns at shutdown instead of handing them to the next daemon (`=1` in the environment)',
+  }),
+  retentionDays: setting({
+    schema: z.coerce.number({ error: 'AGENTMUX_RETENTION_DAYS must be a number' }).min(0),
+    arg: 'DAYS',
+    default: '30',
+    shown: '30',
+    doc: "delete sessions idle longer than this, and prune older turns' events; 0 = keep",
+  }),
+  retentionSessions: setting({
+    schema: count('AGENTMUX_RETENTION_SESSIONS'),
+    arg: 'N',
+    default: '500',
+    shown: '500',
+    doc: 'keep at most this many sessions, the least recently active go first; 0 = no cap',
+  }),
+  dbMaxMb: setting({
+    schema: z.coerce.number({ error: 'AGENTMUX_DB_MAX_MB must be a number' }).min(0),
+    arg: 'MB',
+    default: '0',
+    shown: '0 (none)',
+    doc: 'cap the database size; past it, writes fail as on a full disk',
+  }),
+  notifyUrls: setting({
+    schema: z.array(z.url({ protocol: /^https?$/, error: 'AGENTMUX_NOTIFY_URL must be http(s) URLs, comma-separated' })),
+    name: 'notify-url',
+    arg: 'URL,URL',
+    list: ',',
+    shown: 'none',
+    doc: 'webhooks that get a signed JSON POST when a turn ends or a permission is requested, comma-separated',
+  }),
+  notifySecret: setting({
+    schema: z.string().min(1).nullable(),
+    shown: 'none',
+    doc: 'the HMAC-SHA256 key of `X-Agentmux-Signature` on webhook deliveries (unset: the header is not sent)',
+    envOnly: true,
+  }),
+  ntfyUrl: setting({
+    schema: z.url({ protocol: /^https?$/, error: 'AGENTMUX_NTFY_URL must be an http(s) URL' }).nullable(),
+    arg: 'URL',
+    shown: 'none',
+    doc: 'an ntfy topic URL that gets a plain-text notification for the same events',
+  }),
+  publicUrl: setting({
+    schema: z.url({ protocol: /^https?$/, error: 'AGENTMUX_PUBLIC_URL must be an http(s) URL' }).nullable(),
+    arg: 'URL',
+    shown: "the daemon's own URL",
+    doc: 'where the page is reached (a tunnel or proxy URL); notifications link to the session there',
+  }),
+  vapidSubject: setting({
+    schema: z.string().regex(/^(mailto:|https:\/\/)\S+$/, 'must be a mailto: or https: URL'),
+    arg: 'URI',
+    default: 'mailto:agentmux@localhost',
+    shown: '`mailto:agentmux@localhost`',
+    doc: "the VAPID `sub` claim of Web Push (how a push service can reach the operator)",
+  }),
+  notifyRetryMs: setting({
+    schema: ms('AGENTMUX_NOTIFY_RETRY_MS').min(1),
+    arg: 'MS',
+    default: '10000',
+    shown: '10000',
+    doc: "a failed delivery's first retry; each next one doubles, up to an hour",
+  }),
+  notifyGiveUpMs: setting({
+    schema: ms('AGENTMUX_NOTIFY_GIVE_UP_MS'),
+    arg: 'MS',
+    default: String(24 * 60 * 60 * 1000),
+    shown: '24 h',
+    doc: 'a delivery still failing this long after its event is dropped',
+  }),
+  logLevel: setting({
+    schema: z.enum(['debug', 'info', 'warn', 'error']),
+    arg: 'LEVEL',
+    default: 'info',
+    shown: '`info`',
+    doc: '`debug`, `info`, `warn`, `error`',
+  }),
+}
+
+export type SettingKey = keyof typeof SETTINGS
+export type Config = Readonly<{ [K in SettingKey]: z.output<(typeof SETTINGS)[K]['schema']> }>
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-const FLAGS = {
-  host: { type: 'string' },
-  port: { type: 'string' },
-  'data-dir': { type: 'string' },
-  token: { type: 'string' },
-  'claude-bin': { type: 'string' },
-  'allowed-roots': { type: 'string' },
-  'allowed-hosts': { type: 'string' },
-  'turn-timeout-ms': { type: 'string' },
-  'stall-timeout-ms': { type: 'string' },
-  'cancel-grace-ms': { type: 'string' },
-  'cancel-on-exit': { type: 'boolean' },
-  'db-max-mb': { type: 'string' },
-  'retention-days': { type: 'string' },
-  'retention-sessions': { type: 'string' },
-  'log-level': { type: 'string' },
-} as const
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+const stem = (key: string) => (SETTINGS as Record<string, Setting>)[key]?.name ?? kebab(key)
+export const flagOf = (key: string) => stem(key)
+export const envOf = (key: string) => `AGENTMUX_${stem(key).replace(/-/g, '_').toUpperCase()}`
+const rows = () => Object.entries(SETTINGS) as [SettingKey, Setting][]
+
+function flagOptions() {
+  const options: Record<string, { type: 'string' | 'boolean' }> = {}
+  for (const [key, s] of rows())
+    if (!s.envOnly) options[flagOf(key)] = { type: s.arg ? 'string' : 'boolean' }
+  return options
+}
+
+function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({ args: argv, options: flagOptions(), strict: true, allowPositionals: false })
+      .values
+  } catch (err) {
+    const message = (err as Error).message
+    if (/'--token'/.test(message)) {
+      throw new ConfigError(
+        '--token is gone (a command line is visible to every local user): set AGENTMUX_TOKEN, or let the daemon use its token file'
+      )
+    }
+    throw new ConfigError(message)
+  }
+}
+
+/** A setting's raw value: the flag, else the environment, else its default. */
+function rawValue(
+  key: SettingKey,
+  s: Setting,
+  flag: string | boolean | undefined,
+  ctx: DefaultsContext
+): unknown {
+  const env = ctx.env[envOf(key)]
+  if (!s.arg && !s.envOnly) return flag === true || env === '1' || env === 'true'
+  const given = typeof flag === 'string' ? flag : env || undefined
+  const value = given ?? (typeof s.default === 'function' ? s.default(ctx) : s.default)
+  if (value === undefined) return s.list ? [] : s.schema.safeParse(null).success ? null : undefined
+  if (!s.list) return value
+  return value
+    .split(s.list)
+    .map((v) => (s.list === ',' ? v.trim() : v))
+    .filter((v) => v !== '')
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      const key = String(i.path[0] ?? '')
+      const name =
+        key in SETTINGS
+          ? SETTINGS[key as SettingKey].envOnly
+            ? envOf(key)
+            : `${envOf(key)} / --${flagOf(key)}`
+          : key
+      return `  ${name}: ${i.message}`
+    })
+    .join('\n')
+}
 
 /** Flags win over the environment; both are parsed once, here. */
-export function parseConfig(env: Record<string, string | undefined>, argv: string[], home: string): Config {
-  let flags: Record<string, string | boolean | undefined>
-  try {
-    flags = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }).values
-  } catch (err) {
-    throw new ConfigError((err as Error).message)
+export function parseConfig(
+  env: Record<string, string | undefined>,
+  argv: string[],
+  home: string
+): Config {
+  const flags = parseFlags(argv)
+  const ctx: DefaultsContext = { env, home, dataDir: '' }
+  const raw: Record<string, unknown> = {}
+  for (const [key, s] of rows()) {
+    raw[key] = rawValue(key, s, flags[flagOf(key)], ctx)
+    if (key === 'dataDir') ctx.dataDir = resolve(String(raw[key]))
   }
-  const pick = (flag: keyof typeof FLAGS, key: string) => (flags[flag] as string | undefined) ?? env[key]
-  const dataDir = resolve(
-    pick('data-dir', 'AGENTMUX_DATA_DIR') ??
-      (env.XDG_DATA_HOME ? join(env.XDG_DATA_HOME, 'agentmux') : join(home, '.local', 'share', 'agentmux'))
-  )
-  const roots = pick('allowed-roots', 'AGENTMUX_ALLOWED_ROOTS')
-  const hosts = pick('allowed-hosts', 'AGENTMUX_ALLOWED_HOSTS')
-  const raw = {
-    host: pick('host', 'AGENTMUX_HOST') ?? '127.0.0.1',
-    port: pick('port', 'AGENTMUX_PORT') ?? '7878',
-    dataDir,
-    token: pick('token', 'AGENTMUX_TOKEN') || null,
-    claudeBin: pick('claude-bin', 'AGENTMUX_CLAUDE_BIN') || undefined,
-    allowedHosts: hosts ? hosts.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '') : [],
-    allowedRoots: roots ? roots.split(':').filter((r) => r !== '') : [home, dataDir],
-    turnTimeoutMs: pick('turn-timeout-ms', 'AGENTMUX_TURN_TIMEOUT_MS'),
-    stallTimeoutMs: pick('stall-timeout-ms', 'AGENTMUX_STALL_TIMEOUT_MS'),
-    cancelGraceMs: pick('cancel-grace-ms', 'AGENTMUX_CANCEL_GRACE_MS'),
-    cancelOnExit: flags['cancel-on-exit'] === true || env.AGENTMUX_CANCEL_ON_EXIT === '1',
-    dbMaxMb: pick('db-max-mb', 'AGENTMUX_DB_MAX_MB'),
-    retentionDays: pick('retention-days', 'AGENTMUX_RETENTION_DAYS'),
-    retentionSessions: pick('retention-sessions', 'AGENTMUX_RETENTION_SESSIONS'),
-    logLevel: pick('log-level', 'AGENTMUX_LOG_LEVEL') ?? 'info',
+  const schema = z.object(Object.fromEntries(rows().map(([k, s]) => [k, s.schema])))
+  const r = schema.safeParse(raw)
+  if (!r.success) throw new ConfigError(describeIssues(r.error))
+  const config = r.data as Config
+  checkWorkspaces(config)
+  return Object.freeze(config)
+}
+
+/** The default workspaces must not lead to the token: neither inside the data dir nor above it. */
+function checkWorkspaces(c: Config): void {
+  if (isInsideRoots(c.workspacesDir, [c.dataDir]) || isInsideRoots(c.dataDir, [c.workspacesDir])) {
+    throw new ConfigError(
+      `  AGENTMUX_WORKSPACES_DIR / --workspaces-dir: ${c.workspacesDir} must be outside the data dir ${c.dataDir}, and not above it`
+    )
   }
-  const r = ConfigSchema.safeParse(raw)
-  if (!r.success) throw new ConfigError(z.prettifyError(r.error))
-  return Object.freeze(r.data)
 }

@@ -1,8 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { createServer } from 'node:http'
-import { getRequestListener } from '@hono/node-server'
+import { createPermissionBroker } from './approvals/broker.js'
 import { createRateLimiter } from './auth/rate-limit.js'
 import { createTokenSource, ensurePrivateDir } from './auth/token-file.js'
 import { claudeVersion, resolveClaudeBin } from './claude/binary.js'
@@ -10,22 +9,29 @@ import type { Config } from './config.js'
 import { createEventLog } from './events/event-log.js'
 import { createHub } from './events/hub.js'
 import { createApp } from './http/app.js'
-import { authRoutes } from './http/routes/auth.js'
 import { eventRoutes } from './http/routes/events.js'
+import { permissionRoutes } from './http/routes/permissions.js'
+import { pushRoutes } from './http/routes/push.js'
 import { sessionRoutes } from './http/routes/sessions.js'
-import { isStaticPath, staticRoutes } from './http/routes/static.js'
-import { malformedRequest, onClientError } from './http/malformed.js'
+import { staticRoutes } from './http/routes/static.js'
 import { hostnameOf } from './http/security.js'
+import { createConnectionGuard, createHttpServer } from './http/server.js'
 import { createSseRegistry } from './http/sse.js'
-import { newSessionId, newTurnId } from './ids.js'
+import { newRuleId, newSessionId, newTurnId } from './ids.js'
 import type { Logger } from './log.js'
 import { createMaintenance } from './maintenance.js'
+import { NOTIFY_KINDS } from './notify/messages.js'
+import { createNotifier } from './notify/notifier.js'
+import { createPresence } from './notify/presence.js'
+import { createPushSender } from './notify/senders.js'
+import { loadOrCreateVapidKeys } from './notify/vapid.js'
 import { packageRoot } from './paths.js'
 import { createSessionFeed } from './sessions/feed.js'
 import { createSessionService } from './sessions/service.js'
 import { openDatabase } from './storage/database.js'
 import { isStorageFull } from './storage/errors.js'
 import { createRetention } from './storage/retention.js'
+import { createOutbox } from './storage/outbox.js'
 import { createStore } from './storage/store.js'
 import { createSupervisor } from './turns/supervisor.js'
 
@@ -33,6 +39,8 @@ export interface DaemonOptions {
   log: Logger
   /** The environment claude runs with (the daemon's, minus its own secrets). */
   env: Record<string, string | undefined>
+  /** Failed credentials allowed per minute, per client and in total (tests that count 401s raise them). */
+  rateLimit?: { max?: number; globalMax?: number }
 }
 
 export interface Daemon {
@@ -42,7 +50,7 @@ export interface Daemon {
   /** The URL that logs a browser in: the token rides in the fragment, which is never sent. */
   loginUrl(): string
   /** Live counts, for tests and benchmarks. */
-  stats(): { sseClients: number }
+  stats(): { sseClients: number; notify: { cursor: number; pending: number } }
   /** Runs retention now (it also runs at start and every hour). */
   runRetention(): Promise<{ sessions: number; events: number }>
   stop(): Promise<void>
@@ -68,7 +76,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   ensurePrivateDir(config.dataDir)
   const tokens = createTokenSource({ dataDir: config.dataDir, envToken: config.token })
   const spoolDir = join(config.dataDir, 'spool')
-  const workspacesDir = join(config.dataDir, 'workspaces')
+  // Outside the data dir, so that no relative path from a default workspace reaches the token.
+  const workspacesDir = config.workspacesDir
   mkdirSync(spoolDir, { recursive: true, mode: 0o700 })
   mkdirSync(workspacesDir, { recursive: true, mode: 0o700 })
 
@@ -86,12 +95,38 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   // A large ring keeps a client that follows a fast burst in memory instead of in SQLite reads.
   const hub = createHub({ ringEvents: 16_384, ringBytes: 8 * 1024 * 1024 })
   const feed = createSessionFeed({ getSession: store.getSession })
-  const eventLog = createEventLog({ store, hub, onSessionChanged: feed.changed })
+  const outbox = createOutbox(db, NOTIFY_KINDS)
+  const presence = createPresence()
+  const vapid = loadOrCreateVapidKeys(config.dataDir)
+  let baseUrl = config.publicUrl ?? ''
+  const notifier = createNotifier({
+    outbox,
+    log,
+    presence,
+    webhookUrls: config.notifyUrls,
+    webhookSecret: config.notifySecret,
+    ntfyUrl: config.ntfyUrl,
+    push: createPushSender({ keys: vapid, subject: config.vapidSubject }),
+    baseUrl: () => baseUrl,
+    retryMs: config.notifyRetryMs,
+    giveUpMs: config.notifyGiveUpMs,
+  })
+  const eventLog = createEventLog({
+    store,
+    hub,
+    onSessionChanged: (id) => {
+      feed.changed(id)
+      notifier.wake()
+    },
+  })
+  const broker = createPermissionBroker({ store, eventLog, log, timeoutMs: config.approvalTimeoutMs, newRuleId })
   const supervisor = createSupervisor({
     store,
     eventLog,
     log,
     newTurnId,
+    cwd: { allowedRoots: config.allowedRoots, dataDir: config.dataDir },
+    broker,
     runner: {
       claudeBin,
       childEnv: childEnvironment(opts.env),
@@ -102,20 +137,28 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       signalGraceMs: config.cancelGraceMs,
       exitGraceMs: Math.max(5000, config.cancelGraceMs),
       pollMs: 500,
+      approvalTimeoutMs: config.approvalTimeoutMs,
     },
   })
   const adopted = supervisor.adoptRunning()
   if (adopted > 0) log.info('adopted turns from an earlier daemon', { count: adopted })
+  // Tool approvals left open by an earlier daemon time out on their stored schedule.
+  broker.restore()
   await supervisor.sweepSpool()
+  // After adoption, so a session whose turn is still running keeps its queue waiting behind it.
+  const resumed = supervisor.resumeQueues()
+  if (resumed > 0) log.info('started queued turns left by an earlier daemon', { count: resumed })
 
   const service = createSessionService({
     store,
     supervisor,
+    eventLog,
     hub,
     feed,
     newSessionId,
     workspacesDir,
     allowedRoots: config.allowedRoots,
+    dataDir: config.dataDir,
   })
   const maintenance = createMaintenance({
     store,
@@ -126,10 +169,11 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     config: { retentionDays: config.retentionDays, retentionSessions: config.retentionSessions },
   })
   const claude = await claudeChecked
-  const registry = createSseRegistry()
+  const registry = createSseRegistry({ tokens })
   let draining = false
   const isDraining = () => draining
-  const limiter = createRateLimiter()
+  const limiter = createRateLimiter(opts.rateLimit)
+  const connections = createConnectionGuard()
   const explicitHosts = new Set(config.allowedHosts.map(hostnameOf))
   const allowedHosts = new Set([hostnameOf(config.host), 'localhost', '127.0.0.1', '::1', ...explicitHosts])
   const app = createApp({
@@ -138,18 +182,19 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     isStorageFull,
     health: () => ({ ok: true, version, claudeVersion: claude, draining }),
     security: { tokens, limiter, allowedHosts, explicitHosts },
-    isOpen: (method, path) =>
-      path === '/healthz' || isStaticPath(method, path) || (method === 'POST' && (path === '/auth/login' || path === '/auth/logout')),
+    openRoutes: [staticRoutes(join(root, 'web', 'dist'))],
+    onAuthenticated: (c) => {
+      if (c.env?.incoming?.socket) connections.authenticated(c.env.incoming.socket)
+    },
     routes: [
-      staticRoutes(join(root, 'web', 'dist')),
-      authRoutes({ tokens, limiter }),
       sessionRoutes(service),
-      eventRoutes({ store, eventLog, hub, feed, registry, service, isDraining }),
+      eventRoutes({ store, eventLog, feed, registry, service, isDraining, presence }),
+      permissionRoutes({ broker, store, feed }),
+      pushRoutes({ outbox, publicKey: vapid.publicKey }),
     ],
   })
 
-  const server = createServer(getRequestListener(app.fetch, { errorHandler: malformedRequest }))
-  server.on('clientError', onClientError)
+  const server = createHttpServer(app.fetch, connections)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.port, config.host, () => {
@@ -162,6 +207,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const port = (server.address() as AddressInfo).port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   const url = `http://${host}:${port}`
+  baseUrl ||= url
+  // After listening, so notices link to a URL that answers; it also sends what a killed daemon left.
+  notifier.start()
 
   let stopping: Promise<void> | null = null
   async function stop(): Promise<void> {
@@ -177,11 +225,13 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       await supervisor.detachAll()
     }
     // Every stream gets `event: shutdown` and ends, so clients reconnect to the next daemon.
-    registry.shutdown()
+    await registry.shutdown()
     server.close()
     server.closeAllConnections()
     registry.close()
     maintenance.stop()
+    broker.stop()
+    await notifier.stop()
     feed.close()
     store.checkpoint()
     store.close()
@@ -192,7 +242,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     port,
     claudeVersion: claude,
     loginUrl: () => `${url}/#token=${tokens.current()}`,
-    stats: () => ({ sseClients: registry.size }),
+    stats: () => ({ sseClients: registry.size, notify: notifier.state() }),
     runRetention: maintenance.runRetention,
     stop: () => (stopping ??= stop()),
   }

@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync, constants } from 'node:zlib'
+import { buildPwa } from './pwa.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const src = join(here, 'src')
@@ -42,8 +43,11 @@ const html = readFileSync(join(src, 'index.html'), 'utf8')
   .replace(/\n\s*/g, '\n')
 writeFileSync(join(dist, 'index.html'), html)
 
+// Installable page: icons, manifest and the service worker that caches this very shell.
+const pwaFiles = await buildPwa({ src, dist, shell: [`/assets/${js}`, `/assets/${css}`] })
+
 let total = 0
-for (const file of [join(dist, 'index.html'), join(assets, js), join(assets, css)]) {
+for (const file of [join(dist, 'index.html'), join(assets, js), join(assets, css), ...pwaFiles]) {
   const gz = gzipSync(readFileSync(file), { level: constants.Z_BEST_COMPRESSION })
   writeFileSync(`${file}.gz`, gz)
   total += gz.length

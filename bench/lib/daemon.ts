@@ -24,7 +24,9 @@ export const ROOT = findRoot()
 /** The daemon entry point; AGENTMUX_BENCH_MAIN points the benchmarks at another build (A/B runs). */
 export const MAIN = process.env.AGENTMUX_BENCH_MAIN ?? join(ROOT, 'dist/src/main.js')
 export const FAKE_CLAUDE = join(ROOT, 'tests/fixtures/fake-claude.mjs')
-export const TOKEN = 'bench-token-0123456789abcdef'
+export const TOKEN = 'bench-token-0123456789abcdef-0123456789'
+/** Default workspaces must be outside the data dir (config refuses otherwise): one shared dir for all runs. */
+export const BENCH_WORKSPACES = join(tmpdir(), 'agentmux-bench-workspaces')
 /** Raise the fd limit as far as this machine allows (the hard limit may be below 65536). */
 export const ULIMIT = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"'
 
@@ -80,6 +82,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
     PATH: process.env.PATH ?? '',
     HOME: home,
     AGENTMUX_DATA_DIR: dataDir,
+    AGENTMUX_WORKSPACES_DIR: BENCH_WORKSPACES,
     AGENTMUX_PORT: String(opts.port ?? 0),
     AGENTMUX_CLAUDE_BIN: opts.claudeBin ?? FAKE_CLAUDE,
     AGENTMUX_TOKEN: TOKEN,

@@ -21,7 +21,7 @@ export function loadSourceMap(jsPath: string, root: string): SourceMap | null {
   const lines: Lines = []
   let src = 0
   let srcLine = 0
-  let srcCol = 0
+  let _srcCol = 0
   for (const lineText of map.mappings.split(';')) {
     let col = 0
     const segs: number[] = []
@@ -44,7 +44,7 @@ export function loadSourceMap(jsPath: string, root: string): SourceMap | null {
       if (vals.length >= 4) {
         src += vals[1]!
         srcLine += vals[2]!
-        srcCol += vals[3]!
+        _srcCol += vals[3]!
         segs.push(col, src, srcLine)
       }
     }

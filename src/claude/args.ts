@@ -7,7 +7,6 @@ export interface ClaudeTurnArgs {
   model: string | null
   permissionMode: string | null
   allowedTools: string[]
-  appendSystemPrompt: string | null
 }
 
 export function buildClaudeArgs(a: ClaudeTurnArgs): string[] {
@@ -21,11 +20,13 @@ export function buildClaudeArgs(a: ClaudeTurnArgs): string[] {
     'stream-json',
     a.resume ? '--resume' : '--session-id',
     a.claudeSessionId,
+    // Approvals and questions come to the daemon as control requests on stdout (issue 9).
+    '--permission-prompt-tool',
+    'stdio',
   ]
   // `--flag=value` keeps a value that starts with "-" from being read as an option.
   if (a.model) args.push(`--model=${a.model}`)
   if (a.permissionMode) args.push(`--permission-mode=${a.permissionMode}`)
-  if (a.appendSystemPrompt) args.push(`--append-system-prompt=${a.appendSystemPrompt}`)
   // --allowedTools is variadic: it must come last, or it would swallow the arguments after it.
   if (a.allowedTools.length > 0) args.push('--allowedTools', ...a.allowedTools)
   return args
@@ -61,4 +62,25 @@ export function isSessionIdInUse(stderr: string): boolean {
 /** claude's answer to --resume of an id with no transcript (its first turn died before writing one). */
 export function isMissingConversation(text: string): boolean {
   return /No conversation found with session ID/.test(text)
+}
+
+/**
+ * The session's appended system prompt goes through stdin (`initialize`), not argv: every local
+ * user can read /proc/<pid>/cmdline.
+ */
+export function initializeLine(requestId: string, appendSystemPrompt: string): string {
+  return `${JSON.stringify({ type: 'control_request', request_id: requestId, request: { subtype: 'initialize', appendSystemPrompt } })}\n`
+}
+
+/** PATCH permissionMode while a turn runs reaches the running claude too. */
+export function setPermissionModeLine(requestId: string, mode: string): string {
+  return `${JSON.stringify({ type: 'control_request', request_id: requestId, request: { subtype: 'set_permission_mode', mode } })}\n`
+}
+
+/**
+ * Ends claude the way EOF used to: it exits with its own code (0, or 1 after an error result).
+ * Needed because claude holds its stdin FIFO open itself and so never sees EOF (2.1.330).
+ */
+export function endSessionLine(requestId: string): string {
+  return `${JSON.stringify({ type: 'control_request', request_id: requestId, request: { subtype: 'end_session' } })}\n`
 }

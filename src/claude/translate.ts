@@ -4,6 +4,7 @@
  * The state is small and JSON-serialisable so it can be committed with the spool offset.
  */
 import type { NewEvent, TokenUsage } from '../events/types.js'
+import { permissionRequestFromLine } from '../approvals/request.js'
 import { boundText, summarizeToolInput, toolResultText } from './tool-text.js'
 
 export interface TranslatorState {
@@ -15,6 +16,11 @@ export interface TranslatorState {
   claudeSessionId: string | null
   /** An agent-side error was already reported, so a non-zero exit need not repeat it. */
   reportedError: boolean
+  /**
+   * The plan of the model's last ExitPlanMode call: claude 2.1.330 strips `plan` from the input of
+   * the permission request it makes for it, so the request takes it from here. Bounded.
+   */
+  lastPlan?: { toolUseId: string; plan: string } | null
 }
 
 export function initialTranslatorState(baseTotalCost: number): TranslatorState {
@@ -34,6 +40,7 @@ export interface Translation {
 }
 
 const RAW_MAX_CHARS = 4096
+const PLAN_MAX_CHARS = 64 * 1024
 const NOTICE_MAX_CHARS = 2000
 
 /** Lines that carry nothing a client needs: progress noise and answers to our own control requests. */
@@ -79,6 +86,12 @@ export function translateLine(raw: string, state: TranslatorState): Translation 
       return { events: translateUser(line), state }
     case 'result':
       return translateResult(line, state)
+    case 'control_request': {
+      // can_use_tool (--permission-prompt-tool stdio); other subtypes fall through to agent.raw
+      const p = permissionRequestFromLine(line, state.lastPlan ?? null)
+      if (p) return { events: [{ kind: 'permission.requested', ...p }], state }
+      return { events: [{ kind: 'agent.raw', line: clip(text, RAW_MAX_CHARS), truncated: text.length > RAW_MAX_CHARS }], state }
+    }
     default:
       if (typeof line.type === 'string' && SILENT_TYPES.has(line.type)) return { events: [], state }
       if (line.type === 'rate_limit_event' || line.type === 'tool_use_summary' || line.type === 'conversation_reset') {
@@ -185,8 +198,12 @@ function translateAssistant(line: Obj, state: TranslatorState): Translation {
     }
   }
   const events: NewEvent[] = []
+  let next = state
   for (const block of content) {
     if (!isObj(block)) continue
+    if (block.type === 'tool_use' && block.name === 'ExitPlanMode' && isObj(block.input) && typeof block.input.plan === 'string') {
+      next = { ...next, lastPlan: { toolUseId: str(block.id), plan: clip(block.input.plan, PLAN_MAX_CHARS) } }
+    }
     switch (block.type) {
       case 'text':
         events.push({ kind: 'text', text: str(block.text), ...(line.aborted === true ? { aborted: true } : {}), ...p })
@@ -214,7 +231,7 @@ function translateAssistant(line: Obj, state: TranslatorState): Translation {
         events.push(notice(`assistant_${str(block.type, 'block')}`, block))
     }
   }
-  return { events, state }
+  return { events, state: next }
 }
 
 function translateUser(line: Obj): NewEvent[] {

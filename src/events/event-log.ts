@@ -1,4 +1,4 @@
-import type { Hub } from './hub.js'
+import type { Hub, Subscriber } from './hub.js'
 import type { CommittedEvent, NewEvent } from './types.js'
 import type { Progress, Store } from '../storage/store.js'
 
@@ -28,6 +28,11 @@ export function createEventLog(deps: { store: Store; hub: Hub; onSessionChanged:
       lastWriteAt = Date.now()
       hub.publish(sessionId, committed)
       onSessionChanged(sessionId)
+    },
+
+    /** Wakes a reader when the session has new events (it then reads them), ends it when the session goes. */
+    subscribe(sessionId: string, subscriber: Subscriber): () => void {
+      return hub.subscribe(sessionId, subscriber)
     },
 
     read(sessionId: string, afterId: number, limit: number): CommittedEvent[] {

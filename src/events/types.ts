@@ -10,10 +10,24 @@ export interface TokenUsage {
   cacheCreationInputTokens: number
 }
 
-export type TurnStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
+export type TurnStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted'
+export type PermissionKind = 'tool' | 'question' | 'plan'
+export type PermissionResolver = 'user' | 'timeout' | 'cancel' | 'lost'
+
 
 /** Fields of each kind; the daemon adds id, sessionId, turnId and ts when it stores the event. */
 export interface EventFields {
+  /** A prompt sent while the session was busy waits in the daemon's queue; `position` 1 runs next. */
+  'turn.queued': { prompt: string; position: number; clientTurnId: string | null; model: string | null }
+  /** A queued turn's prompt was changed before it started. */
+  'turn.edited': { prompt: string }
+  /**
+   * A turn ended failed or cancelled with turns queued behind it: none starts until a resume. The
+   * event's own `turnId` is that turn's (it follows the turn's turn.ended).
+   */
+  'queue.paused': { reason: 'failed' | 'cancelled' }
+  /** The queue runs again (POST /sessions/:id/queue/resume, or a new prompt). */
+  'queue.resumed': Record<never, never>
   /** The daemon accepted a prompt and is about to spawn claude. */
   'turn.started': {
     prompt: string
@@ -70,9 +84,34 @@ export interface EventFields {
   }
   /** Something went wrong: claude's stderr, a spawn failure, a bad exit, a line that is not JSON. */
   error: { message: string; source: 'agent' | 'daemon' }
-  /** Always the last event of a turn, exactly once. */
+  /** Always the last event of a turn, exactly once (a queued turn that is removed ends `cancelled`). */
+  /**
+   * claude asks before a tool call (`can_use_tool` over stdio). `requestKind` says which card to
+   * show: 'question' (AskUserQuestion), 'plan' (ExitPlanMode) or 'tool'; `expiresAt` only for 'tool'.
+   * (Not `kind`: every event's `kind` is its event kind.)
+   */
+  'permission.requested': {
+    requestId: string
+    turnId: string
+    toolName: string
+    toolUseId: string
+    input: unknown
+    summary: string
+    suggestions: unknown[]
+    expiresAt: string | null
+    requestKind: PermissionKind
+  }
+  /** A request was answered, exactly once: by a user, the timeout, a cancel, or claude's end (lost). */
+  'permission.resolved': {
+    requestId: string
+    decision: 'allow' | 'deny'
+    by: PermissionResolver
+    message?: string
+    scope?: 'once' | 'session'
+    answers?: Record<string, string>
+  }
   'turn.ended': {
-    status: Exclude<TurnStatus, 'running'>
+    status: Exclude<TurnStatus, 'running' | 'queued'>
     durationMs: number
     exitCode: number | null
     signal: string | null

@@ -9,9 +9,10 @@ const MAX_BUFFERED_BYTES = 1024 * 1024
 /** GET /events: the current list as session.updated messages, `caught-up`, then changes. */
 export function streamSessionList(
   res: ServerResponse,
-  deps: { registry: SseRegistry; feed: SessionFeed; list: () => Session[] }
+  deps: { registry: SseRegistry; feed: SessionFeed; list: () => Session[] },
+  token: string
 ): void {
-  const conn = deps.registry.open(res)
+  const conn = deps.registry.open(res, token)
   const unsubscribe = deps.feed.subscribe((m) => {
     if (res.writableLength > MAX_BUFFERED_BYTES) {
       res.destroy()

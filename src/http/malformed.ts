@@ -1,10 +1,11 @@
 import type { Duplex } from 'node:stream'
+import { errorBody } from '../errors.js'
 
 /**
  * Requests that never reach the app (Node's parser refused them, or the adapter could not build
  * a Request from them) still get the documented JSON error, not an empty 400.
  */
-const body = (code: string, message: string) => JSON.stringify({ error: { code, message } })
+const body = (code: string, message: string) => JSON.stringify(errorBody(code, message))
 
 /** For @hono/node-server's errorHandler: the adapter could not make a Request (e.g. an unparseable Host). */
 export function malformedRequest(err: unknown): Response {

@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import type { CatchupPlan } from '../events/catchup-plan.js'
 import type { EventLog } from '../events/event-log.js'
-import type { Hub } from '../events/hub.js'
 import type { CommittedEvent } from '../events/types.js'
 import { frame, type SseRegistry } from './sse.js'
 
@@ -15,9 +14,10 @@ const PAGE = 1024
  */
 export function streamSession(
   res: ServerResponse,
-  deps: { registry: SseRegistry; hub: Hub; eventLog: EventLog },
+  deps: { registry: SseRegistry; eventLog: EventLog },
   opts: {
     sessionId: string
+    token: string
     cursor: number
     head: number
     prunedThrough: number
@@ -27,10 +27,10 @@ export function streamSession(
     gzip?: (plan: CatchupPlan | null, cursor: number) => boolean
   }
 ): void {
-  const { registry, hub, eventLog } = deps
+  const { registry, eventLog } = deps
   let cursor = resetCursor(opts)
   const plan = opts.catchup ? opts.catchup(cursor) : null
-  const conn = registry.open(res, { gzip: opts.gzip?.(plan, cursor) ?? false })
+  const conn = registry.open(res, opts.token, { gzip: opts.gzip?.(plan, cursor) ?? false })
   if (cursor !== opts.cursor) registry.write(conn, frame('reset', { lastEventId: cursor }))
   // The newest turns only: older events are the client's to page from /history.
   if (plan && plan.start > cursor) {
@@ -68,7 +68,7 @@ export function streamSession(
     setImmediate(pump)
   }
 
-  const unsubscribe = hub.subscribe(opts.sessionId, {
+  const unsubscribe = eventLog.subscribe(opts.sessionId, {
     wake: schedule,
     // The session is going away: send what is committed (its last turn.ended), then end.
     end: () => {
@@ -94,8 +94,13 @@ function resetCursor(o: { cursor: number; head: number; prunedThrough: number })
   return o.cursor
 }
 
+/**
+ * `id:` comes last in each frame. Some clients (@microsoft/fetch-event-source 2.0.1) commit the id
+ * as soon as they parse its line: a frame cut after `id:` and before its blank line would make them
+ * reconnect past an event they never dispatched. With the id last, a cut frame has no id yet.
+ */
 function frames(events: CommittedEvent[]): string {
   let out = ''
-  for (const e of events) out += `id: ${e.id}\ndata: ${e.json}\n\n`
+  for (const e of events) out += `data: ${e.json}\nid: ${e.id}\n\n`
   return out
 }

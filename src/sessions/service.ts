@@ -1,9 +1,11 @@
-import type { Attachment } from './attachments.js'
 import { randomUUID } from 'node:crypto'
-import { notFound } from '../errors.js'
+import { AppError, notFound } from '../errors.js'
+import type { EventLog } from '../events/event-log.js'
 import type { Hub } from '../events/hub.js'
+import type { QueuedChange } from '../storage/queue.js'
 import type { Store } from '../storage/store.js'
 import type { Supervisor } from '../turns/supervisor.js'
+import type { Attachment } from './attachments.js'
 import { resolveSessionCwd } from './cwd.js'
 import type { SessionFeed } from './feed.js'
 import type { PermissionMode, Session, Turn } from './types.js'
@@ -24,7 +26,6 @@ export interface PatchSessionInput {
   allowedTools?: string[]
 }
 
-const TITLE_FROM_PROMPT_CHARS = 80
 /** How long DELETE waits for a running turn to stop before removing the session anyway. */
 const DELETE_WAIT_MS = 15_000
 
@@ -33,11 +34,14 @@ export type SessionService = ReturnType<typeof createSessionService>
 export function createSessionService(deps: {
   store: Store
   supervisor: Supervisor
+  eventLog: EventLog
   hub: Hub
   feed: SessionFeed
   newSessionId: () => string
   workspacesDir: string
   allowedRoots: string[]
+  /** Holds the token: never a session's cwd, nor above one (see cwd.ts). */
+  dataDir: string
 }) {
   const { store, supervisor, hub, feed } = deps
 
@@ -47,6 +51,29 @@ export function createSessionService(deps: {
     return s
   }
 
+  /** The answer to a change of one queued turn, with a 409 that says what to use instead. */
+  const queuedChange = (sessionId: string, turnId: string, r: QueuedChange, verb: string): Turn => {
+    if (r.kind === 'not_found') {
+      mustGet(sessionId)
+      throw notFound('turn', turnId)
+    }
+    if (r.kind === 'not_queued') {
+      const hint =
+        r.turn.status === 'running'
+          ? `it is running; stop it with POST /sessions/${sessionId}/cancel`
+          : `it already ended (${r.turn.status})`
+      throw new AppError(409, 'turn_not_queued', `turn ${turnId} can no longer be ${verb}: ${hint}`)
+    }
+    deps.eventLog.published(sessionId, r.committed)
+    return r.turn
+  }
+
+  const clearQueue = (id: string): string[] => {
+    const r = store.clearQueue(id)
+    deps.eventLog.published(id, r.committed)
+    return r.turnIds
+  }
+
   return {
     async create(input: CreateSessionInput): Promise<Session> {
       const id = deps.newSessionId()
@@ -54,6 +81,7 @@ export function createSessionService(deps: {
         sessionId: id,
         workspacesDir: deps.workspacesDir,
         allowedRoots: deps.allowedRoots,
+        dataDir: deps.dataDir,
       })
       const session = store.createSession({
         id,
@@ -77,12 +105,16 @@ export function createSessionService(deps: {
     patch(id: string, input: PatchSessionInput): Session {
       mustGet(id)
       const session = store.patchSession(id, input)!
+      // Issue 9.9: not only later turns; null (claude's default) reaches a running claude as "default".
+      if (input.permissionMode !== undefined) supervisor.setPermissionMode(id, input.permissionMode ?? 'default')
       feed.changed(id)
       return session
     },
 
     async remove(id: string): Promise<void> {
       mustGet(id)
+      // Nothing queued may start once the running turn ends.
+      clearQueue(id)
       supervisor.cancel(id, 'delete')
       await supervisor.settled(id, DELETE_WAIT_MS)
       // Streams flush the session's last events while they are still stored, then end.
@@ -91,23 +123,50 @@ export function createSessionService(deps: {
       feed.deleted(id)
     },
 
-    startTurn(id: string, input: { prompt: string; model?: string; clientTurnId?: string; attachments?: Attachment[] }): Turn {
-      const { turn, created } = supervisor.startTurn(id, {
+    /**
+     * 202 for a started or queued turn, and for an earlier turn with the same clientTurnId; 409 for a
+     * busy session when the caller asked not to queue.
+     */
+    startTurn(
+      id: string,
+      input: { prompt: string; model?: string; clientTurnId?: string; queue?: boolean; attachments?: Attachment[] }
+    ): Turn {
+      const r = supervisor.startTurn(id, {
         prompt: input.prompt,
         model: input.model ?? null,
         clientTurnId: input.clientTurnId ?? null,
+        queue: input.queue ?? true,
         ...(input.attachments?.length ? { attachments: input.attachments } : {}),
       })
-      // An untitled session takes its title from its first prompt, as chat apps do.
-      if (created) {
-        const s = store.getSession(id)
-        if (s && s.title === '') {
-          const firstLine = input.prompt.trim().split('\n')[0] ?? ''
-          store.patchSession(id, { title: firstLine.slice(0, TITLE_FROM_PROMPT_CHARS) })
-          feed.changed(id)
+      switch (r.kind) {
+        case 'no_session':
+          throw notFound('session', id)
+        case 'busy': {
+          const what = r.activeTurnId ? `is running turn ${r.activeTurnId}` : `has ${r.queuedTurns} turns queued`
+          throw new AppError(409, 'turn_in_progress', `session ${id} ${what}; send without "queue": false to queue the prompt`)
         }
+        case 'queue_full':
+          throw new AppError(409, 'queue_full', `session ${id} already has ${r.queuedTurns} turns queued; remove some or wait`)
+        default:
+          return r.turn
       }
-      return turn
+    },
+
+    removeQueuedTurn(id: string, turnId: string): Turn {
+      return queuedChange(id, turnId, store.removeQueued(id, turnId), 'removed')
+    },
+
+    editQueuedTurn(id: string, turnId: string, prompt: string): Turn {
+      return queuedChange(id, turnId, store.editQueued(id, turnId, prompt), 'edited')
+    },
+
+    /** Clears a pause and starts the next queued turn if the session is idle. */
+    resumeQueue(id: string): { resumed: boolean; session: Session } {
+      const r = store.resumeQueue(id)
+      if (r.kind === 'no_session') throw notFound('session', id)
+      deps.eventLog.published(id, r.committed)
+      supervisor.advance(id)
+      return { resumed: r.resumed, session: mustGet(id) }
     },
 
     listTurns(id: string): Turn[] {
@@ -115,9 +174,11 @@ export function createSessionService(deps: {
       return store.listTurns(id)
     },
 
-    cancel(id: string): { cancelled: boolean; turn: Turn | null } {
+    /** Stops the running turn; `clearQueue` first removes the queued ones, so none starts after it. */
+    cancel(id: string, opts: { clearQueue?: boolean } = {}): { cancelled: boolean; turn: Turn | null; removedTurnIds: string[] } {
       mustGet(id)
-      return supervisor.cancel(id, 'user')
+      const removedTurnIds = opts.clearQueue ? clearQueue(id) : []
+      return { ...supervisor.cancel(id, 'user'), removedTurnIds }
     },
   }
 }

@@ -34,6 +34,12 @@ export interface Session {
   outputTokens: number
   contextTokens: number
   preview: string
+  /** Turns waiting in the daemon's queue behind the running one. */
+  queuedTurns: number
+  /** A turn ended failed or cancelled with turns queued: they wait for a resume or a new prompt. */
+  queuePaused: boolean
+  /** Open tool approvals and questions: a list can show "needs you". */
+  pendingPermissions: number
 }
 
 /** A turn as the API shows it. */
@@ -42,8 +48,11 @@ export interface Turn {
   sessionId: string
   clientTurnId: string | null
   status: TurnStatus
+  /** 1 = next to run, while queued; null otherwise. */
+  position: number | null
   prompt: string
   model: string | null
+  /** When it started; while queued, when it was queued. */
   startedAt: string
   endedAt: string | null
   durationMs: number | null

@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { applyMigrations, type MigrationReport } from './migrate.js'
 
@@ -13,6 +14,7 @@ export function openDatabase(
   migrationsDir: string,
   opts: { maxMb?: number } = {}
 ): { db: Db; migrations: MigrationReport } {
+  ownerOnly(path)
   const db = new Database(path, { timeout: 5000 })
   try {
     db.pragma('journal_mode = WAL')
@@ -32,4 +34,15 @@ export function openDatabase(
     db.close()
     throw err
   }
+}
+
+/**
+ * The log holds every prompt and reply: owner-only, like the dir around it. SQLite creates -wal and
+ * -shm with the mode of the database file, so creating that one 0600 covers all three; files an
+ * older daemon left 0644 are tightened too.
+ */
+function ownerOnly(path: string): void {
+  if (path === ':memory:') return
+  closeSync(openSync(path, 'a', 0o600))
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) chmodSync(f, 0o600)
 }

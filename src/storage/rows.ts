@@ -25,6 +25,9 @@ export interface SessionRow {
   output_tokens: number
   context_tokens: number
   preview: string
+  queue_paused: number
+  queued_turns: number
+  pending_permissions?: number
 }
 
 export interface TurnRow {
@@ -47,6 +50,8 @@ export interface TurnRow {
   spool_path: string | null
   spool_offset: number
   translator_state: string | null
+  /** Computed by the select: rank among the session's queued turns. */
+  position: number | null
 }
 
 export function toSession(r: SessionRow): Session {
@@ -71,6 +76,9 @@ export function toSession(r: SessionRow): Session {
     outputTokens: r.output_tokens,
     contextTokens: r.context_tokens,
     preview: r.preview,
+    queuedTurns: r.queued_turns,
+    queuePaused: r.queue_paused === 1,
+    pendingPermissions: r.pending_permissions ?? 0,
   }
 }
 
@@ -80,6 +88,7 @@ export function toTurn(r: TurnRow): Turn {
     sessionId: r.session_id,
     clientTurnId: r.client_turn_id,
     status: r.status as TurnStatus,
+    position: r.position,
     prompt: r.prompt,
     model: r.model,
     startedAt: r.started_at,

@@ -2,7 +2,10 @@ import type { Db } from './database.js'
 import { toProcessInfo, toSession, toTurn, type SessionRow, type TurnRow } from './rows.js'
 import type { CommittedEvent, NewEvent } from '../events/types.js'
 import { batchOf, eventBody } from './event-json.js'
+import { createQueueStore } from './queue.js'
 import type { PermissionMode, Session, StopReason, Turn, TurnProcessInfo } from '../sessions/types.js'
+import type { Permission, PermissionOutcome } from '../approvals/types.js'
+import { createPermissionQueries } from './permissions.js'
 import type { Attachment } from '../sessions/attachments.js'
 
 export interface NewSession {
@@ -31,13 +34,14 @@ export interface SessionRuntime {
   cwdIsDefault: boolean
   claudeStarted: boolean
   claudeTotalCost: number
+  /** "Allow for this session" rules, added to the session's allowedTools on every turn. */
+  sessionRules: string[]
 }
 
-export type BeginTurnResult =
-  | { kind: 'started'; turn: Turn; committed: CommittedEvent[] }
-  | { kind: 'existing'; turn: Turn }
-  | { kind: 'busy'; activeTurnId: string }
-  | { kind: 'no_session' }
+export type ResolvePermissionResult =
+  | { kind: 'resolved'; permission: Permission; committed: CommittedEvent[] }
+  | { kind: 'already_resolved'; permission: Permission }
+  | { kind: 'not_found' }
 
 export interface Progress {
   spoolOffset?: number
@@ -51,8 +55,13 @@ export interface RunningTurn {
 
 const PREVIEW_CHARS = 240
 /** A session with the start of its running turn, so a list can show the elapsed time. */
-const SESSION_SELECT = `SELECT s.*, t.started_at AS active_turn_started_at FROM sessions s
-  LEFT JOIN turns t ON t.id = s.active_turn_id`
+const SESSION_SELECT = `SELECT s.*, t.started_at AS active_turn_started_at,
+  (SELECT count(*) FROM turns w WHERE w.session_id = s.id AND w.status = 'queued') AS queued_turns,
+  (SELECT count(*) FROM permissions p WHERE p.session_id = s.id AND p.status = 'pending') AS pending_permissions
+  FROM sessions s LEFT JOIN turns t ON t.id = s.active_turn_id`
+/** A turn with its queue position (1 = next), counted over the session's queued turns. */
+const TURN_SELECT = `SELECT t.*, CASE WHEN t.status = 'queued' THEN (SELECT count(*) FROM turns w
+  WHERE w.session_id = t.session_id AND w.status = 'queued' AND w.rowid <= t.rowid) END AS position FROM turns t`
 const ERROR_CHARS = 2000
 
 export type Store = ReturnType<typeof createStore>
@@ -66,13 +75,11 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     getSession: db.prepare(`${SESSION_SELECT} WHERE s.id = ?`),
     listSessions: db.prepare(`${SESSION_SELECT} ORDER BY s.updated_at DESC, s.id`),
     deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
-    getTurn: db.prepare('SELECT * FROM turns WHERE id = ?'),
-    listTurns: db.prepare('SELECT * FROM turns WHERE session_id = ? ORDER BY started_at, rowid'),
-    turnByClientId: db.prepare('SELECT * FROM turns WHERE session_id = ? AND client_turn_id = ?'),
-    runningTurns: db.prepare(`SELECT * FROM turns WHERE status = 'running' ORDER BY started_at`),
-    insertTurn: db.prepare(`INSERT INTO turns (id, session_id, client_turn_id, status, prompt, model, started_at)
-      VALUES (?, ?, ?, 'running', ?, ?, ?)`),
-    startSessionTurn: db.prepare(`UPDATE sessions SET active_turn_id = ?, turn_count = turn_count + 1 WHERE id = ?`),
+    getTurn: db.prepare(`${TURN_SELECT} WHERE t.id = ?`),
+    // Queued turns last, in the order they will run.
+    listTurns: db.prepare(`${TURN_SELECT} WHERE t.session_id = ?
+      ORDER BY t.status = 'queued', CASE WHEN t.status = 'queued' THEN t.rowid END, t.started_at, t.rowid`),
+    runningTurns: db.prepare(`${TURN_SELECT} WHERE t.status = 'running' ORDER BY t.started_at`),
     insertEvent: db.prepare('INSERT INTO events (session_id, turn_id, kind, body) VALUES (?, ?, ?, ?)'),
     touchSession: db.prepare('UPDATE sessions SET last_event_id = ?, updated_at = ? WHERE id = ?'),
     setPreview: db.prepare('UPDATE sessions SET preview = ? WHERE id = ?'),
@@ -92,7 +99,6 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     readEvents: db.prepare('SELECT id, body FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?'),
     headEventId: db.prepare('SELECT last_event_id FROM sessions WHERE id = ?').pluck(),
     cursorBounds: db.prepare('SELECT last_event_id AS head, pruned_through AS prunedThrough FROM sessions WHERE id = ?'),
-    insertAttachment: db.prepare('INSERT INTO turn_attachments (turn_id, position, media_type, data) VALUES (?, ?, ?, ?)'),
     attachments: db.prepare('SELECT media_type AS mediaType, data FROM turn_attachments WHERE turn_id = ? ORDER BY position'),
     turnStartBefore: db
       .prepare(`SELECT id FROM events WHERE session_id = ? AND id < ? AND kind = 'turn.started'
@@ -100,6 +106,7 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
       .pluck(),
   }
 
+  const perms = createPermissionQueries(db)
   const sessionRow = (id: string) => q.getSession.get(id) as SessionRow | undefined
   const turnRow = (id: string) => q.getTurn.get(id) as TurnRow | undefined
 
@@ -142,6 +149,9 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
         if (turnId) q.setTurnCost.run(event.costUsd, turnId)
         break
       }
+      case 'permission.requested':
+        perms.insert(sessionId, event, ts)
+        break
       case 'error':
         if (turnId) q.setTurnError.run(event.message.slice(0, ERROR_CHARS), turnId)
         break
@@ -163,7 +173,11 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     }
   }
 
+  const queue = createQueueStore(db, { now, sessionRow, turnRow, appendEvents })
+
   return {
+    ...queue,
+
     createSession(s: NewSession): Session {
       q.insertSession.run({
         ...s,
@@ -187,6 +201,7 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
         cwdIsDefault: r.cwd_is_default === 1,
         claudeStarted: r.claude_started === 1,
         claudeTotalCost: r.claude_total_cost,
+        sessionRules: perms.rules(id).map((x) => x.rule),
       }
     },
 
@@ -241,35 +256,6 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
       return (q.runningTurns.all() as TurnRow[]).map((r) => ({ turn: toTurn(r), process: toProcessInfo(r) }))
     },
 
-    /** Starts a turn if the session is idle; the same clientTurnId always yields the first turn. */
-    beginTurn: db.transaction(
-      (a: {
-        sessionId: string
-        turnId: string
-        clientTurnId: string | null
-        prompt: string
-        model: string | null
-        attachments?: readonly Attachment[]
-      }): BeginTurnResult => {
-        const s = sessionRow(a.sessionId)
-        if (!s) return { kind: 'no_session' }
-        if (a.clientTurnId !== null) {
-          const existing = q.turnByClientId.get(a.sessionId, a.clientTurnId) as TurnRow | undefined
-          if (existing) return { kind: 'existing', turn: toTurn(existing) }
-        }
-        if (s.active_turn_id) return { kind: 'busy', activeTurnId: s.active_turn_id }
-        q.insertTurn.run(a.turnId, a.sessionId, a.clientTurnId, a.prompt, a.model, now().toISOString())
-        q.startSessionTurn.run(a.turnId, a.sessionId)
-        const atts = a.attachments ?? []
-        atts.forEach((x, i) => q.insertAttachment.run(a.turnId, i, x.mediaType, x.data))
-        const shown = atts.length > 0 ? { attachments: atts.map((x) => ({ mediaType: x.mediaType, bytes: x.data.length })) } : {}
-        const committed = appendEvents(a.sessionId, a.turnId, [
-          { kind: 'turn.started', prompt: a.prompt, model: a.model, clientTurnId: a.clientTurnId, ...shown },
-        ])
-        return { kind: 'started', turn: toTurn(turnRow(a.turnId)!), committed }
-      }
-    ),
-
     recordSpawn(turnId: string, pid: number, pidStart: string | null, spoolPath: string): void {
       q.setSpawn.run(pid, pidStart, spoolPath, turnId)
     },
@@ -287,6 +273,35 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
           q.setProgress.run(progress.spoolOffset ?? null, progress.translatorState ?? null, turnId)
         }
         return committed
+      }
+    ),
+
+    /** Permission requests and session rules (reads and delivery bookkeeping). */
+    permissions: perms,
+
+    /**
+     * Resolves a pending request exactly once: the UPDATE's `changes` decides which answer wins,
+     * and the winner's `permission.resolved` event (and session rules) commit with it.
+     */
+    resolvePermission: db.transaction(
+      (sessionId: string, requestId: string, outcome: PermissionOutcome, newRuleId: () => string): ResolvePermissionResult => {
+        const before = perms.get(requestId)
+        if (!before || before.sessionId !== sessionId) return { kind: 'not_found' }
+        const ts = now().toISOString()
+        if (!perms.resolve(requestId, outcome, ts)) return { kind: 'already_resolved', permission: before }
+        for (const rule of outcome.rules) perms.addRule(newRuleId(), sessionId, rule, requestId, ts)
+        const committed = appendEvents(sessionId, before.turnId, [
+          {
+            kind: 'permission.resolved',
+            requestId,
+            decision: outcome.decision,
+            by: outcome.by,
+            ...(outcome.message !== null ? { message: outcome.message } : {}),
+            ...(outcome.scope !== null ? { scope: outcome.scope } : {}),
+            ...(outcome.answers !== null ? { answers: outcome.answers } : {}),
+          },
+        ])
+        return { kind: 'resolved', permission: perms.get(requestId)!, committed }
       }
     ),
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { isSameProcessAlive, processStartTime } from './process.js'
+import { createStdinFifo, openStdinWriter, type StdinWriter } from './stdin-fifo.js'
 
 export interface Exit {
   /** null when unknown: a process this daemon did not start cannot be waited for. */
@@ -13,16 +14,17 @@ export interface ClaudeProcess {
   readonly pid: number
   readonly startTime: string | null
   readonly exited: Promise<Exit>
-  /** False when there is no stdin to write to (an adopted process). */
+  /** False when there is no stdin to write to (claude is gone, or its FIFO is). */
   write(line: string): boolean
+  /** Lets go of this daemon's end of stdin; claude keeps running (it holds the FIFO itself). */
   closeStdin(): void
   readonly hasStdin: boolean
 }
 
 /**
  * Starts claude detached (its own session and process group), stdout and stderr going to spool
- * files that outlive this daemon. stdin stays a pipe: it carries the prompt and the interrupt, and
- * when the daemon dies claude sees EOF, finishes its turn and exits on its own.
+ * files that outlive this daemon, stdin a FIFO that outlives it too (stdin-fifo.ts). Such a claude
+ * never sees EOF, so it does not exit after its result on its own: the runner ends it.
  */
 export async function spawnClaude(opts: {
   bin: string
@@ -31,14 +33,20 @@ export async function spawnClaude(opts: {
   env: Record<string, string>
   stdoutPath: string
   stderrPath: string
+  stdinPath: string
   onStdinError: (err: Error) => void
 }): Promise<ClaudeProcess> {
+  const input = await createStdinFifo(opts.stdinPath)
   const out = openSync(opts.stdoutPath, 'w')
   const err = openSync(opts.stderrPath, 'w')
   let child: ChildProcess
+  let stdin: StdinWriter | null
   try {
-    child = spawn(opts.bin, opts.args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['pipe', out, err] })
+    child = spawn(opts.bin, opts.args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: [input, out, err] })
+    // Opened while `input` still holds the FIFO, so there is a reader even if claude died at once.
+    stdin = openStdinWriter(opts.stdinPath, opts.onStdinError)
   } finally {
+    closeSync(input)
     closeSync(out)
     closeSync(err)
   }
@@ -49,29 +57,29 @@ export async function spawnClaude(opts: {
   })
   // Not holding the daemon's event loop open: at shutdown the turn is left to the next daemon.
   child.unref()
-  const stdin = child.stdin!
-  stdin.on('error', opts.onStdinError)
-  let open = true
+  return withStdin({ pid: child.pid!, startTime: processStartTime(child.pid!), exited }, stdin)
+}
+
+function withStdin(p: Pick<ClaudeProcess, 'pid' | 'startTime' | 'exited'>, stdin: StdinWriter | null): ClaudeProcess {
   return {
-    pid: child.pid!,
-    startTime: processStartTime(child.pid!),
-    exited,
-    hasStdin: true,
-    write(line) {
-      if (!open || stdin.destroyed) return false
-      stdin.write(line)
-      return true
-    },
-    closeStdin() {
-      if (!open) return
-      open = false
-      stdin.end()
-    },
+    ...p,
+    hasStdin: stdin !== null,
+    write: (line) => stdin?.write(line) ?? false,
+    closeStdin: () => stdin?.close(),
   }
 }
 
-/** A claude started by an earlier daemon: watched by pid and start time, stopped by signals only. */
-export function adoptClaude(pid: number, startTime: string | null, pollMs: number): ClaudeProcess {
+/**
+ * A claude started by an earlier daemon: watched by pid and start time, its stdin FIFO re-opened
+ * (null `stdinPath`: a turn from before FIFOs, stopped by signals only).
+ */
+export function adoptClaude(
+  pid: number,
+  startTime: string | null,
+  pollMs: number,
+  stdinPath: string | null,
+  onStdinError: (err: Error) => void
+): ClaudeProcess {
   // kill(0) and kill(-1) address process groups: only a real pid can be watched.
   if (!Number.isSafeInteger(pid) || pid <= 1) return GONE
   const exited = new Promise<Exit>((resolve) => {
@@ -81,7 +89,8 @@ export function adoptClaude(pid: number, startTime: string | null, pollMs: numbe
     }
     check()
   })
-  return { pid, startTime, exited, hasStdin: false, write: () => false, closeStdin: () => {} }
+  const stdin = stdinPath && isSameProcessAlive(pid, startTime) ? openStdinWriter(stdinPath, onStdinError) : null
+  return withStdin({ pid, startTime, exited }, stdin)
 }
 
 /** Stands for a claude that is known to be gone (or was never recorded as started). */

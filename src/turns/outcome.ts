@@ -7,6 +7,8 @@ export interface TurnFacts {
   stopReason: StopReason | null
   spawnError: Error | null
   storageError: Error | null
+  /** A tool approval timed out (what to tell the user): claude was told to deny and stop. */
+  approvalTimeout: string | null
   /** The turn was started by an earlier daemon. */
   adopted: boolean
   state: TranslatorState
@@ -38,6 +40,7 @@ export function turnOutcome(f: TurnFacts): { status: 'completed' | 'failed' | 'c
     const why = f.storageError?.message ?? 'the disk is full'
     return { status: 'failed', errors: daemonError(`claude's output could not be saved (${why}); the turn was stopped`) }
   }
+  if (f.approvalTimeout !== null) return { status: 'failed', errors: daemonError(f.approvalTimeout) }
   const { state, exit } = f
   if (f.adopted && !state.sawResult) {
     return { status: 'interrupted', errors: daemonError('claude stopped without a result while the daemon was restarting') }

@@ -1,3 +1,4 @@
+import type { PermissionBroker } from '../approvals/broker.js'
 import type { EventLog } from '../events/event-log.js'
 import type { Logger } from '../log.js'
 import type { StopReason } from '../sessions/types.js'
@@ -19,6 +20,8 @@ export interface RunnerConfig {
   exitGraceMs: number
   /** Fallback poll of the spool (a missed file notification), and the liveness poll of adopted processes. */
   pollMs: number
+  /** How long a tool approval waits for an answer (0 = for ever); questions and plans always wait. */
+  approvalTimeoutMs: number
 }
 
 export interface TurnRunnerDeps {
@@ -26,6 +29,7 @@ export interface TurnRunnerDeps {
   store: Store
   eventLog: EventLog
   log: Logger
+  broker: PermissionBroker
 }
 
 export interface TurnRun {
@@ -33,6 +37,8 @@ export interface TurnRun {
   readonly sessionId: string
   /** False when there is nothing left to cancel: the turn ended or claude already gave its result. */
   cancel(reason: StopReason): boolean
+  /** Writes a control line to the running claude (set_permission_mode); false when it cannot. */
+  control(line: string): boolean
   /** Stops watching without ending the turn: the next daemon adopts it. */
   detach(): Promise<void>
   /** Resolves after turn.ended is committed, or after detach. */

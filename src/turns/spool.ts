@@ -53,15 +53,38 @@ export function createSpoolReader(path: string, startOffset: number, chunkSize =
 
 const STDERR_TAIL_BYTES = 4096
 
-/** One pair of spool files per spawn attempt, so a retry never resumes at a stale offset. */
-export function spoolPaths(spoolDir: string, turnId: string, attempt: number): { spoolPath: string; stderrPath: string } {
-  return { spoolPath: join(spoolDir, `${turnId}.${attempt}.out`), stderrPath: join(spoolDir, `${turnId}.${attempt}.err`) }
+/**
+ * The one place that names spool files. One set per spawn attempt, so a retry never resumes at a
+ * stale offset: claude's stdout (`.out`, the spool proper), its stderr (`.err`) and its stdin, a
+ * FIFO (`.in`) that outlives this daemon so the next one can still write to claude.
+ */
+export interface SpoolFiles {
+  spoolPath: string
+  stderrPath: string
+  stdinPath: string
 }
 
-/** Every spool file of a turn (one pair per attempt). */
+const SPOOL_ATTEMPTS = [0, 1]
+
+export function spoolPaths(spoolDir: string, turnId: string, attempt: number): SpoolFiles {
+  return siblingsOf(join(spoolDir, `${turnId}.${attempt}.out`))
+}
+
+/** The other files of the attempt whose stdout spool is `spoolPath` (as recorded for adoption). */
+export function siblingsOf(spoolPath: string): SpoolFiles {
+  const base = spoolPath.replace(/\.out$/, '')
+  return { spoolPath: `${base}.out`, stderrPath: `${base}.err`, stdinPath: `${base}.in` }
+}
+
+/** The turn id a spool file belongs to. */
+export function spoolTurnId(fileName: string): string {
+  return fileName.split('.')[0]!
+}
+
+/** Every spool file of a turn (one set per attempt). */
 export async function removeSpool(spoolDir: string, turnId: string): Promise<void> {
   await Promise.all(
-    [0, 1].flatMap((a) => Object.values(spoolPaths(spoolDir, turnId, a)).map((p) => rm(p, { force: true })))
+    SPOOL_ATTEMPTS.flatMap((a) => Object.values(spoolPaths(spoolDir, turnId, a)).map((p) => rm(p, { force: true })))
   )
 }
 

@@ -1,59 +1,120 @@
 import { readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { AppError, notFound } from '../errors.js'
+import type { CommittedEvent } from '../events/types.js'
 import type { EventLog } from '../events/event-log.js'
+import type { PermissionBroker } from '../approvals/broker.js'
+import { setPermissionModeLine } from '../claude/args.js'
 import type { Logger } from '../log.js'
+import { checkTurnCwd } from '../sessions/cwd.js'
 import type { StopReason, Turn } from '../sessions/types.js'
+import type { BeginTurnResult } from '../storage/queue.js'
 import type { Store } from '../storage/store.js'
 import { startTurnRun } from './runner.js'
 import type { Attachment } from '../sessions/attachments.js'
 import type { RunnerConfig, TurnRun } from './runner-types.js'
+import { spoolTurnId } from './spool.js'
 
 export interface StartTurnInput {
   prompt: string
   model: string | null
   clientTurnId: string | null
+  /** false: a busy session refuses the prompt instead of queueing it. */
+  queue: boolean
   attachments?: readonly Attachment[]
+}
+
+/** Where a session's claude may run: the allowed roots, or the workspaces dir for default ones. */
+export interface CwdPolicy {
+  allowedRoots: string[]
+  dataDir: string
 }
 
 export type Supervisor = ReturnType<typeof createSupervisor>
 
-/** Owns the running turns: at most one per session. */
+/**
+ * Owns the running turns, at most one per session, and starts queued turns as earlier ones end.
+ * It only spawns: what a request may do is decided by the store, and said in HTTP by the service.
+ */
 export function createSupervisor(deps: {
   store: Store
   eventLog: EventLog
   log: Logger
   runner: RunnerConfig
   newTurnId: () => string
+  cwd: CwdPolicy
+  broker: PermissionBroker
 }) {
-  const { store, eventLog, log } = deps
+  const { store, eventLog, log, broker } = deps
   const active = new Map<string, TurnRun>()
+  /** Set while the daemon stops: turns that end then do not start queued ones. */
+  let closing = false
+
   const track = (run: TurnRun) => {
     active.set(run.sessionId, run)
     void run.done.finally(() => {
       if (active.get(run.sessionId) === run) active.delete(run.sessionId)
+      advance(run.sessionId, run.turnId)
     })
   }
 
+  /** Spawns a turn the store has just started; `committed` holds its turn.started. */
+  function launch(turn: Turn, committed: CommittedEvent[]): void {
+    const runtime = store.getSessionRuntime(turn.sessionId)!
+    const policy = deps.cwd
+    // A default workspace must still be the very directory it was created as (not swapped for a
+    // symlink): checked against itself, so moving AGENTMUX_WORKSPACES_DIR later breaks no session.
+    const roots = runtime.cwdIsDefault ? [runtime.session.cwd] : policy.allowedRoots
+    const where = checkTurnCwd(runtime.session.cwd, roots, policy.dataDir)
+    if (!where.ok) {
+      eventLog.published(turn.sessionId, committed)
+      log.warn('turn not started: session directory refused', { session: turn.sessionId, turn: turn.id })
+      eventLog.append(turn.sessionId, turn.id, [
+        { kind: 'error', message: where.message, source: 'daemon' },
+        { kind: 'turn.ended', status: 'failed', durationMs: 0, exitCode: null, signal: null },
+      ])
+      advance(turn.sessionId, turn.id)
+      return
+    }
+    const resolved = { ...runtime, session: { ...runtime.session, cwd: where.cwd } }
+    // The spawn happens synchronously in here; waking readers can wait until it is under way.
+    track(startTurnRun({ config: deps.runner, store, eventLog, log, broker }, turn, resolved))
+    eventLog.published(turn.sessionId, committed)
+  }
+
+  /** After a turn ended: pause the queue or start its next turn, in one store transaction. */
+  function advance(sessionId: string, endedTurnId: string | null): void {
+    try {
+      const r = store.advanceQueue(sessionId, endedTurnId, !closing)
+      if (r.kind === 'paused') eventLog.published(sessionId, r.committed)
+      if (r.kind === 'started') launch(r.turn, r.committed)
+    } catch (err) {
+      log.error('could not advance the queue', { session: sessionId, error: (err as Error).message })
+    }
+  }
+
   return {
-    /** 202 semantics: the turn is stored and its process is starting when this returns. */
-    startTurn(sessionId: string, input: StartTurnInput): { turn: Turn; created: boolean } {
+    /** 202 semantics: a started turn's process is starting when this returns; a queued one is stored. */
+    startTurn(sessionId: string, input: StartTurnInput): BeginTurnResult {
       const r = store.beginTurn({ sessionId, turnId: deps.newTurnId(), ...input })
-      switch (r.kind) {
-        case 'no_session':
-          throw notFound('session', sessionId)
-        case 'busy':
-          throw new AppError(409, 'turn_in_progress', `session ${sessionId} is running turn ${r.activeTurnId}`)
-        case 'existing':
-          return { turn: r.turn, created: false }
-        case 'started':
-          break
+      if (r.kind === 'started') launch(r.turn, r.committed)
+      if (r.kind === 'queued') eventLog.published(sessionId, r.committed)
+      return r
+    },
+
+    /** Starts the next queued turn of an idle session whose queue is not paused. */
+    advance(sessionId: string): void {
+      if (!active.has(sessionId)) advance(sessionId, null)
+    },
+
+    /** At start-up, after adoption: idle sessions with turns queued start their next one. */
+    resumeQueues(): number {
+      let started = 0
+      for (const sessionId of store.sessionsWithQueue()) {
+        if (active.has(sessionId)) continue
+        advance(sessionId, null)
+        if (active.has(sessionId)) started++
       }
-      const runtime = store.getSessionRuntime(sessionId)!
-      // The spawn happens synchronously in here; waking readers can wait until it is under way.
-      track(startTurnRun({ config: deps.runner, store, eventLog, log }, r.turn, runtime))
-      eventLog.published(sessionId, r.committed)
-      return { turn: r.turn, created: true }
+      return started
     },
 
     cancel(sessionId: string, reason: StopReason): { cancelled: boolean; turn: Turn | null } {
@@ -61,6 +122,11 @@ export function createSupervisor(deps: {
       if (!run) return { cancelled: false, turn: null }
       const cancelled = run.cancel(reason)
       return { cancelled, turn: store.getTurn(run.turnId) }
+    },
+
+    /** A permission mode change reaches the running claude too (set_permission_mode). */
+    setPermissionMode(sessionId: string, mode: string): boolean {
+      return active.get(sessionId)?.control(setPermissionModeLine(`mode_${Date.now()}`, mode)) ?? false
     },
 
     /** Resolves when the session has no running turn, or after timeoutMs. */
@@ -76,6 +142,7 @@ export function createSupervisor(deps: {
 
     /** Cancels every running turn and waits for each to end, up to timeoutMs. */
     async stopAll(reason: StopReason, timeoutMs: number): Promise<boolean> {
+      closing = true
       const runs = [...active.values()]
       for (const run of runs) run.cancel(reason)
       return withTimeout(Promise.all(runs.map((r) => r.done)), timeoutMs)
@@ -83,6 +150,7 @@ export function createSupervisor(deps: {
 
     /** Lets go of every running turn without stopping it: the next daemon adopts them. */
     async detachAll(): Promise<void> {
+      closing = true
       await Promise.all([...active.values()].map((r) => r.detach()))
     },
 
@@ -96,7 +164,7 @@ export function createSupervisor(deps: {
       for (const { turn, process } of running) {
         const runtime = store.getSessionRuntime(turn.sessionId)
         if (!runtime) continue
-        track(startTurnRun({ config: deps.runner, store, eventLog, log }, turn, runtime, process))
+        track(startTurnRun({ config: deps.runner, store, eventLog, log, broker }, turn, runtime, process))
       }
       return running.length
     },
@@ -106,7 +174,7 @@ export function createSupervisor(deps: {
       const running = new Set(store.runningTurns().map((r) => r.turn.id))
       let removed = 0
       for (const name of await readdir(deps.runner.spoolDir).catch(() => [] as string[])) {
-        const turnId = name.split('.')[0]!
+        const turnId = spoolTurnId(name)
         if (running.has(turnId)) continue
         await rm(join(deps.runner.spoolDir, name), { force: true })
         removed++

@@ -12,7 +12,7 @@ import { REAL_CLAUDE } from '../helpers/daemon.js'
 import { spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { withTimeout } from '../helpers/wait.js'
 
-const TOKEN = 'process-token-0123456789'
+const TOKEN = 'process-token-0123456789abcdef0123456789'
 let mock: MockAnthropic
 let browser: Browser
 

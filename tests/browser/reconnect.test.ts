@@ -37,8 +37,8 @@ async function idle(sid: string, label: string, timeoutMs = 30_000): Promise<voi
   await waitUntil(async () => (await d.api.get(`/sessions/${sid}`)).body.status === 'idle', { label, timeoutMs, intervalMs: 100 })
 }
 
-/** The chat attaches in catch-up mode (README, Catch-up), newest turns first. */
-const ATTACH = '&mode=catchup&turns=3'
+/** The chat attaches in catch-up mode (README, Catch-up), newest turns first; visible=1 while shown (presence). */
+const ATTACH = '&mode=catchup&turns=3&visible=1'
 
 /**
  * The page shows exactly the daemon's log: every event once, in order, deltas folded into texts.

@@ -8,7 +8,7 @@ import { spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { openSse, type LogEvent, type SseClient } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 
-const TOKEN = 'process-token-0123456789'
+const TOKEN = 'process-token-0123456789abcdef0123456789'
 /** 20 in `npm test`; `npm run test:kill9` runs 200. */
 const CYCLES = Number(process.env.KILL9_CYCLES ?? 20)
 const SESSIONS = 2
@@ -44,11 +44,13 @@ describe('kill -9 of the daemon at random moments', () => {
       }
       const last = cycle === CYCLES
       if (!last) {
-        // Keep the sessions busy: a new turn wherever the previous one has ended.
+        // Keep the sessions busy: a new turn wherever the previous one has ended (no queue here:
+        // tests/durability/queue-kill9.test.ts kills the daemon with turns queued).
         for (const id of sessionIds) {
           const r = await api.post(`/sessions/${id}/turns`, {
             prompt: `cycle ${cycle} [burst:1500] [burst-rate:3000]`,
             clientTurnId: `c${cycle}-${id}`,
+            queue: false,
           })
           if (r.status === 202) turnsStarted++
           else expect(r.status).toBe(409)

@@ -11,7 +11,7 @@ import { processesWith } from '../helpers/real-claude.js'
 import { openSse, turnEnded, type LogEvent } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 
-const TOKEN = 'process-token-0123456789'
+const TOKEN = 'process-token-0123456789abcdef0123456789'
 let mock: MockAnthropic
 beforeAll(async () => {
   mock = await startMockAnthropic()

@@ -141,12 +141,12 @@ describe('the real claude 2.1.330 against the mock Messages API', () => {
     b.close()
   })
 
-  it('409 for a second concurrent turn; the same clientTurnId never runs twice', async () => {
+  it('409 for a second concurrent turn with {"queue": false}; the same clientTurnId never runs twice', async () => {
     const { d, mock } = stack
     const s = await createSession(d)
     mock.reset()
     const first = await postTurn(d, s.id, 'only once [slow:1500]', { clientTurnId: 'retry-after-blip' })
-    const busy = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'another' })
+    const busy = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'another', queue: false })
     expect(busy.status).toBe(409)
     expect(busy.body.error.code).toBe('turn_in_progress')
     const dup = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'only once [slow:1500]', clientTurnId: 'retry-after-blip' })

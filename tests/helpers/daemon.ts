@@ -23,10 +23,16 @@ export interface TestDaemon {
 
 /** A daemon in this process on a real socket (port 0), with its own data dir. */
 export async function startTestDaemon(
-  opts: { claudeBin?: string; env?: Record<string, string>; config?: Partial<Config>; token?: string | null } = {}
+  opts: {
+    claudeBin?: string
+    env?: Record<string, string>
+    config?: Partial<Config>
+    token?: string | null
+    rateLimit?: { max?: number; globalMax?: number }
+  } = {}
 ): Promise<TestDaemon> {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-test-'))
-  const token = opts.token === undefined ? 'test-token-0123456789abcdef' : opts.token
+  const token = opts.token === undefined ? 'test-token-0123456789abcdef-0123456789' : opts.token
   const logs: string[] = []
   const log: Logger = createLogger({ level: 'debug', write: (l) => logs.push(l) })
   const home = join(dataDir, 'home')
@@ -38,15 +44,26 @@ export async function startTestDaemon(
     token,
     claudeBin: opts.claudeBin ?? FAKE_CLAUDE,
     allowedRoots: [dataDir],
+    // Inside the temp dir for the tests' convenience (one dir to inspect and remove). The real
+    // default keeps it out of the data dir; tests/security/data-dir.test.ts checks that layout.
+    workspacesDir: join(dataDir, 'workspaces'),
     allowedHosts: [],
     turnTimeoutMs: 0,
     stallTimeoutMs: 0,
     cancelGraceMs: 300,
+    approvalTimeoutMs: 30 * 60 * 1000,
     cancelOnExit: true,
     dbMaxMb: 0,
     retentionDays: 0,
     retentionSessions: 0,
     logLevel: 'debug',
+    notifyUrls: [],
+    notifySecret: null,
+    ntfyUrl: null,
+    publicUrl: null,
+    vapidSubject: 'mailto:agentmux@localhost',
+    notifyRetryMs: 10_000,
+    notifyGiveUpMs: 24 * 60 * 60 * 1000,
     ...opts.config,
   }
   const env = {
@@ -55,7 +72,7 @@ export async function startTestDaemon(
     FAKE_CLAUDE_STATE_DIR: join(dataDir, 'fake-claude-state'),
     ...opts.env,
   }
-  const daemon = await startDaemon(config, { log, env })
+  const daemon = await startDaemon(config, { log, env, rateLimit: opts.rateLimit })
   let stopped = false
   return {
     daemon,

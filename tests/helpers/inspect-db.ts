@@ -11,6 +11,8 @@ export function inspectDb(dataDir: string) {
         (r) => ({ id: r.id, ...(JSON.parse(r.body) as Record<string, unknown>) })
       ),
     turns: () => db.prepare('SELECT id, session_id AS sessionId, status FROM turns').all() as { id: string; sessionId: string; status: string }[],
+    /** The claude pids the daemon recorded, for tests that must end a claude that outlived it. */
+    turnPids: () => (db.prepare('SELECT pid FROM turns WHERE pid IS NOT NULL').all() as { pid: number }[]).map((r) => r.pid),
     close: () => db.close(),
   }
 }

@@ -139,7 +139,7 @@ describe('turn lifecycle with the fake claude', () => {
     expect(own.filter((e) => e.kind === 'error')).toHaveLength(0)
     expect(own.find((e) => e.kind === 'text')?.aborted).toBe(true)
     sse.close()
-    expect((await d.api.post(`/sessions/${s.id}/cancel`)).body).toEqual({ cancelled: false, turn: null })
+    expect((await d.api.post(`/sessions/${s.id}/cancel`)).body).toEqual({ cancelled: false, turn: null, removedTurnIds: [] })
     const next = await runTurn(d, s.id, 'again [history]')
     expect(next.ended.status).toBe('completed')
     expect(next.events.find((e) => e.kind === 'text')!.text).toContain('HISTORY: take your time')
@@ -201,13 +201,13 @@ describe('turn lifecycle with the fake claude', () => {
     }
   })
 
-  it('allows one turn at a time (409) and the same clientTurnId never runs twice', async () => {
+  it('allows one turn at a time with {"queue": false} (409) and the same clientTurnId never runs twice', async () => {
     const s = await createSession(d)
     const first = await postTurn(d, s.id, 'slow [slow:1500]', { clientTurnId: 'phone-1' })
     const again = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'slow [slow:1500]', clientTurnId: 'phone-1' })
     expect(again.status).toBe(202)
     expect(again.body.turn.id).toBe(first.id)
-    const other = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'another' })
+    const other = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'another', queue: false })
     expect(other.status).toBe(409)
     expect(other.body.error.code).toBe('turn_in_progress')
     const sse = await attach(d, s.id)

@@ -204,8 +204,18 @@ function historyText(body: MessagesBody, req: ParsedRequest): string {
 }
 
 /** Directive values found in a prompt. */
+/** A tool call the mock makes, from a [tool:…] directive. */
+export interface ToolCall {
+  name: string;
+  input: Record<string, unknown>;
+  /** shown as `RUN: <label>` before the calls */
+  label: string;
+}
+
 export interface Directives {
   tools: string[];
+  /** every [tool:…] directive, in prompt order (bash, write, ask, plan) */
+  calls: ToolCall[];
   slowMs: number | null;
   longKiB: number | null;
   think: string | null;
@@ -229,6 +239,7 @@ export function parseDirectives(prompt: string): Directives {
   const stop = /\[stop:([^\]]+)\]/.exec(prompt);
   return {
     tools: [...prompt.matchAll(/\[tool:bash ([^\]]*)\]/g)].map((m) => m[1]!.trim()),
+    calls: toolCalls(prompt),
     slowMs: num(/\[slow:(\d+)\]/),
     longKiB: num(/\[long:(\d+)\]/),
     think: think ? (think[1] ?? 'pondering the mock') : null,
@@ -240,6 +251,44 @@ export function parseDirectives(prompt: string): Directives {
     markdown: /\[markdown\]/.test(prompt),
     html: /\[html\]/.test(prompt),
   };
+}
+
+/**
+ * [tool:bash <cmd>]                  Bash {command, description}
+ * [tool:write <path> <content>]      Write {file_path, content}
+ * [tool:ask <question>|<opt>|<opt>]  AskUserQuestion {questions: [{question, header, options, multiSelect}]}
+ * [tool:plan <plan text>]            ExitPlanMode {plan}
+ */
+export function toolCalls(prompt: string): ToolCall[] {
+  const calls: ToolCall[] = [];
+  for (const m of prompt.matchAll(/\[tool:(bash|write|ask|plan) ([^\]]*)\]/g)) {
+    const arg = m[2]!.trim();
+    switch (m[1]) {
+      case 'bash':
+        calls.push({ name: 'Bash', input: { command: arg, description: 'Run a command for the mock' }, label: arg });
+        break;
+      case 'write': {
+        const sp = arg.indexOf(' ');
+        const path = sp < 0 ? arg : arg.slice(0, sp);
+        calls.push({ name: 'Write', input: { file_path: path, content: sp < 0 ? '' : arg.slice(sp + 1) }, label: `write ${path}` });
+        break;
+      }
+      case 'ask': {
+        const [question, ...labels] = arg.split('|').map((x) => x.trim());
+        const options = labels.map((label) => ({ label, description: `choose ${label}` }));
+        calls.push({
+          name: 'AskUserQuestion',
+          input: { questions: [{ question, header: 'Mock', options, multiSelect: false }] },
+          label: `ask ${question}`,
+        });
+        break;
+      }
+      case 'plan':
+        calls.push({ name: 'ExitPlanMode', input: { plan: arg }, label: 'plan' });
+        break;
+    }
+  }
+  return calls;
 }
 
 function textBlock(text: string, size = 16): PlannedBlock {
@@ -290,13 +339,11 @@ export function planReply(body: MessagesBody, req: ParsedRequest, attempt: numbe
   // Follow-up round of a tool turn: the last user message carries tool_results and no new prompt.
   const followUp = req.lastToolResults.length > 0 && req.promptIndex !== req.messageCount - 1;
   let what: string;
-  if (d.tools.length > 0 && !followUp) {
-    plan.blocks.push(textBlock(d.tools.map((c) => `RUN: ${c}`).join('\n')));
-    for (const command of d.tools) {
-      plan.blocks.push({ type: 'tool_use', id: mockId('toolu_mock'), name: 'Bash', input: { command, description: 'Run a command for the mock' } });
-    }
+  if (d.calls.length > 0 && !followUp) {
+    plan.blocks.push(textBlock(d.calls.map((c) => `RUN: ${c.label}`).join('\n')));
+    for (const c of d.calls) plan.blocks.push({ type: 'tool_use', id: mockId('toolu_mock'), name: c.name, input: c.input });
     plan.stopReason = 'tool_use';
-    what = `tool_use x${d.tools.length}`;
+    what = `tool_use x${d.calls.length}`;
   } else {
     let text: string;
     if (followUp) {

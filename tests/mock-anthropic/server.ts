@@ -9,6 +9,9 @@
 //   (none)                 text `ECHO: <prompt>`
 //   [tool:bash <cmd>]      text `RUN: <cmd>` + tool_use Bash {command, description}, stop_reason tool_use;
 //                          after the tool_result comes back: `TOOL RESULT: <text>` (`(error) ` when is_error)
+//   [tool:write <path> <content>]  the same with Write {file_path, content}
+//   [tool:ask <q>|<opt>|<opt>]     the same with AskUserQuestion (one question, its options)
+//   [tool:plan <text>]             the same with ExitPlanMode {plan}
 //   [slow:<ms>]            the text is streamed in many small deltas spread over <ms>
 //   [long:<n>]             ~<n> KiB of extra text in 512-byte deltas
 //   [think] [think:<t>]    a thinking block first (thinking_delta + signature_delta)

@@ -4,13 +4,14 @@
  * non-loopback warning, and what the logs must never contain. Real sockets throughout.
  */
 import { execFile } from 'node:child_process'
+import { createECDH } from 'node:crypto'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { COOKIE_NAME } from '../../src/auth/cookie.js'
-import { createRateLimiter } from '../../src/auth/rate-limit.js'
+import { createRateLimiter, limiterKey } from '../../src/auth/rate-limit.js'
 import { rotateToken, tokenPath } from '../../src/auth/token-file.js'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
@@ -39,6 +40,12 @@ function freshAddress(): string {
 const hostOf = (url: string) => new URL(url).host
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
+const pushKey = createECDH('prime256v1')
+pushKey.generateKeys()
+const PUSH_SUBSCRIPTION = JSON.stringify({
+  endpoint: 'https://push.example.com/route-check',
+  keys: { p256dh: pushKey.getPublicKey().toString('base64url'), auth: Buffer.alloc(16, 7).toString('base64url') },
+})
 type Route = { method: string; path: (id: string) => string; body?: string; sse?: boolean; ok: number }
 /** Every route of the API. Bodies are valid, so the token is the only thing that can be wrong. */
 const ROUTES: Route[] = [
@@ -49,9 +56,16 @@ const ROUTES: Route[] = [
   { method: 'POST', path: (id) => `/sessions/${id}/turns`, body: '{"prompt":"hello from the route check"}', ok: 202 },
   { method: 'GET', path: (id) => `/sessions/${id}/turns`, ok: 200 },
   { method: 'POST', path: (id) => `/sessions/${id}/cancel`, ok: 200 },
+  { method: 'POST', path: (id) => `/sessions/${id}/queue/resume`, ok: 200 },
+  // No such queued turn: with the token, the answer is the route's own 404, past the auth check.
+  { method: 'PATCH', path: (id) => `/sessions/${id}/turns/trn_0000000000000000`, body: '{"prompt":"edited"}', ok: 404 },
+  { method: 'DELETE', path: (id) => `/sessions/${id}/turns/trn_0000000000000000`, ok: 404 },
   { method: 'GET', path: (id) => `/sessions/${id}/events`, sse: true, ok: 200 },
   { method: 'GET', path: (id) => `/sessions/${id}/history`, ok: 200 },
   { method: 'GET', path: () => '/events', sse: true, ok: 200 },
+  { method: 'GET', path: () => '/push/vapid-public-key', ok: 200 },
+  { method: 'POST', path: () => '/push/subscriptions', body: PUSH_SUBSCRIPTION, ok: 201 },
+  { method: 'DELETE', path: () => '/push/subscriptions', body: `{"endpoint":"https://push.example.com/route-check"}`, ok: 204 },
   // Last: it removes the session.
   { method: 'DELETE', path: (id) => `/sessions/${id}`, ok: 204 },
 ]
@@ -59,6 +73,9 @@ const OPEN_ROUTES = [
   { method: 'GET', path: '/healthz' },
   { method: 'GET', path: '/' },
   { method: 'GET', path: '/assets/app.js' },
+  { method: 'GET', path: '/sw.js' },
+  { method: 'GET', path: '/manifest.webmanifest' },
+  { method: 'GET', path: '/icons/icon-192.png' },
   { method: 'POST', path: '/auth/login', body: '{"token":"x"}' },
   { method: 'POST', path: '/auth/logout' },
 ]
@@ -69,10 +86,11 @@ let host: string
 
 async function login(t: TestDaemon, token: string, headers: Record<string, string> = {}) {
   const r = await raw(t.url, { method: 'POST', path: '/auth/login', headers: { ...JSON_TYPE, ...headers }, body: JSON.stringify({ token }), localAddress: freshAddress() })
-  expect(r.status, r.text).toBe(204)
+  expect(r.status, r.text).toBe(200)
   const c = parseSetCookie(r.headers['set-cookie'], COOKIE_NAME)
   expect(c).not.toBeNull()
-  return { cookie: `${COOKIE_NAME}=${c!.value}`, attrs: c!.attrs, value: c!.value }
+  expect(r.json.csrf).toMatch(/^[A-Za-z0-9_-]{43}$/)
+  return { cookie: `${COOKIE_NAME}=${c!.value}`, attrs: c!.attrs, value: c!.value, csrf: r.json.csrf as string }
 }
 
 async function sessionCount(t: TestDaemon, token: string): Promise<number> {
@@ -82,7 +100,9 @@ async function sessionCount(t: TestDaemon, token: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  d = await startTestDaemon()
+  // This daemon is for what each credential gets (401, 403, 200), so its failure budget is out of
+  // reach; the limiter is tested on daemons of its own, with the defaults.
+  d = await startTestDaemon({ rateLimit: { max: 1e9, globalMax: 1e9 } })
   host = hostOf(d.url)
   const r = await raw(d.url, { method: 'POST', path: '/sessions', headers: { ...bearer(d.token), ...JSON_TYPE }, body: '{"title":"victim"}' })
   expect(r.status).toBe(201)
@@ -202,10 +222,13 @@ describe('every route but the open ones needs the token', () => {
     expect(health.status).toBe(200)
     expect(health.json).toMatchObject({ ok: true })
     for (const route of OPEN_ROUTES) {
+      // Logout is open but same-origin only (a cross-site form must not log the browser out).
+      const origin = route.path === '/auth/logout' ? { origin: `http://${host}` } : {}
       const r = await raw(d.url, {
         method: route.method,
         path: route.path,
-        ...(route.body ? { body: route.body, headers: JSON_TYPE } : {}),
+        headers: { ...(route.body ? JSON_TYPE : {}), ...origin },
+        ...(route.body ? { body: route.body } : {}),
         localAddress: freshAddress(),
       })
       // Open means "not refused for want of a token": the page may be unbuilt (404), login may fail (401 unauthorized, not a missing token).
@@ -332,6 +355,23 @@ describe('browser login with a cookie', () => {
     expectError(await raw(d.url, { path: '/sessions' }), 401)
   })
 
+  it('a cross-site logout (a form POST from another origin, or no Origin at all) is refused and clears nothing', async () => {
+    const { cookie } = await login(d, d.token)
+    const port = Number(new URL(d.url).port)
+    const forms: Record<string, string>[] = [
+      {},
+      { origin: 'http://evil.example' },
+      { origin: 'null' },
+      { origin: `http://127.0.0.1:${port === 65535 ? port - 1 : port + 1}` },
+      { origin: `https://${host}` },
+    ]
+    for (const h of forms) {
+      const r = await raw(d.url, { method: 'POST', path: '/auth/logout', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...h }, body: 'x=1' })
+      expectError(r, 403, 'cross_origin')
+      expect(r.headers['set-cookie']).toBeUndefined()
+    }
+  })
+
   it('a wrong token at login gets 401 JSON and no cookie; a malformed login gets 4xx and no cookie', async () => {
     const wrong = await raw(d.url, { method: 'POST', path: '/auth/login', headers: JSON_TYPE, body: JSON.stringify({ token: `${d.token}x` }), localAddress: freshAddress() })
     expectError(wrong, 401, 'unauthorized')
@@ -353,14 +393,16 @@ describe('browser login with a cookie', () => {
   })
 })
 
-describe('CSRF: a cookie request that changes state must come from our own origin', () => {
+describe('CSRF: a cookie request that changes state must come from our own origin and carry the login secret', () => {
   let cookie: string
+  let csrf: string
   beforeAll(async () => {
-    cookie = (await login(d, d.token)).cookie
+    ;({ cookie, csrf } = await login(d, d.token))
   })
 
+  // Every request here carries the right secret, so the Origin is the only thing that can be wrong.
   const create = (headers: Record<string, string>) =>
-    raw(d.url, { method: 'POST', path: '/sessions', headers: { cookie, ...JSON_TYPE, ...headers }, body: '{"title":"csrf"}' })
+    raw(d.url, { method: 'POST', path: '/sessions', headers: { cookie, 'x-agentmux-csrf': csrf, ...JSON_TYPE, ...headers }, body: '{"title":"csrf"}' })
 
   it('no Origin and no Referer → 403', async () => {
     const n = await sessionCount(d, d.token)
@@ -395,23 +437,60 @@ describe('CSRF: a cookie request that changes state must come from our own origi
     expectError(await create({ referer: `http://127.0.0.1:${other}/` }), 403, 'cross_origin')
   })
 
+  it('the right host:port under another scheme is another origin → 403 (https, ws, javascript, file)', async () => {
+    const n = await sessionCount(d, d.token)
+    for (const scheme of ['https', 'ws', 'wss', 'javascript', 'file', 'ftp', 'chrome-extension']) {
+      expectError(await create({ origin: `${scheme}://${host}` }), 403, 'cross_origin')
+      expectError(await create({ referer: `${scheme}://${host}/page` }), 403, 'cross_origin')
+    }
+    // Behind a TLS proxy that says so, https is ours and plain http is not.
+    expectError(await create({ origin: `http://${host}`, 'x-forwarded-proto': 'https' }), 403, 'cross_origin')
+    expect((await create({ origin: `https://${host}`, 'x-forwarded-proto': 'https' })).status).toBe(201)
+    expect(await sessionCount(d, d.token)).toBe(n + 1)
+  })
+
   it('a matching Origin or Referer → allowed', async () => {
     expect((await create({ origin: `http://${host}` })).status).toBe(201)
     expect((await create({ referer: `http://${host}/some/page?x=1` })).status).toBe(201)
   })
 
+  it('the cookie alone, with our own Origin, changes nothing: no secret, a wrong one, or another login\'s → 403', async () => {
+    const n = await sessionCount(d, d.token)
+    const other = await login(d, d.token)
+    const origin = `http://${host}`
+    const attempts: Record<string, string>[] = [
+      {},
+      { 'x-agentmux-csrf': '' },
+      { 'x-agentmux-csrf': 'A'.repeat(43) },
+      { 'x-agentmux-csrf': `${csrf}x` },
+      // A secret is bound to its own login's cookie.
+      { 'x-agentmux-csrf': other.csrf },
+    ]
+    for (const h of attempts) {
+      const r = await raw(d.url, { method: 'POST', path: '/sessions', headers: { cookie, origin, ...JSON_TYPE, ...h }, body: '{"title":"forged"}' })
+      expectError(r, 403, 'csrf_required')
+    }
+    expect(await sessionCount(d, d.token)).toBe(n)
+    // Each login's own pair works.
+    const ok = await raw(d.url, { method: 'POST', path: '/sessions', headers: { cookie: other.cookie, 'x-agentmux-csrf': other.csrf, origin, ...JSON_TYPE }, body: '{}' })
+    expect(ok.status).toBe(201)
+  })
+
   it('PATCH and DELETE are checked the same way', async () => {
     const id = (await create({ origin: `http://${host}` })).json.id as string
     const patch = (headers: Record<string, string>) =>
-      raw(d.url, { method: 'PATCH', path: `/sessions/${id}`, headers: { cookie, ...JSON_TYPE, ...headers }, body: '{"title":"changed"}' })
-    const del = (headers: Record<string, string>) => raw(d.url, { method: 'DELETE', path: `/sessions/${id}`, headers: { cookie, ...headers } })
+      raw(d.url, { method: 'PATCH', path: `/sessions/${id}`, headers: { cookie, 'x-agentmux-csrf': csrf, ...JSON_TYPE, ...headers }, body: '{"title":"changed"}' })
+    const del = (headers: Record<string, string>) => raw(d.url, { method: 'DELETE', path: `/sessions/${id}`, headers: { cookie, 'x-agentmux-csrf': csrf, ...headers } })
+    const origin = `http://${host}`
     expectError(await patch({}), 403, 'cross_origin')
     expectError(await patch({ origin: 'http://evil.example' }), 403, 'cross_origin')
+    expectError(await patch({ origin, 'x-agentmux-csrf': '' }), 403, 'csrf_required')
     expectError(await del({}), 403, 'cross_origin')
     expectError(await del({ origin: 'http://evil.example' }), 403, 'cross_origin')
+    expectError(await del({ origin, 'x-agentmux-csrf': '' }), 403, 'csrf_required')
     expect((await raw(d.url, { path: `/sessions/${id}`, headers: bearer(d.token) })).json.title).toBe('csrf')
-    expect((await patch({ origin: `http://${host}` })).status).toBe(200)
-    expect((await del({ origin: `http://${host}` })).status).toBe(204)
+    expect((await patch({ origin })).status).toBe(200)
+    expect((await del({ origin })).status).toBe(204)
   })
 
   it('a cookie GET needs no Origin (EventSource and fetch GETs do not always send one)', async () => {
@@ -428,9 +507,9 @@ describe('CSRF: a cookie request that changes state must come from our own origi
   it('an operator-named host is accepted as an Origin, on its default port only', async () => {
     const t = await startTestDaemon({ config: { allowedHosts: ['agentmux.example.com'] } })
     try {
-      const c = (await login(t, t.token)).cookie
+      const { cookie: c, csrf: secret } = await login(t, t.token)
       const post = (h: Record<string, string>) =>
-        raw(t.url, { method: 'POST', path: '/sessions', headers: { cookie: c, ...JSON_TYPE, ...h }, body: '{}' })
+        raw(t.url, { method: 'POST', path: '/sessions', headers: { cookie: c, 'x-agentmux-csrf': secret, ...JSON_TYPE, ...h }, body: '{}' })
       // Proxy that keeps Host, and proxy that rewrites Host to the upstream address.
       expect((await post({ host: 'agentmux.example.com', origin: 'https://agentmux.example.com' })).status).toBe(201)
       expect((await post({ origin: 'https://agentmux.example.com' })).status).toBe(201)
@@ -511,58 +590,97 @@ describe('token file and rotation', () => {
   })
 })
 
-describe('rate limiting of failed attempts', () => {
-  it('10 failures, then 429 with Retry-After; even the right token is refused; other addresses are not', async () => {
-    const addr = freshAddress()
-    for (let i = 0; i < 10; i++) {
-      expectError(await raw(d.url, { path: '/sessions', headers: bearer(`wrong-${i}-0123456789abcdef`), localAddress: addr }), 401)
+describe('rate limiting of failed attempts (only invalid credentials are ever refused)', () => {
+  // Each test gets a daemon with the default limits: loopback is one client, so they would share it.
+  let t: TestDaemon
+  beforeEach(async () => {
+    t = await startTestDaemon()
+  })
+  afterEach(async () => {
+    await t.stop()
+  })
+
+  it('guesses from rotating 127.x source addresses count as one client: 429 with Retry-After', async () => {
+    const results: number[] = []
+    for (let i = 0; i < 30; i++) {
+      const r = await raw(t.url, { path: '/sessions', headers: bearer(`wrong-${i}-0123456789abcdef0123456789`), localAddress: freshAddress() })
+      results.push(r.status)
     }
-    const blocked = await raw(d.url, { path: '/sessions', headers: bearer(d.token), localAddress: addr })
+    expect(results.slice(0, 10)).toEqual(Array(10).fill(401))
+    expect(results.slice(10)).toEqual(Array(20).fill(429))
+    const blocked = await raw(t.url, { path: '/sessions', headers: bearer('still-wrong-0123456789abcdef0123'), localAddress: freshAddress() })
     expectError(blocked, 429, 'too_many_attempts')
     const wait = Number(blocked.headers['retry-after'])
     expect(Number.isInteger(wait)).toBe(true)
     expect(wait).toBeGreaterThanOrEqual(1)
     expect(wait).toBeLessThanOrEqual(60)
-    // Login and cookies from that address are refused too.
-    expectError(await raw(d.url, { method: 'POST', path: '/auth/login', headers: JSON_TYPE, body: JSON.stringify({ token: d.token }), localAddress: addr }), 429)
-    // Another address is not affected.
-    expect((await raw(d.url, { path: '/sessions', headers: bearer(d.token), localAddress: freshAddress() })).status).toBe(200)
+    // Wrong logins and forged cookies from yet other addresses are refused too.
+    expectError(await raw(t.url, { method: 'POST', path: '/auth/login', headers: JSON_TYPE, body: '{"token":"guess-0123456789"}', localAddress: freshAddress() }), 429)
+    expectError(await raw(t.url, { path: '/sessions', headers: { cookie: `${COOKIE_NAME}=v1.1.x.y` }, localAddress: freshAddress() }), 429)
+  })
+
+  it('while attackers are at 429, the owner\'s valid token, login and cookie keep working', async () => {
+    const owner = await login(t, t.token)
+    for (let i = 0; i < 15; i++) {
+      await raw(t.url, { path: '/sessions', headers: bearer(`attacker-${i}-0123456789abcdef0123`), localAddress: freshAddress() })
+    }
+    // Behind a tunnel the owner is 127.0.0.1 too: same client key as the attacker.
+    expectError(await raw(t.url, { path: '/sessions', headers: bearer('attacker-again-0123456789abcdef'), localAddress: '127.0.0.1' }), 429)
+    expect((await raw(t.url, { path: '/sessions', headers: bearer(t.token), localAddress: '127.0.0.1' })).status).toBe(200)
+    expect((await raw(t.url, { path: '/sessions', headers: { cookie: owner.cookie }, localAddress: '127.0.0.1' })).status).toBe(200)
+    const write = await raw(t.url, {
+      method: 'POST',
+      path: '/sessions',
+      headers: { cookie: owner.cookie, 'x-agentmux-csrf': owner.csrf, origin: `http://${hostOf(t.url)}`, ...JSON_TYPE },
+      body: '{"title":"owner during an attack"}',
+      localAddress: '127.0.0.1',
+    })
+    expect(write.status).toBe(201)
+    const sse = await openSse(`${t.url}/events`, { headers: { cookie: owner.cookie } })
+    try {
+      expect(sse.status).toBe(200)
+      await sse.waitFor((c) => c.frames.some((f) => f.event === 'caught-up'), 'caught-up during an attack', 10_000)
+    } finally {
+      sse.close()
+    }
+    // A fresh login with the right token is served too.
+    await login(t, t.token)
+    // And the attacker is still refused.
+    expectError(await raw(t.url, { path: '/sessions', headers: bearer('attacker-last-0123456789abcdef'), localAddress: freshAddress() }), 429)
   })
 
   it('failed logins and bad cookies count the same way', async () => {
-    const addr = freshAddress()
     for (let i = 0; i < 5; i++) {
-      expectError(await raw(d.url, { method: 'POST', path: '/auth/login', headers: JSON_TYPE, body: JSON.stringify({ token: `nope-${i}` }), localAddress: addr }), 401)
+      expectError(await raw(t.url, { method: 'POST', path: '/auth/login', headers: JSON_TYPE, body: JSON.stringify({ token: `nope-${i}` }), localAddress: freshAddress() }), 401)
     }
     for (let i = 0; i < 5; i++) {
-      expectError(await raw(d.url, { path: '/sessions', headers: { cookie: `${COOKIE_NAME}=v1.1.x.y${i}` }, localAddress: addr }), 401)
+      expectError(await raw(t.url, { path: '/sessions', headers: { cookie: `${COOKIE_NAME}=v1.1.x.y${i}` }, localAddress: freshAddress() }), 401)
     }
-    expectError(await raw(d.url, { method: 'POST', path: '/auth/login', headers: JSON_TYPE, body: JSON.stringify({ token: d.token }), localAddress: addr }), 429)
+    expectError(await raw(t.url, { method: 'POST', path: '/auth/login', headers: JSON_TYPE, body: JSON.stringify({ token: 'nope-again' }), localAddress: freshAddress() }), 429)
   })
 
   it('the block lifts when the minute is over (the daemon on a skewed clock)', async () => {
+    await t.stop()
     const realNow = Date.now.bind(Date)
     let skewMs = 0
     // Installed before the daemon starts, so its limiter reads this clock.
     const spy = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + skewMs)
-    const t = await startTestDaemon()
+    t = await startTestDaemon()
     try {
-      const addr = freshAddress()
-      for (let i = 0; i < 10; i++) expectError(await raw(t.url, { path: '/sessions', headers: bearer('wrong-token-0123456789'), localAddress: addr }), 401)
-      const first = await raw(t.url, { path: '/sessions', headers: bearer(t.token), localAddress: addr })
+      const wrong = () => raw(t.url, { path: '/sessions', headers: bearer('wrong-token-0123456789abcdef012'), localAddress: freshAddress() })
+      for (let i = 0; i < 10; i++) expectError(await wrong(), 401)
+      const first = await wrong()
       expectError(first, 429)
       expect(Number(first.headers['retry-after'])).toBeGreaterThanOrEqual(59)
       skewMs = 30_000
-      const later = await raw(t.url, { path: '/sessions', headers: bearer(t.token), localAddress: addr })
+      const later = await wrong()
       expectError(later, 429)
       expect(Number(later.headers['retry-after'])).toBeGreaterThanOrEqual(29)
       expect(Number(later.headers['retry-after'])).toBeLessThanOrEqual(31)
       skewMs = 61_000
-      expect((await raw(t.url, { path: '/sessions', headers: bearer(t.token), localAddress: addr })).status).toBe(200)
       // A fresh window: a wrong token is a plain 401 again.
-      expectError(await raw(t.url, { path: '/sessions', headers: bearer('wrong-token-0123456789'), localAddress: addr }), 401)
+      expectError(await wrong(), 401)
     } finally {
-      await t.stop()
       spy.mockRestore()
     }
   })
@@ -570,33 +688,57 @@ describe('rate limiting of failed attempts', () => {
   it('the limiter alone: window, Retry-After, recovery (fake clock)', () => {
     let now = 1_000_000
     const l = createRateLimiter({ now: () => now })
-    for (let i = 0; i < 9; i++) l.fail('a')
-    expect(l.blockedFor('a')).toBe(0)
-    l.fail('a')
-    expect(l.blockedFor('a')).toBe(60)
-    expect(l.blockedFor('b')).toBe(0)
+    for (let i = 0; i < 9; i++) l.fail('10.0.0.1')
+    expect(l.blockedFor('10.0.0.1')).toBe(0)
+    l.fail('10.0.0.1')
+    expect(l.blockedFor('10.0.0.1')).toBe(60)
+    expect(l.blockedFor('10.0.0.2')).toBe(0)
     now += 59_001
-    expect(l.blockedFor('a')).toBe(1)
+    expect(l.blockedFor('10.0.0.1')).toBe(1)
     now += 999
-    expect(l.blockedFor('a')).toBe(0)
-    l.fail('a')
-    expect(l.blockedFor('a')).toBe(0)
+    expect(l.blockedFor('10.0.0.1')).toBe(0)
+    l.fail('10.0.0.1')
+    expect(l.blockedFor('10.0.0.1')).toBe(0)
+  })
+
+  it('client keys: all loopback is one, IPv4-mapped IPv6 is its IPv4, an IPv6 host is its /64', () => {
+    expect(new Set(['127.0.0.1', '127.8.9.10', '127.255.255.254', '::1', '::ffff:127.0.0.5'].map(limiterKey))).toEqual(new Set(['loopback']))
+    expect(limiterKey('::ffff:10.1.2.3')).toBe('10.1.2.3')
+    expect(limiterKey('192.168.1.7')).toBe('192.168.1.7')
+    expect(limiterKey('2001:db8:1:2::1')).toBe(limiterKey('2001:0db8:0001:0002:ffff:eeee:dddd:cccc'))
+    expect(limiterKey('2001:db8:1:2::1')).not.toBe(limiterKey('2001:db8:1:3::1'))
+    expect(limiterKey('fe80::1')).toBe(limiterKey('fe80::2'))
+    const l = createRateLimiter()
+    for (let i = 0; i < 10; i++) l.fail(`2001:db8:0:7:${i.toString(16)}::1`)
+    expect(l.blockedFor('2001:db8:0:7:abcd::99')).toBeGreaterThan(0)
+    expect(l.blockedFor('2001:db8:0:8::1')).toBe(0)
+  })
+
+  it('a global failure budget: failures spread over many clients still reach 429, for everyone', () => {
+    let now = 0
+    const l = createRateLimiter({ now: () => now })
+    // 100 clients, one failure each: none is over its own limit.
+    for (let i = 0; i < 100; i++) l.fail(`10.0.${i >> 8}.${i & 255}`)
+    expect(l.blockedFor('10.9.9.9')).toBeGreaterThan(0)
+    expect(l.blockedFor('2001:db8::1')).toBeGreaterThan(0)
+    now += 60_000
+    expect(l.blockedFor('10.9.9.9')).toBe(0)
   })
 
   it('the limiter cannot grow without bound: a flood of addresses stays within maxEntries', () => {
     let now = 0
-    const small = createRateLimiter({ maxEntries: 100, now: () => now })
+    const small = createRateLimiter({ maxEntries: 100, globalMax: Infinity, now: () => now })
     for (let i = 0; i < 20_000; i++) {
       small.fail(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`)
       if (i % 1000 === 0) now += 1
     }
     expect(small.size).toBeLessThanOrEqual(100)
     // Asking about addresses never adds them.
-    for (let i = 0; i < 1000; i++) small.blockedFor(`fd00::${i}`)
+    for (let i = 0; i < 1000; i++) small.blockedFor(`fd00:${i.toString(16)}::1`)
     expect(small.size).toBeLessThanOrEqual(100)
-    // The default bound holds too.
+    // The default bound holds too, for IPv6 /64s.
     const dflt = createRateLimiter({ now: () => now })
-    for (let i = 0; i < 12_000; i++) dflt.fail(`2001:db8::${i.toString(16)}`)
+    for (let i = 0; i < 12_000; i++) dflt.fail(`2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::1`)
     expect(dflt.size).toBeLessThanOrEqual(10_000)
     expect(dflt.size).toBeGreaterThan(100)
   })
@@ -665,7 +807,7 @@ describe('logs never hold the token, cookies or prompts', () => {
   it('the in-process daemon (debug level): logins, failures, a query-string token, a turn', async () => {
     const t = await startTestDaemon()
     try {
-      const { cookie, value } = await login(t, t.token)
+      const { cookie, value, csrf } = await login(t, t.token)
       await raw(t.url, { method: 'POST', path: '/auth/login', headers: JSON_TYPE, body: JSON.stringify({ token: 'near-miss-token-abcdef0123' }), localAddress: freshAddress() })
       await raw(t.url, { path: `/sessions?token=${t.token}`, localAddress: freshAddress() })
       await raw(t.url, { path: '/sessions', headers: { cookie } })
@@ -681,6 +823,7 @@ describe('logs never hold the token, cookies or prompts', () => {
       expect(t.logs.length).toBeGreaterThan(0)
       expect(logs).not.toContain(t.token)
       expect(logs).not.toContain(value)
+      expect(logs).not.toContain(csrf)
       expect(logs).not.toContain('near-miss-token-abcdef0123')
       expect(logs).not.toContain('SECRET-PROMPT')
       expect(logs).not.toContain('qqqqqqqqqq')
@@ -752,8 +895,8 @@ describe('the built CLI and daemon (npm run build first)', () => {
 
   it('with AGENTMUX_TOKEN set, `token` prints it and `token --rotate` refuses', async () => {
     const dataDir = tempDir()
-    const env = { AGENTMUX_TOKEN: 'env-token-0123456789abcdef' }
-    expect((await runCli(['token', '--data-dir', dataDir], env)).stdout.trim()).toBe('env-token-0123456789abcdef')
+    const env = { AGENTMUX_TOKEN: 'env-token-0123456789abcdef-0123456789' }
+    expect((await runCli(['token', '--data-dir', dataDir], env)).stdout.trim()).toBe('env-token-0123456789abcdef-0123456789')
     const rot = await runCli(['token', '--rotate', '--data-dir', dataDir], env)
     expect(rot.code).not.toBe(0)
     expect(rot.stderr).toMatch(/AGENTMUX_TOKEN/)
@@ -777,7 +920,7 @@ describe('the built CLI and daemon (npm run build first)', () => {
     expect((await raw(p2.url, { path: '/sessions', headers: bearer(stored) })).status).toBe(200)
     const { cookie } = await (async () => {
       const r = await raw(p2.url, { method: 'POST', path: '/auth/login', headers: JSON_TYPE, body: JSON.stringify({ token: stored }) })
-      expect(r.status).toBe(204)
+      expect(r.status).toBe(200)
       return { cookie: `${COOKIE_NAME}=${parseSetCookie(r.headers['set-cookie'], COOKIE_NAME)!.value}` }
     })()
 
@@ -818,7 +961,7 @@ describe('the built CLI and daemon (npm run build first)', () => {
     expect(wide.stderr()).toMatch(/WARNING/)
     expect(wide.stderr()).toMatch(/TLS/)
     expect(wide.stderr()).toMatch(/0\.0\.0\.0/)
-    expect(wide.stderr()).not.toContain('process-token-0123456789')
+    expect(wide.stderr()).not.toContain('process-token-0123456789abcdef0123456789')
     // By the time the loopback daemon answers a request, it would have warned.
     expect((await raw(loop.url, { path: '/healthz' })).status).toBe(200)
     expect(loop.stderr()).not.toMatch(/WARNING|TLS/)
@@ -827,7 +970,7 @@ describe('the built CLI and daemon (npm run build first)', () => {
   })
 
   it('the process daemon logs (stderr, info level) never hold the token, a cookie or a prompt', async () => {
-    const token = 'process-token-0123456789'
+    const token = 'process-token-0123456789abcdef0123456789'
     const p = await spawnDaemon()
     procs.push(p)
     dirs.push(p.dataDir)

@@ -40,7 +40,7 @@ describe('spool reader', () => {
     writeFileSync(path, '{"a":1}\n{"b":"é')
     const r = createSpoolReader(path, 0, 8)
     const got: string[] = []
-    let end = 0
+    let end: number
     for (;;) {
       const c = await r.read(false)
       got.push(...c.lines)

@@ -6,6 +6,7 @@ const base: TurnFacts = {
   stopReason: null,
   spawnError: null,
   storageError: null,
+  approvalTimeout: null,
   adopted: false,
   state: { ...initialTranslatorState(0), sawInit: true, sawResult: true },
   exit: { code: 0, signal: null },

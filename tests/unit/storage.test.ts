@@ -75,10 +75,10 @@ describe('event log', () => {
 
   it('derives session and turn state from the events it commits', () => {
     const store = newStore()
-    const begun = store.beginTurn({ sessionId: 'ses_a', turnId: 'trn_1', clientTurnId: 'c1', prompt: 'hi', model: null })
+    const begun = store.beginTurn({ sessionId: 'ses_a', turnId: 'trn_1', clientTurnId: 'c1', prompt: 'hi', model: null, queue: true })
     expect(begun.kind).toBe('started')
-    expect(store.beginTurn({ sessionId: 'ses_a', turnId: 'trn_2', clientTurnId: null, prompt: 'x', model: null })).toEqual({ kind: 'busy', activeTurnId: 'trn_1' })
-    expect(store.beginTurn({ sessionId: 'ses_a', turnId: 'trn_3', clientTurnId: 'c1', prompt: 'x', model: null }).kind).toBe('existing')
+    expect(store.beginTurn({ sessionId: 'ses_a', turnId: 'trn_2', clientTurnId: null, prompt: 'x', model: null, queue: false })).toEqual({ kind: 'busy', activeTurnId: 'trn_1', queuedTurns: 0 })
+    expect(store.beginTurn({ sessionId: 'ses_a', turnId: 'trn_3', clientTurnId: 'c1', prompt: 'x', model: null, queue: true }).kind).toBe('existing')
     store.append('ses_a', 'trn_1', [
       { kind: 'agent.init', model: 'm', claudeSessionId: 'u-a', cwd: '/x', tools: [], permissionMode: 'default', version: '2.1.330' },
       { kind: 'text', text: 'the answer' },
@@ -99,7 +99,7 @@ describe('event log', () => {
 
   it('rolls back a batch that fails half-way: no event, no offset', () => {
     const store = newStore()
-    store.beginTurn({ sessionId: 'ses_a', turnId: 'trn_1', clientTurnId: null, prompt: 'hi', model: null })
+    store.beginTurn({ sessionId: 'ses_a', turnId: 'trn_1', clientTurnId: null, prompt: 'hi', model: null, queue: true })
     const head = store.headEventId('ses_a')
     const cyclic: Record<string, unknown> = {}
     cyclic.self = cyclic

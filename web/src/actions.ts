@@ -3,6 +3,7 @@ import { api, ApiError, sessionPath } from './api.js'
 import { h } from './dom.js'
 import type { SessionStore } from './sessions.js'
 import { PERMISSION_MODES, type Session } from './types.js'
+import { notifyMenuEntry } from './push.js'
 import { field, openDialog, toast } from './ui.js'
 
 export function newSessionDialog(store: SessionStore, onCreated: (s: Session) => void): void {
@@ -45,7 +46,7 @@ export function actionsDialog(store: SessionStore, id: string, onDeleted: (id: s
   const rename = h('button', { type: 'button', class: 'btn btn-block' }, 'Rename')
   const del = h('button', { type: 'button', class: 'btn btn-block btn-danger-quiet' }, 'Delete…')
   const info = h('p', { class: 'dialog-info' }, `${s.cwd}${s.model ? ` · ${s.model}` : ''}${s.permissionMode ? ` · ${s.permissionMode}` : ''}`)
-  const d = openDialog({ title: s.title || 'Untitled session', testId: 'session-actions', body: [info, rename, del], submit: 'Close', onSubmit() {} })
+  const d = openDialog({ title: s.title || 'Untitled session', testId: 'session-actions', body: [info, rename, del, notifyMenuEntry()], submit: 'Close', onSubmit() {} })
   d.dialog.querySelector('.dialog-buttons .btn:not([type=submit])')?.remove()
   rename.addEventListener('click', () => {
     d.close()

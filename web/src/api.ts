@@ -13,9 +13,36 @@ export class ApiError extends Error {
   get transient(): boolean {
     return this.status === 0 || this.status === 429 || this.status === 502 || this.status === 503 || this.status === 504
   }
+  /** The login is gone or unusable: 401, or a cookie without its CSRF secret (log in again). */
   get auth(): boolean {
-    return this.status === 401
+    return this.status === 401 || (this.status === 403 && this.code === 'csrf_required')
   }
+}
+
+/**
+ * The login's CSRF secret. The cookie reaches every port of this host, the secret stays in this
+ * origin's storage: the daemon changes nothing for a cookie request that does not carry it.
+ */
+const CSRF_KEY = 'agentmux.csrf'
+let csrfSecret: string | null = null
+
+export function rememberCsrf(secret: string): void {
+  csrfSecret = secret
+  try {
+    localStorage.setItem(CSRF_KEY, secret)
+  } catch {
+    // storage refused (private mode): the secret lives as long as this page
+  }
+}
+
+function csrf(): string | null {
+  if (csrfSecret !== null) return csrfSecret
+  try {
+    csrfSecret = localStorage.getItem(CSRF_KEY)
+  } catch {
+    // no storage: no secret
+  }
+  return csrfSecret
 }
 
 type AuthListener = (code: string) => void
@@ -33,13 +60,17 @@ export async function call<T = unknown>(
 ): Promise<T> {
   const ctl = new AbortController()
   const timer = setTimeout(() => ctl.abort(), opts.timeoutMs ?? 15_000)
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  const secret = method === 'GET' || method === 'HEAD' ? null : csrf()
+  if (secret) headers['X-Agentmux-Csrf'] = secret
   let res: Response
   try {
     res = await fetch(path, {
       method,
       credentials: 'same-origin',
       cache: 'no-store',
-      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: ctl.signal,
     })

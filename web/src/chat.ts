@@ -85,7 +85,10 @@ export class ChatView {
 
     this.stream = new LiveStream('session', {
       // Catch-up mode, newest turns only: a phone back after an hour gets the latest state fast.
-      url: () => `${sessionPath(sid)}/events?after=${this.last}&mode=catchup&turns=${TURNS_PER_PAGE}`,
+      // `visible=1`: no push for this session while someone is looking at it (src/notify/presence.ts).
+      url: () =>
+        `${sessionPath(sid)}/events?after=${this.last}&mode=catchup&turns=${TURNS_PER_PAGE}` +
+        (document.visibilityState === 'visible' ? '&visible=1' : ''),
       onWindow: (d) => this.window(num(d.after)),
       onMessage: (data) => this.receive(data),
       onCaughtUp: () => {

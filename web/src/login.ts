@@ -1,11 +1,12 @@
 /** The logged-out screen: a token form, and a clear word when the login expired or the token was rotated. */
-import { api, ApiError } from './api.js'
+import { api, ApiError, rememberCsrf } from './api.js'
 import { h } from './dom.js'
 
 export type LoginReason = 'unauthorized' | 'session_expired' | 'invalid_token' | 'logged_out'
 
 export async function login(token: string): Promise<void> {
-  await api.post('/auth/login', { token }, { quietAuth: true, timeoutMs: 15_000 })
+  const r = await api.post<{ csrf: string }>('/auth/login', { token }, { quietAuth: true, timeoutMs: 15_000 })
+  rememberCsrf(r.csrf)
 }
 
 export function loginScreen(reason: LoginReason, onDone: () => void): HTMLElement {

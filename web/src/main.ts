@@ -10,8 +10,10 @@ import { ConnPill } from './conn.js'
 import { h } from './dom.js'
 import { ListView } from './list.js'
 import { login, loginScreen, type LoginReason } from './login.js'
+import { registerServiceWorker } from './push.js'
 import { SessionStore } from './sessions.js'
 import { dropAll, kickAll, startWatchdog, type LiveStream } from './stream.js'
+import { watchHiddenTitle } from './title.js'
 import type { Session } from './types.js'
 import { toast } from './ui.js'
 
@@ -154,11 +156,14 @@ class App {
 }
 
 let app: App | null = null
+let stopTitle: (() => void) | null = null
 
 function start(seed?: Session[]): void {
   app?.stop()
+  stopTitle?.()
   app = new App(seed)
   app.watchDeletes()
+  stopTitle = watchHiddenTitle(app.store)
 }
 
 function showLogin(reason: LoginReason): void {
@@ -224,9 +229,9 @@ async function boot(): Promise<void> {
 }
 
 // A phone puts the page to sleep, kills its sockets and may not tell: on every sign of life, reconnect.
-document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible') kickAll()
-})
+// Hidden too: the session stream says `visible=` in its URL, and the daemon sends no push to a
+// session while a visible page is attached, so a hidden page reconnects to say it is not looking.
+document.addEventListener('visibilitychange', () => kickAll())
 window.addEventListener('pageshow', (e) => {
   if (e.persisted) kickAll()
 })
@@ -240,4 +245,5 @@ window.addEventListener('offline', () => {
 })
 document.addEventListener('resume', () => kickAll())
 startWatchdog()
+registerServiceWorker()
 void boot()

@@ -24,6 +24,7 @@ interface ToolCard {
 }
 
 export const STATUS_WORD: Record<TurnStatus, string> = {
+  queued: 'Queued',
   running: 'Running',
   completed: 'Completed',
   failed: 'Failed',

@@ -1,46 +1,61 @@
 import { Hono } from 'hono'
 import { deleteCookie, setCookie } from 'hono/cookie'
-import type { HttpBindings } from '@hono/node-server'
 import { z } from 'zod'
 import { COOKIE_MAX_AGE_S, COOKIE_NAME, issueCookie } from '../../auth/cookie.js'
+import { csrfSecretFor } from '../../auth/csrf.js'
 import type { RateLimiter } from '../../auth/rate-limit.js'
 import type { TokenSource } from '../../auth/token-file.js'
+import { tokensEqual } from '../../auth/tokens-equal.js'
 import { AppError } from '../../errors.js'
-import { tokensEqual } from '../auth.js'
-import { checkRateLimit, clientAddress } from '../security.js'
+import { clientAddress, refuseInvalid } from '../authenticate.js'
+import type { AppEnv } from '../env.js'
+import { requestScheme, sameOrigin } from '../security.js'
 import { readJson } from '../validate.js'
 
 const LoginBody = z.strictObject({ token: z.string().min(1).max(512) })
 
-/** Browsers log in once with the token (from the URL fragment) and then carry an HttpOnly cookie. */
-export function authRoutes(deps: { tokens: TokenSource; limiter: RateLimiter; now?: () => number }) {
-  const now = deps.now ?? Date.now
-  const app = new Hono<{ Bindings: HttpBindings }>()
+/** Anyone may call these, so a stranger gets little: a 1 KB body that must arrive within 10 s. */
+export const OPEN_BODY_BYTES = 1024
+export const OPEN_BODY_DEADLINE_MS = 10_000
 
-  const secure = (c: { req: { url: string; header(n: string): string | undefined } }) =>
-    c.req.url.startsWith('https:') || c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https'
+/**
+ * Browsers log in once with the token (from the URL fragment) and then carry an HttpOnly cookie,
+ * plus the login's CSRF secret, which the page keeps and sends with every change.
+ */
+export function authRoutes(deps: {
+  tokens: TokenSource
+  limiter: RateLimiter
+  explicitHosts: ReadonlySet<string>
+  now?: () => number
+}) {
+  const now = deps.now ?? Date.now
+  const app = new Hono<AppEnv>()
 
   app.post('/auth/login', async (c) => {
-    const address = clientAddress(c)
-    checkRateLimit(deps.limiter, address)
-    const { token } = await readJson(c, LoginBody)
+    const limits = { maxBytes: OPEN_BODY_BYTES, deadlineMs: OPEN_BODY_DEADLINE_MS }
+    const { token } = await readJson(c, LoginBody, limits)
     const current = deps.tokens.current()
     if (!tokensEqual(token, current)) {
-      deps.limiter.fail(address)
-      throw new AppError(401, 'unauthorized', 'that token is not valid')
+      refuseInvalid(deps.limiter, clientAddress(c), new AppError(401, 'unauthorized', 'that token is not valid'))
     }
-    setCookie(c, COOKIE_NAME, issueCookie(current, now()), {
+    const cookie = issueCookie(current, now())
+    setCookie(c, COOKIE_NAME, cookie, {
       httpOnly: true,
       sameSite: 'Strict',
-      secure: secure(c),
+      secure: requestScheme(c) === 'https:',
       path: '/',
       maxAge: COOKIE_MAX_AGE_S,
     })
-    return c.body(null, 204)
+    return c.json({ csrf: csrfSecretFor(current, cookie) })
   })
 
+  // A cross-site form could otherwise log the browser out.
   app.post('/auth/logout', (c) => {
-    deleteCookie(c, COOKIE_NAME, { path: '/', httpOnly: true, sameSite: 'Strict', secure: secure(c) })
+    if (!sameOrigin(c, deps.explicitHosts)) {
+      throw new AppError(403, 'cross_origin', 'log out from the agentmux page itself')
+    }
+    const secure = requestScheme(c) === 'https:'
+    deleteCookie(c, COOKIE_NAME, { path: '/', httpOnly: true, sameSite: 'Strict', secure })
     return c.body(null, 204)
   })
 

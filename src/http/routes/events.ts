@@ -1,19 +1,19 @@
+import { gzipSync } from 'node:zlib'
 import { Hono, type Context } from 'hono'
-import type { HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { AppError, notFound } from '../../errors.js'
+import { planCatchup } from '../../events/catchup-plan.js'
 import type { EventLog } from '../../events/event-log.js'
-import type { Hub } from '../../events/hub.js'
+import type { Presence } from '../../notify/presence.js'
 import type { SessionFeed } from '../../sessions/feed.js'
 import type { SessionService } from '../../sessions/service.js'
 import type { Store } from '../../storage/store.js'
+import type { AppEnv } from '../env.js'
 import { streamSessionList } from '../list-stream.js'
-import { planCatchup } from '../../events/catchup-plan.js'
 import { historyBody } from '../history.js'
 import { AttachQuery, Cursor, HistoryQuery } from '../schemas.js'
 import { streamSession } from '../session-stream.js'
 import { acceptsGzip } from '../sse-gzip.js'
-import { gzipSync } from 'node:zlib'
 import { frame, SSE_HEADERS, type SseRegistry } from '../sse.js'
 import { parseWith, sessionIdParam } from '../validate.js'
 
@@ -26,21 +26,23 @@ const GZIP_MIN_EXACT_IDS = 64
 export function eventRoutes(deps: {
   store: Store
   eventLog: EventLog
-  hub: Hub
   feed: SessionFeed
   registry: SseRegistry
   service: SessionService
   isDraining: () => boolean
+  /** Visible pages attached to a session (`?visible=1`): pushes for it are skipped meanwhile. */
+  presence?: Presence
 }) {
-  const app = new Hono<{ Bindings: HttpBindings }>()
+  const app = new Hono<AppEnv>()
 
   /** The Node response to stream on; null while draining, after telling the client to come back. */
-  const rawResponse = (env: HttpBindings | undefined) => {
+  const rawResponse = (c: Context<AppEnv>) => {
+    const env = c.env
     if (!env?.outgoing) throw new AppError(400, 'no_stream', 'streams need a Node HTTP connection')
     if (deps.isDraining()) {
       // Not a 503: EventSource never retries after an error status. A shutdown frame and the end
       // of the stream make it reconnect, to the next daemon.
-      const conn = deps.registry.open(env.outgoing)
+      const conn = deps.registry.open(env.outgoing, c.get('token'))
       deps.registry.write(conn, frame('shutdown', {}))
       env.outgoing.end()
       return null
@@ -67,19 +69,25 @@ export function eventRoutes(deps: {
     const bounds = deps.store.cursorBounds(id)
     if (bounds === null) throw notFound('session', id)
     if (c.req.method === 'HEAD') return headOnly(c)
-    const res = rawResponse(c.env)
-    const gzipOk = acceptsGzip(c.req.header('accept-encoding'))
-    const source = {
-      read: (after: number, limit: number) => deps.eventLog.read(id, after, limit),
-      turnStartBefore: (before: number, n: number) => deps.store.turnStartBefore(id, before, n),
-    }
+    const res = rawResponse(c)
     if (res) {
+      if (deps.presence && c.req.query('visible') === '1') res.once('close', deps.presence.attach(id))
+      const gzipOk = acceptsGzip(c.req.header('accept-encoding'))
+      const source = {
+        read: (after: number, limit: number) => deps.eventLog.read(id, after, limit),
+        turnStartBefore: (before: number, n: number) => deps.store.turnStartBefore(id, before, n),
+      }
       streamSession(res, deps, {
         sessionId: id,
+        token: c.get('token'),
         cursor,
         ...bounds,
-        catchup: q.mode === 'catchup' ? (from) => planCatchup(source, from, bounds.head, q.turns ?? null) : undefined,
-        gzip: (plan, from) => gzipOk && (plan ? plan.bytes >= GZIP_MIN_BYTES : bounds.head - from >= GZIP_MIN_EXACT_IDS),
+        catchup:
+          q.mode === 'catchup'
+            ? (from) => planCatchup(source, from, bounds.head, q.turns ?? null)
+            : undefined,
+        gzip: (plan, from) =>
+          gzipOk && (plan ? plan.bytes >= GZIP_MIN_BYTES : bounds.head - from >= GZIP_MIN_EXACT_IDS),
       })
     }
     return RESPONSE_ALREADY_SENT
@@ -102,8 +110,9 @@ export function eventRoutes(deps: {
 
   app.get('/events', (c) => {
     if (c.req.method === 'HEAD') return headOnly(c)
-    const res = rawResponse(c.env)
-    if (res) streamSessionList(res, { registry: deps.registry, feed: deps.feed, list: deps.service.list })
+    const res = rawResponse(c)
+    const list = { registry: deps.registry, feed: deps.feed, list: deps.service.list }
+    if (res) streamSessionList(res, list, c.get('token'))
     return RESPONSE_ALREADY_SENT
   })
 

@@ -1,8 +1,8 @@
 import { Hono } from 'hono'
 import type { HttpBindings } from '@hono/node-server'
 import type { SessionService } from '../../sessions/service.js'
-import { decodeAttachments } from '../../sessions/attachments.js'
-import { CreateSessionBody, MAX_TURN_BODY_BYTES, PatchSessionBody, StartTurnBody } from '../schemas.js'
+import { CreateSessionBody, PatchSessionBody } from '../schemas.js'
+import { turnRoutes } from './turns.js'
 import { readJson, sessionIdParam } from '../validate.js'
 
 /** Sessions and their turns: the request/response half of the API. */
@@ -29,15 +29,7 @@ export function sessionRoutes(service: SessionService) {
     return c.body(null, 204)
   })
 
-  app.post('/sessions/:id/turns', async (c) => {
-    const id = sessionIdParam(c)
-    const { attachments, ...body } = await readJson(c, StartTurnBody, { maxBytes: MAX_TURN_BODY_BYTES })
-    return c.json({ turn: service.startTurn(id, { ...body, attachments: decodeAttachments(attachments ?? []) }) }, 202)
-  })
-
-  app.get('/sessions/:id/turns', (c) => c.json({ turns: service.listTurns(sessionIdParam(c)) }))
-
-  app.post('/sessions/:id/cancel', (c) => c.json(service.cancel(sessionIdParam(c))))
+  app.route('/', turnRoutes(service))
 
   return app
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { Hono } from 'hono'
+import { errorBody } from '../../errors.js'
 import type { HttpBindings } from '@hono/node-server'
 
 const TYPES: Record<string, string> = {
@@ -39,11 +40,10 @@ function loadAssets(dir: string): Map<string, Asset> {
   return assets
 }
 
-/** GET / (the page shell) and /assets/*: open routes, since they hold no data. */
-export function isStaticPath(method: string, path: string): boolean {
-  return (method === 'GET' || method === 'HEAD') && (path === '/' || path === '/favicon.ico' || path.startsWith('/assets/'))
-}
+/** The installable page's files: the service worker must sit at the root to control the whole page. */
+const SHELL_FILES = new Set(['/sw.js', '/manifest.webmanifest'])
 
+/** GET / (the page shell), /assets/*, the icons, manifest and service worker: open, they hold no data. */
 export function staticRoutes(webDist: string) {
   const assets = loadAssets(webDist)
   const app = new Hono<{ Bindings: HttpBindings }>()
@@ -52,11 +52,14 @@ export function staticRoutes(webDist: string) {
       const key = path === '/' ? '/index.html' : c.req.path
       const a = assets.get(key)
       if (!a) {
-        return c.json({ error: { code: 'not_found', message: key === '/index.html' ? 'the page is not built (npm run build)' : `no file ${key}` } }, 404)
+        const message = key === '/index.html' ? 'the page is not built (npm run build)' : `no file ${key}`
+        return c.json(errorBody('not_found', message), 404)
       }
       c.header('Content-Type', a.type)
-      // index.html must be revalidated so a new build is picked up; assets carry a content hash.
-      c.header('Cache-Control', key === '/index.html' ? 'no-cache' : 'public, max-age=31536000, immutable')
+      // index.html, the worker and the manifest must be revalidated so a new build is picked up;
+      // assets carry a content hash.
+      const fresh = key === '/index.html' || SHELL_FILES.has(key)
+      c.header('Cache-Control', fresh ? 'no-cache' : 'public, max-age=31536000, immutable')
       c.header('Vary', 'Accept-Encoding')
       if (a.gzip && /\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
         c.header('Content-Encoding', 'gzip')
@@ -66,6 +69,8 @@ export function staticRoutes(webDist: string) {
     })
   serve('/')
   serve('/assets/*')
+  serve('/icons/*')
+  for (const f of SHELL_FILES) serve(f)
   // Browsers ask for it on their own; a 404 beats a 401 in the console.
   app.get('/favicon.ico', (c) => c.body(null, 404))
   return app
