@@ -39,7 +39,7 @@ describe.skipIf(!CHROMIUM)('catch-up on the page (360×740)', () => {
     const from = p.requests.length
     await openSession(p, d, s.id)
     const attach = p.requests.slice(from).map((r) => r.url()).filter((u) => u.includes(`/sessions/${s.id}/events`))
-    expect(attach[0]).toBe(`${d.url}/sessions/${s.id}/events?after=0&mode=catchup&turns=3`)
+    expect(attach[0]).toBe(`${d.url}/sessions/${s.id}/events?after=0&mode=catchup&turns=3&visible=1`)
     // The stream brought the newest three turns, and no delta of their finished replies (older
     // turns may already be loading from /history: three short turns do not fill the screen).
     const h = await history(d, s.id)
@@ -71,7 +71,7 @@ describe.skipIf(!CHROMIUM)('catch-up on the page (360×740)', () => {
     await page.waitForSelector('.pill[data-conn="live"]')
     await waitUntil(async () => (await shownTurns()).includes(turns[9]!), { label: 'the missed turns', timeoutMs: 10_000 })
     const urls = p.requests.slice(mark).map((r) => r.url())
-    expect(urls).toContain(`${d.url}/sessions/${s.id}/events?after=${last}&mode=catchup&turns=3`)
+    expect(urls).toContain(`${d.url}/sessions/${s.id}/events?after=${last}&mode=catchup&turns=3&visible=1`)
     const h2 = await history(d, s.id)
     const applied = await appliedIds(page)
     const missed = applied.filter((id) => id > last)
