@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { isSameProcessAlive, processStartTime } from './process.js'
-import { createStdinFifo, openStdinWriter, type StdinWriter } from './stdin-fifo.js'
+import { openStdinWriter, type StdinFifos, type StdinWriter } from './stdin-fifo.js'
 
 export interface Exit {
   /** null when unknown: a process this daemon did not start cannot be waited for. */
@@ -34,26 +34,33 @@ export async function spawnClaude(opts: {
   stdoutPath: string
   stderrPath: string
   stdinPath: string
+  fifos: StdinFifos
   onStdinError: (err: Error) => void
 }): Promise<ClaudeProcess> {
-  const input = await createStdinFifo(opts.stdinPath)
-  const out = openSync(opts.stdoutPath, 'w')
-  const err = openSync(opts.stderrPath, 'w')
+  const fds: number[] = []
   let child: ChildProcess
   let stdin: StdinWriter | null
   try {
+    const input = await opts.fifos.create(opts.stdinPath)
+    fds.push(input)
+    const out = openSync(opts.stdoutPath, 'w')
+    fds.push(out)
+    const err = openSync(opts.stderrPath, 'w')
+    fds.push(err)
     child = spawn(opts.bin, opts.args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: [input, out, err] })
     // Opened while `input` still holds the FIFO, so there is a reader even if claude died at once.
     stdin = openStdinWriter(opts.stdinPath, opts.onStdinError)
   } finally {
-    closeSync(input)
-    closeSync(out)
-    closeSync(err)
+    // claude has its own copies now; ours would keep the FIFO readable after claude is gone.
+    for (const fd of fds) closeSync(fd)
   }
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve)
     child.once('error', reject)
+  }).catch((e: unknown) => {
+    stdin?.close()
+    throw e
   })
   // Not holding the daemon's event loop open: at shutdown the turn is left to the next daemon.
   child.unref()

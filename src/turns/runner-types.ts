@@ -3,6 +3,7 @@ import type { EventLog } from '../events/event-log.js'
 import type { Logger } from '../log.js'
 import type { StopReason } from '../sessions/types.js'
 import type { Store } from '../storage/store.js'
+import type { StdinFifos } from './stdin-fifo.js'
 
 export interface RunnerConfig {
   claudeBin: string
@@ -30,6 +31,7 @@ export interface TurnRunnerDeps {
   eventLog: EventLog
   log: Logger
   broker: PermissionBroker
+  fifos: StdinFifos
 }
 
 export interface TurnRun {

@@ -5,6 +5,7 @@ import { isStorageFull } from '../storage/errors.js'
 import type { SessionRuntime } from '../storage/store.js'
 import { adoptClaude, GONE, spawnClaude, type ClaudeProcess } from './claude-process.js'
 import { followSpool } from './follow-spool.js'
+import { killTree } from './process.js'
 import { retryDecision } from './retry.js'
 import { createTimers, initialRunState, type RunContext } from './run-state.js'
 import type { TurnRun, TurnRunnerDeps } from './runner-types.js'
@@ -129,11 +130,17 @@ async function spawnAttempt(ctx: RunContext, files: ReturnType<typeof spoolPaths
     stdoutPath: files.spoolPath,
     stderrPath: files.stderrPath,
     stdinPath: files.stdinPath,
+    fifos: deps.fifos,
     onStdinError: (err) => ctx.log.debug('claude stdin closed', { error: err.message }),
   })
   s.proc = proc
   deps.store.recordSpawn(turn.id, proc.pid, proc.startTime, files.spoolPath)
   ctx.log.info('claude started', { pid: proc.pid, resume: s.resume, attempt: s.attempt })
+  if (!proc.hasStdin) {
+    // Without its stdin claude would wait for a prompt for ever.
+    killTree(proc.pid)
+    throw new Error(`could not open claude's stdin (${files.stdinPath})`)
+  }
   if (session.appendSystemPrompt) proc.write(initializeLine(`init_${turn.id}`, session.appendSystemPrompt))
   proc.write(userMessageLine(turn.prompt, deps.store.turnAttachments(turn.id)))
   connectBroker(ctx, proc)

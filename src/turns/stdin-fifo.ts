@@ -5,8 +5,10 @@
  * interrupt or change the permission mode of a turn it adopted.
  */
 import { execFile } from 'node:child_process'
-import { closeSync, constants, openSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { closeSync, constants, openSync, renameSync, rmSync } from 'node:fs'
 import { Socket } from 'node:net'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
@@ -18,13 +20,54 @@ export interface StdinWriter {
   close(): void
 }
 
+export type StdinFifos = ReturnType<typeof createStdinFifos>
+
 /**
- * Creates the FIFO (mode 0600; Node has no mkfifo) and returns the descriptor claude inherits as
- * stdin: opened O_RDWR, which never blocks on a FIFO. The caller closes it once claude has it.
+ * Makes the FIFOs. Node has no mkfifo, and running mkfifo(1) costs a fork + exec (measured: turn
+ * start 39 ms instead of ~9 under load), so one spare FIFO (mode 0600) is made ahead in the spool
+ * dir and renamed into place at the next spawn. A leftover spare is swept at start like any spool
+ * file of no running turn.
  */
-export async function createStdinFifo(path: string): Promise<number> {
-  await run('mkfifo', ['-m', '600', path])
-  return openSync(path, constants.O_RDWR)
+export function createStdinFifos(spoolDir: string) {
+  let spare: Promise<string> | null = null
+  const make = async (path: string) => {
+    await run('mkfifo', ['-m', '600', path])
+    return path
+  }
+  const refill = () => {
+    const next = make(join(spoolDir, `spare.${randomBytes(8).toString('hex')}.in`))
+    next.catch(() => {})
+    spare = next
+  }
+  return {
+    /**
+     * The FIFO at `path`, and the descriptor claude inherits as stdin: opened O_RDWR, which never
+     * blocks on a FIFO. The caller closes it once claude has it.
+     */
+    async create(path: string): Promise<number> {
+      const ready = spare
+      spare = null
+      let placed = false
+      if (ready) {
+        try {
+          renameSync(await ready, path)
+          placed = true
+        } catch {
+          // the spare failed or vanished: make one now
+        }
+      }
+      if (!placed) await make(path)
+      refill()
+      return openSync(path, constants.O_RDWR)
+    },
+
+    /** Removes the spare (shutdown). */
+    async close(): Promise<void> {
+      const ready = spare
+      spare = null
+      if (ready) rmSync(await ready.catch(() => ''), { force: true })
+    },
+  }
 }
 
 /**

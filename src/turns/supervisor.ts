@@ -13,6 +13,7 @@ import { startTurnRun } from './runner.js'
 import type { Attachment } from '../sessions/attachments.js'
 import type { RunnerConfig, TurnRun } from './runner-types.js'
 import { spoolTurnId } from './spool.js'
+import { createStdinFifos } from './stdin-fifo.js'
 
 export interface StartTurnInput {
   prompt: string
@@ -45,6 +46,7 @@ export function createSupervisor(deps: {
   broker: PermissionBroker
 }) {
   const { store, eventLog, log, broker } = deps
+  const fifos = createStdinFifos(deps.runner.spoolDir)
   const active = new Map<string, TurnRun>()
   /** Set while the daemon stops: turns that end then do not start queued ones. */
   let closing = false
@@ -77,7 +79,7 @@ export function createSupervisor(deps: {
     }
     const resolved = { ...runtime, session: { ...runtime.session, cwd: where.cwd } }
     // The spawn happens synchronously in here; waking readers can wait until it is under way.
-    track(startTurnRun({ config: deps.runner, store, eventLog, log, broker }, turn, resolved))
+    track(startTurnRun({ config: deps.runner, store, eventLog, log, broker, fifos }, turn, resolved))
     eventLog.published(turn.sessionId, committed)
   }
 
@@ -152,6 +154,7 @@ export function createSupervisor(deps: {
     async detachAll(): Promise<void> {
       closing = true
       await Promise.all([...active.values()].map((r) => r.detach()))
+      await fifos.close()
     },
 
     /**
@@ -164,7 +167,7 @@ export function createSupervisor(deps: {
       for (const { turn, process } of running) {
         const runtime = store.getSessionRuntime(turn.sessionId)
         if (!runtime) continue
-        track(startTurnRun({ config: deps.runner, store, eventLog, log, broker }, turn, runtime, process))
+        track(startTurnRun({ config: deps.runner, store, eventLog, log, broker, fifos }, turn, runtime, process))
       }
       return running.length
     },

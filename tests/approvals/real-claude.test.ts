@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRealStack, type RealStack } from '../helpers/real-claude.js'
-import { createSession } from '../helpers/session.js'
+import { processesWith, startRealStack, type RealStack } from '../helpers/real-claude.js'
+import { attach, createSession, postTurn } from '../helpers/session.js'
 import { answer, ended, pendingCount, turnUntilRequest } from './helpers.js'
 
 let stack: RealStack
@@ -173,5 +173,53 @@ describe('approvals with the real claude 2.1.330 (default permission mode)', { t
     expect((await d.api.del(`/sessions/${s.id}/rules/${rules[0]!.id}`)).status).toBe(204)
     expect((await d.api.get(`/sessions/${s.id}/rules`)).body.rules).toEqual([])
     expect((await d.api.del(`/sessions/${s.id}/rules/${rules[0]!.id}`)).status).toBe(404)
+  })
+})
+
+describe('control requests on the FIFO stdin', { timeout: 180_000 }, () => {
+  it('PATCH permissionMode while a turn runs reaches the running claude (set_permission_mode)', async () => {
+    const { d } = stack
+    const s = await createSession(d)
+    const target = join(s.cwd, 'mode-switched.txt')
+    // The tool call comes at the end of a slow reply: time to switch the mode before claude asks.
+    const turn = await postTurn(d, s.id, `write it [slow:6000] [tool:write ${target} hello]`)
+    const sse = await attach(d, s.id)
+    await sse.waitForEvent((e) => e.kind === 'text.delta' && e.turnId === turn.id, 'the first delta', 60_000)
+    const r = await d.api.patch(`/sessions/${s.id}`, { permissionMode: 'acceptEdits' })
+    expect(r.status).toBe(200)
+    const end = await ended(sse, turn.id)
+    sse.close()
+    expect(end.status).toBe('completed')
+    const own = sse.events.filter((e) => e.turnId === turn.id)
+    expect(own.filter((e) => e.kind === 'permission.requested')).toHaveLength(0)
+    expect(readFileSync(target, 'utf8')).toBe('hello')
+  })
+
+  it('without the switch the same Write asks (the control for the test above)', async () => {
+    const { d } = stack
+    const s = await createSession(d)
+    const target = join(s.cwd, 'asked.txt')
+    const { turn, sse, requested } = await turnUntilRequest(d, s.id, `write it [tool:write ${target} hello]`)
+    expect(requested).toMatchObject({ toolName: 'Write', summary: target, requestKind: 'tool' })
+    await answer(d, s.id, requested.requestId, { decision: 'deny' })
+    expect((await ended(sse, turn.id)).status).toBe('completed')
+    sse.close()
+    expect(existsSync(target)).toBe(false)
+  })
+
+  it('appendSystemPrompt reaches the model through initialize, never claude\'s argv', async () => {
+    const { d, mock } = stack
+    const marker = `APPEND-MARKER-${Date.now()}`
+    const s = await createSession(d, { appendSystemPrompt: `Be brief. ${marker}` })
+    const { turn, sse, requested } = await turnUntilRequest(d, s.id, 'go [tool:bash touch appended.txt]')
+    // claude is running (it waits for the answer): its command line has no trace of the prompt.
+    expect(processesWith(s.claudeSessionId).length).toBeGreaterThan(0)
+    expect(processesWith(marker)).toEqual([])
+    await answer(d, s.id, requested.requestId, { decision: 'allow' })
+    expect((await ended(sse, turn.id)).status).toBe('completed')
+    sse.close()
+    const main = mock.requests().filter((q) => q.prompt?.includes('touch appended.txt'))
+    expect(main.length).toBeGreaterThan(0)
+    expect(main.every((q) => q.system.includes(marker))).toBe(true)
   })
 })

@@ -5,14 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMockAnthropic, type MockAnthropic } from '../mock-anthropic/server.js'
 import { createApi } from '../helpers/api.js'
 import { REAL_CLAUDE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
-import { spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
+import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { processesWith } from '../helpers/real-claude.js'
 import { createSession } from '../helpers/session.js'
 import { openSse, turnEnded } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 import { answer, ended, turnUntilRequest } from './helpers.js'
 
-const TOKEN = 'process-token-0123456789'
+// The process daemon runs with this token (AGENTMUX_TOKEN, at least 32 characters).
+const TOKEN = PROCESS_TOKEN
 let mock: MockAnthropic
 beforeAll(async () => {
   mock = await startMockAnthropic()

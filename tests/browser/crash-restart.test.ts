@@ -9,10 +9,11 @@ import { startMockAnthropic, type MockAnthropic } from '../mock-anthropic/server
 import { createApi } from '../helpers/api.js'
 import { CHROMIUM, assertPageBuilt, launchBrowser, newPage, renderedIds, waitTurnStatus } from '../helpers/browser.js'
 import { REAL_CLAUDE } from '../helpers/daemon.js'
-import { spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
+import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { withTimeout } from '../helpers/wait.js'
 
-const TOKEN = 'process-token-0123456789abcdef0123456789'
+// The process daemon runs with this token (AGENTMUX_TOKEN, at least 32 characters).
+const TOKEN = PROCESS_TOKEN
 let mock: MockAnthropic
 let browser: Browser
 

@@ -4,11 +4,12 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createApi } from '../helpers/api.js'
 import { inspectDb } from '../helpers/inspect-db.js'
-import { spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
+import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { openSse, type LogEvent, type SseClient } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 
-const TOKEN = 'process-token-0123456789abcdef0123456789'
+// The process daemon runs with this token (AGENTMUX_TOKEN, at least 32 characters).
+const TOKEN = PROCESS_TOKEN
 /** 20 in `npm test`; `npm run test:kill9` runs 200. */
 const CYCLES = Number(process.env.KILL9_CYCLES ?? 20)
 const SESSIONS = 2

@@ -4,11 +4,12 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createApi } from '../helpers/api.js'
-import { spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
+import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 
-const TOKEN = 'process-token-0123456789'
+// The process daemon runs with this token (AGENTMUX_TOKEN, at least 32 characters).
+const TOKEN = PROCESS_TOKEN
 const daemons: DaemonProcess[] = []
 const receivers: Receiver[] = []
 const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-notify-kill9-'))

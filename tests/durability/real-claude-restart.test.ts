@@ -6,12 +6,13 @@ import { startMockAnthropic, type MockAnthropic } from '../mock-anthropic/server
 import { createApi } from '../helpers/api.js'
 import { REAL_CLAUDE } from '../helpers/daemon.js'
 import { inspectDb } from '../helpers/inspect-db.js'
-import { spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
+import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { processesWith } from '../helpers/real-claude.js'
 import { openSse, turnEnded, type LogEvent } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 
-const TOKEN = 'process-token-0123456789abcdef0123456789'
+// The process daemon runs with this token (AGENTMUX_TOKEN, at least 32 characters).
+const TOKEN = PROCESS_TOKEN
 let mock: MockAnthropic
 beforeAll(async () => {
   mock = await startMockAnthropic()
@@ -50,7 +51,8 @@ describe('the real claude across daemon crashes', () => {
       await sse.waitFor((c) => c.events.filter((e) => e.kind === 'text.delta').length >= 3, 'a few deltas', 30_000)
       await kill9(p)
       seen.push(...sse.events)
-      // claude keeps going without a daemon: its stdin closed, it finishes the turn on its own.
+      // claude keeps going without a daemon: it holds its stdin FIFO itself (no EOF) and finishes the
+      // turn; the next daemon ends it after its result (end_session).
       p = await realDaemon(dataDir)
       api = createApi(p.url, TOKEN)
       const again = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN, lastEventId: String(seen.at(-1)!.id) })

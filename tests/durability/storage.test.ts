@@ -7,12 +7,13 @@ import { describe, expect, it } from 'vitest'
 import { createApi } from '../helpers/api.js'
 import { startTestDaemon } from '../helpers/daemon.js'
 import { inspectDb } from '../helpers/inspect-db.js'
-import { spawnDaemon } from '../helpers/process-daemon.js'
+import { PROCESS_TOKEN, spawnDaemon } from '../helpers/process-daemon.js'
 import { attach, createSession, history, postTurn, runTurn } from '../helpers/session.js'
 import { openSse, turnEnded } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 
-const TOKEN = 'process-token-0123456789abcdef0123456789'
+// The process daemon runs with this token (AGENTMUX_TOKEN, at least 32 characters).
+const TOKEN = PROCESS_TOKEN
 
 describe('crash safety of the log', () => {
   it('a torn WAL tail (garbage after a kill -9) opens cleanly with the committed prefix', async () => {

@@ -44,6 +44,8 @@ export interface MockRequestSummary {
   texts: string[];
   /** base64 image blocks of all user messages, in order */
   images: { mediaType: string; bytes: number; sha256: string }[];
+  /** the request's system prompt, its text blocks joined */
+  system: string;
   stream: boolean;
   model: string;
   /** short description of what was sent */
@@ -105,7 +107,7 @@ export function startMockAnthropic(opts: MockOptions = {}): Promise<MockAnthropi
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const summary: MockRequestSummary = {
-      id, path, prompt: null, messageCount: 0, roles: [], toolResults: [], texts: [], images: [],
+      id, path, prompt: null, messageCount: 0, roles: [], toolResults: [], texts: [], images: [], system: '',
       stream: false, model: '', reply: '', status: 0, aborted: false,
     };
     summaries.push(summary);
@@ -198,6 +200,8 @@ export function startMockAnthropic(opts: MockOptions = {}): Promise<MockAnthropi
     Object.assign(summary, {
       prompt: parsed.prompt, messageCount: parsed.messageCount, roles: parsed.roles, toolResults: parsed.toolResults,
       texts: parsed.texts, images: parsed.images, stream: parsed.stream, model: parsed.model,
+      system: typeof body.system === 'string' ? body.system
+        : Array.isArray(body.system) ? body.system.map((b) => (typeof b?.text === 'string' ? b.text : '')).join('\n') : '',
     });
     if (path === '/v1/messages/count_tokens') {
       summary.reply = `count_tokens ${parsed.inputTokens}`;

@@ -66,6 +66,11 @@ const ROUTES: Route[] = [
   { method: 'GET', path: () => '/push/vapid-public-key', ok: 200 },
   { method: 'POST', path: () => '/push/subscriptions', body: PUSH_SUBSCRIPTION, ok: 201 },
   { method: 'DELETE', path: () => '/push/subscriptions', body: `{"endpoint":"https://push.example.com/route-check"}`, ok: 204 },
+  { method: 'GET', path: (id) => `/sessions/${id}/permissions`, ok: 200 },
+  // No such request or rule: a 404 with the token still shows the route was reached past auth.
+  { method: 'POST', path: (id) => `/sessions/${id}/permissions/no-such-request`, body: '{"decision":"allow"}', ok: 404 },
+  { method: 'GET', path: (id) => `/sessions/${id}/rules`, ok: 200 },
+  { method: 'DELETE', path: (id) => `/sessions/${id}/rules/rul_0123456789abcdef`, ok: 404 },
   // Last: it removes the session.
   { method: 'DELETE', path: (id) => `/sessions/${id}`, ok: 204 },
 ]

@@ -11,10 +11,11 @@ import { rmSync } from 'node:fs'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CHROMIUM, assertPageBuilt, launchBrowser, newPage } from '../helpers/browser.js'
-import { spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
+import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { withTimeout } from '../helpers/wait.js'
 
-const TOKEN = 'process-token-0123456789'
+// The process daemon runs with this token (AGENTMUX_TOKEN, at least 32 characters).
+const TOKEN = PROCESS_TOKEN
 
 describe.skipIf(!CHROMIUM)('a graceful stop, seen by Chromium\'s EventSource', () => {
   let browser: Browser
