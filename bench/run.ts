@@ -2,7 +2,7 @@
  * `npm run bench [-- <filter…>] [--quick]`: runs the benchmarks against the real daemon
  * (dist/src/main.js, built by `npm run build` first), prints one table and writes
  * bench/results/<timestamp>.json. A filter is a substring of a benchmark name
- * (ingest, replay, fanout, idle-clients, turn-overhead, cold-start). See bench/README.md.
+ * (ingest, replay, fanout, idle-clients, turn-overhead, cold-start, catchup). See bench/README.md.
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
@@ -10,6 +10,7 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { runApprovals } from './approvals.js'
+import { runCatchup } from './catchup.js'
 import { runColdStart } from './cold-start.js'
 import { runFanout } from './fanout.js'
 import { runIdleClients } from './idle-clients.js'
@@ -29,6 +30,7 @@ const BENCHES: { name: string; run: (ctx: BenchContext) => Promise<Metric[]> }[]
   { name: 'fanout', run: runFanout },
   { name: 'idle-clients', run: runIdleClients },
   { name: 'approvals', run: runApprovals },
+  { name: 'catchup', run: runCatchup },
 ]
 
 function gitRev(): string {

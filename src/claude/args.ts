@@ -33,10 +33,18 @@ export function buildClaudeArgs(a: ClaudeTurnArgs): string[] {
 }
 
 /** The prompt goes to stdin, never argv: no length limit, no leak in `ps`, a leading "-" is fine. */
-export function userMessageLine(prompt: string): string {
+/** The prompt as a stream-json user message; images go first as base64 image content blocks. */
+export function userMessageLine(prompt: string, images: readonly { mediaType: string; data: Buffer }[] = []): string {
+  const content =
+    images.length === 0
+      ? prompt
+      : [
+          ...images.map((i) => ({ type: 'image', source: { type: 'base64', media_type: i.mediaType, data: i.data.toString('base64') } })),
+          { type: 'text', text: prompt },
+        ]
   return `${JSON.stringify({
     type: 'user',
-    message: { role: 'user', content: prompt },
+    message: { role: 'user', content },
     parent_tool_use_id: null,
     session_id: '',
   })}\n`

@@ -29,7 +29,13 @@ export interface EventFields {
   /** The queue runs again (POST /sessions/:id/queue/resume, or a new prompt). */
   'queue.resumed': Record<never, never>
   /** The daemon accepted a prompt and is about to spawn claude. */
-  'turn.started': { prompt: string; model: string | null; clientTurnId: string | null }
+  'turn.started': {
+    prompt: string
+    model: string | null
+    clientTurnId: string | null
+    /** Images sent with the prompt (the bytes stay in the daemon). */
+    attachments?: { mediaType: string; bytes: number }[]
+  }
   /** claude's system/init: the conversation exists from here on and can be resumed. */
   'agent.init': {
     model: string

@@ -7,7 +7,7 @@ import type { Logger } from '../log.js'
 import { authenticate } from './authenticate.js'
 import type { AppEnv } from './env.js'
 import { authRoutes } from './routes/auth.js'
-import { MAX_BODY_BYTES } from './schemas.js'
+import { MAX_BODY_BYTES, MAX_TURN_BODY_BYTES } from './schemas.js'
 import { hostGuard, securityHeaders } from './security.js'
 
 // Sub-apps typed with AppEnv or with the narrower { Bindings } both mount; Hono's generics are
@@ -84,13 +84,21 @@ export function createApp(deps: AppDeps) {
   return app
 }
 
-function readableBody() {
-  const limit = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
+const limitOf = (maxSize: number) =>
+  bodyLimit({
+    maxSize,
     onError: () => {
-      throw tooLarge(MAX_BODY_BYTES)
+      throw tooLarge(maxSize)
     },
   })
+
+/** Only a new turn takes the larger body: its prompt may carry images (base64). */
+const isTurnPost = (method: string, path: string) =>
+  method === 'POST' && /^\/sessions\/[^/]+\/turns$/.test(path)
+
+function readableBody() {
+  const limit = limitOf(MAX_BODY_BYTES)
+  const turnLimit = limitOf(MAX_TURN_BODY_BYTES)
   return async function body(c: Context<AppEnv>, next: () => Promise<void>) {
     // bodyLimit reads a chunked body itself: a client that breaks off mid-body ("aborted") is a
     // 400 like any unreadable body, not a 500 with a stack in the log. Errors after it pass through.
@@ -99,7 +107,7 @@ function readableBody() {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
     let reached = false
     try {
-      return await limit(c, () => {
+      return await (isTurnPost(c.req.method, c.req.path) ? turnLimit : limit)(c, () => {
         reached = true
         return next()
       })

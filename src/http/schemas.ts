@@ -1,8 +1,11 @@
 import { z } from 'zod'
 import { PERMISSION_MODES } from '../sessions/types.js'
+import { IMAGE_TYPES, MAX_ATTACHMENTS, MAX_ATTACHMENTS_BYTES } from '../sessions/attachments.js'
 
 export const MAX_PROMPT_BYTES = 200 * 1024
 export const MAX_BODY_BYTES = 1024 * 1024
+/** POST /sessions/:id/turns alone takes more: images ride in it as base64 (4/3 of their size). */
+export const MAX_TURN_BODY_BYTES = MAX_BODY_BYTES + Math.ceil((MAX_ATTACHMENTS_BYTES * 4) / 3) + 4096
 export const MAX_TITLE_CHARS = 200
 export const MAX_ALLOWED_TOOLS = 64
 export const MAX_HISTORY_LIMIT = 1000
@@ -62,6 +65,19 @@ export const StartTurnBody = z.strictObject({
     .string()
     .regex(/^[\x21-\x7e]{1,128}$/, 'clientTurnId must be 1 to 128 printable ASCII characters')
     .optional(),
+  attachments: z
+    .array(
+      z.strictObject({
+        type: z.literal('image'),
+        mediaType: z.enum(IMAGE_TYPES),
+        data: z
+          .string()
+          .min(4)
+          .refine((s) => s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s), 'data must be base64'),
+      })
+    )
+    .max(MAX_ATTACHMENTS)
+    .optional(),
 })
 
 export const EditTurnBody = z.strictObject({ prompt })
@@ -75,8 +91,24 @@ export const Cursor = z
   .transform(Number)
   .refine((n) => Number.isSafeInteger(n), 'is too large')
 
+/** `exact` (the default): every event. `catchup`: superseded events left out (README, Catch-up). */
+export const AttachMode = z.enum(['exact', 'catchup'])
+const turnsCount = z
+  .string()
+  .regex(/^\d{1,4}$/, 'turns must be a positive integer')
+  .transform(Number)
+  .refine((n) => n >= 1 && n <= 1000, 'turns must be between 1 and 1000')
+
+export const AttachQuery = z.object({
+  mode: AttachMode.optional(),
+  turns: turnsCount.optional(),
+})
+
 export const HistoryQuery = z.object({
   after: Cursor.optional(),
+  before: Cursor.optional(),
+  mode: AttachMode.optional(),
+  turns: turnsCount.optional(),
   limit: z
     .string()
     .regex(/^\d{1,5}$/, 'limit must be a positive integer')

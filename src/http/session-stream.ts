@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http'
+import type { CatchupPlan } from '../events/catchup-plan.js'
 import type { EventLog } from '../events/event-log.js'
 import type { CommittedEvent } from '../events/types.js'
 import { frame, type SseRegistry } from './sse.js'
@@ -14,20 +15,29 @@ const PAGE = 1024
 export function streamSession(
   res: ServerResponse,
   deps: { registry: SseRegistry; eventLog: EventLog },
-  opts: { sessionId: string; token: string; cursor: number; head: number; prunedThrough: number }
+  opts: {
+    sessionId: string
+    token: string
+    cursor: number
+    head: number
+    prunedThrough: number
+    /** Catch-up mode: plans which events of (cursor, head] to send (src/events/catchup-plan.ts). */
+    catchup?: (cursor: number) => CatchupPlan
+    /** Whether the client takes gzip; used when the replay is worth compressing. */
+    gzip?: (plan: CatchupPlan | null, cursor: number) => boolean
+  }
 ): void {
   const { registry, eventLog } = deps
-  const conn = registry.open(res, opts.token)
-  let cursor = opts.cursor
-  if (cursor > opts.head) {
-    // A cursor from another life of this id: start over from the head.
-    registry.write(conn, frame('reset', { lastEventId: opts.head }))
-    cursor = opts.head
-  } else if (cursor > 0 && cursor < opts.prunedThrough) {
-    // Retention removed events this client never saw: it rebuilds from what is kept.
-    registry.write(conn, frame('reset', { lastEventId: opts.prunedThrough }))
-    cursor = opts.prunedThrough
+  let cursor = resetCursor(opts)
+  const plan = opts.catchup ? opts.catchup(cursor) : null
+  const conn = registry.open(res, opts.token, { gzip: opts.gzip?.(plan, cursor) ?? false })
+  if (cursor !== opts.cursor) registry.write(conn, frame('reset', { lastEventId: cursor }))
+  // The newest turns only: older events are the client's to page from /history.
+  if (plan && plan.start > cursor) {
+    registry.write(conn, frame('window', { after: plan.start }))
+    cursor = plan.start
   }
+  let skip = plan?.skip ?? null
   let caughtUp = false
   let scheduled = false
   let ended = false
@@ -41,12 +51,15 @@ export function streamSession(
       if (page.length === 0) {
         if (!caughtUp) {
           caughtUp = true
+          skip = null
           registry.write(conn, frame('caught-up', { lastEventId: cursor }))
         }
         return
       }
       cursor = page[page.length - 1]!.id
-      if (!registry.write(conn, frames(page))) return
+      // Superseded events of the catch-up range are left out; the range's last event never is.
+      const send = skip ? page.filter((e) => !skip!.has(e.id)) : page
+      if (send.length > 0 && !registry.write(conn, frames(send))) return
     }
   }
   const schedule = () => {
@@ -61,15 +74,24 @@ export function streamSession(
     end: () => {
       pump()
       ended = true
-      if (!res.writableEnded) res.end()
+      if (!conn.out.writableEnded) conn.out.end()
     },
   })
-  res.on('drain', schedule)
+  conn.out.on('drain', schedule)
   res.once('close', () => {
     ended = true
     unsubscribe()
   })
   pump()
+}
+
+/** Where a cursor really starts: a cursor beyond the head or into pruned events is reset. */
+function resetCursor(o: { cursor: number; head: number; prunedThrough: number }): number {
+  // A cursor from another life of this id: start over from the head.
+  if (o.cursor > o.head) return o.head
+  // Retention removed events this client never saw: it rebuilds from what is kept.
+  if (o.cursor > 0 && o.cursor < o.prunedThrough) return o.prunedThrough
+  return o.cursor
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http'
+import type { Writable } from 'node:stream'
 import type { TokenSource } from '../auth/token-file.js'
 import { SECURITY_HEADERS } from './security.js'
+import { gzipFor } from './sse-gzip.js'
 
 /**
  * SSE written straight to the Node response. Hono's streamSSE costs ~3x the memory per idle
@@ -14,12 +16,16 @@ export interface SseConnection {
   readonly res: ServerResponse
   /** The token that authenticated the stream; when it is no longer in force, the stream ends. */
   readonly token: string
+  /** Where frames go: the response itself, or a gzip stream in front of it. */
+  readonly out: Writable
+  /** Pushes what a compressor holds to the socket, after every write (none when uncompressed). */
+  readonly flush?: () => void
   /** Set while the socket refuses more data; a reader stays behind in the log meanwhile. */
   blockedSince: number | null
 }
 
 export interface SseRegistry {
-  open(res: ServerResponse, token: string): SseConnection
+  open(res: ServerResponse, token: string, opts?: { gzip?: boolean }): SseConnection
   /** Writes a chunk; false when the socket is full and the caller must wait for onDrain. */
   write(conn: SseConnection, chunk: string): boolean
   /**
@@ -75,7 +81,8 @@ export function createSseRegistry(opts: {
       if (c.token !== token) {
         // Rotated: the client's EventSource reconnects and gets a 401.
         conns.delete(c)
-        if (!c.res.writableEnded) c.res.end()
+        // Through the compressor, if any, so a gzip stream ends with its trailer.
+        if (!c.res.writableEnded && !c.out.writableEnded) c.out.end()
       } else if (c.blockedSince !== null) {
         if (t - c.blockedSince > writeTimeoutMs) c.res.destroy()
       } else if (ping) {
@@ -86,11 +93,12 @@ export function createSseRegistry(opts: {
   timer.unref()
 
   function write(conn: SseConnection, chunk: string): boolean {
-    if (conn.res.destroyed || conn.res.writableEnded) return false
-    const ok = conn.res.write(chunk)
+    if (conn.res.destroyed || conn.res.writableEnded || conn.out.writableEnded) return false
+    const ok = conn.out.write(chunk)
+    conn.flush?.()
     if (!ok && conn.blockedSince === null) {
       conn.blockedSince = now()
-      conn.res.once('drain', () => {
+      conn.out.once('drain', () => {
         conn.blockedSince = null
       })
     }
@@ -98,12 +106,18 @@ export function createSseRegistry(opts: {
   }
 
   return {
-    open(res, token) {
+    open(res, token, o) {
       // Jitter spreads the reconnects of every phone when a daemon restarts.
       const retry = 1000 + Math.floor(Math.random() * 2000)
-      res.writeHead(200, SSE_HEADERS)
-      res.write(`retry: ${retry}\n\n`)
-      const conn: SseConnection = { res, token, blockedSince: null }
+      const headers = o?.gzip
+        ? { ...SSE_HEADERS, 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' }
+        : SSE_HEADERS
+      res.writeHead(200, headers)
+      const gz = o?.gzip ? gzipFor(res) : null
+      const conn: SseConnection = gz
+        ? { res, token, out: gz.out, flush: gz.flush, blockedSince: null }
+        : { res, token, out: res, blockedSince: null }
+      write(conn, `retry: ${retry}\n\n`)
       conns.add(conn)
       res.once('close', () => conns.delete(conn))
       return conn
@@ -112,12 +126,14 @@ export function createSseRegistry(opts: {
     async shutdown(graceMs = 2000) {
       const flushed: Promise<void>[] = []
       for (const c of conns) {
-        if (c.res.destroyed || c.res.writableEnded) continue
+        if (c.res.destroyed || c.res.writableEnded || c.out.writableEnded) continue
         flushed.push(
           new Promise((resolve) => {
-            // A client gone meanwhile never gets 'finish'.
+            // A client gone meanwhile never gets 'finish'. The response's own 'finish' (not the
+            // compressor's) is when the last bytes, gzip trailer included, reached the kernel.
             c.res.once('close', resolve)
-            c.res.end(frame('shutdown', {}), resolve)
+            c.res.once('finish', resolve)
+            c.out.end(frame('shutdown', {}))
           })
         )
       }

@@ -5,6 +5,7 @@ import type { Hub } from '../events/hub.js'
 import type { QueuedChange } from '../storage/queue.js'
 import type { Store } from '../storage/store.js'
 import type { Supervisor } from '../turns/supervisor.js'
+import type { Attachment } from './attachments.js'
 import { resolveSessionCwd } from './cwd.js'
 import type { SessionFeed } from './feed.js'
 import type { PermissionMode, Session, Turn } from './types.js'
@@ -126,12 +127,16 @@ export function createSessionService(deps: {
      * 202 for a started or queued turn, and for an earlier turn with the same clientTurnId; 409 for a
      * busy session when the caller asked not to queue.
      */
-    startTurn(id: string, input: { prompt: string; model?: string; clientTurnId?: string; queue?: boolean }): Turn {
+    startTurn(
+      id: string,
+      input: { prompt: string; model?: string; clientTurnId?: string; queue?: boolean; attachments?: Attachment[] }
+    ): Turn {
       const r = supervisor.startTurn(id, {
         prompt: input.prompt,
         model: input.model ?? null,
         clientTurnId: input.clientTurnId ?? null,
         queue: input.queue ?? true,
+        ...(input.attachments?.length ? { attachments: input.attachments } : {}),
       })
       switch (r.kind) {
         case 'no_session':

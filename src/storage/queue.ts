@@ -2,6 +2,7 @@ import type { Db } from './database.js'
 import { toTurn, type SessionRow, type TurnRow } from './rows.js'
 import type { CommittedEvent, NewEvent } from '../events/types.js'
 import type { Turn } from '../sessions/types.js'
+import type { Attachment } from '../sessions/attachments.js'
 
 export interface BeginTurnInput {
   sessionId: string
@@ -11,6 +12,8 @@ export interface BeginTurnInput {
   model: string | null
   /** false: refuse (busy) rather than queue when the session is busy. */
   queue: boolean
+  /** Images sent with the prompt: stored with the turn, so a queued turn still has them when it starts. */
+  attachments?: readonly Attachment[]
 }
 
 export type BeginTurnResult =
@@ -64,6 +67,9 @@ export function createQueueStore(db: Db, deps: QueueDeps) {
     setPaused: db.prepare('UPDATE sessions SET queue_paused = ? WHERE id = ?'),
     setPrompt: db.prepare('UPDATE turns SET prompt = ? WHERE id = ?'),
     setTitleIfEmpty: db.prepare(`UPDATE sessions SET title = ? WHERE id = ? AND title = ''`),
+    insertAttachment: db.prepare('INSERT INTO turn_attachments (turn_id, position, media_type, data) VALUES (?, ?, ?, ?)'),
+    attachmentSizes: db.prepare(`SELECT media_type AS mediaType, length(data) AS bytes FROM turn_attachments
+      WHERE turn_id = ? ORDER BY position`),
   }
 
   const turn = (id: string) => toTurn(turnRow(id)!)
@@ -71,7 +77,9 @@ export function createQueueStore(db: Db, deps: QueueDeps) {
 
   function insert(a: BeginTurnInput, status: 'running' | 'queued'): void {
     const ts = now().toISOString()
-    q.insertTurn.run({ ...a, id: a.turnId, status, now: ts, queuedAt: status === 'queued' ? ts : null })
+    const { attachments = [], ...row } = a
+    q.insertTurn.run({ ...row, id: a.turnId, status, now: ts, queuedAt: status === 'queued' ? ts : null })
+    attachments.forEach((x, i) => q.insertAttachment.run(a.turnId, i, x.mediaType, x.data))
     // An untitled session takes its title from its first prompt, as chat apps do.
     const firstLine = a.prompt.trim().split('\n')[0] ?? ''
     q.setTitleIfEmpty.run(firstLine.slice(0, TITLE_FROM_PROMPT_CHARS), a.sessionId)
@@ -81,8 +89,11 @@ export function createQueueStore(db: Db, deps: QueueDeps) {
   function start(sessionId: string, turnId: string): CommittedEvent[] {
     q.startSessionTurn.run(turnId, sessionId)
     const t = turn(turnId)
+    // The images themselves stay out of the log (they can be megabytes): only their types and sizes.
+    const sizes = q.attachmentSizes.all(turnId) as { mediaType: string; bytes: number }[]
+    const shown = sizes.length > 0 ? { attachments: sizes } : {}
     return appendEvents(sessionId, turnId, [
-      { kind: 'turn.started', prompt: t.prompt, model: t.model, clientTurnId: t.clientTurnId },
+      { kind: 'turn.started', prompt: t.prompt, model: t.model, clientTurnId: t.clientTurnId, ...shown },
     ])
   }
 

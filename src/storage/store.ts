@@ -6,6 +6,7 @@ import { createQueueStore } from './queue.js'
 import type { PermissionMode, Session, StopReason, Turn, TurnProcessInfo } from '../sessions/types.js'
 import type { Permission, PermissionOutcome } from '../approvals/types.js'
 import { createPermissionQueries } from './permissions.js'
+import type { Attachment } from '../sessions/attachments.js'
 
 export interface NewSession {
   id: string
@@ -98,6 +99,11 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     readEvents: db.prepare('SELECT id, body FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?'),
     headEventId: db.prepare('SELECT last_event_id FROM sessions WHERE id = ?').pluck(),
     cursorBounds: db.prepare('SELECT last_event_id AS head, pruned_through AS prunedThrough FROM sessions WHERE id = ?'),
+    attachments: db.prepare('SELECT media_type AS mediaType, data FROM turn_attachments WHERE turn_id = ? ORDER BY position'),
+    turnStartBefore: db
+      .prepare(`SELECT id FROM events WHERE session_id = ? AND id < ? AND kind = 'turn.started'
+        ORDER BY id DESC LIMIT 1 OFFSET ?`)
+      .pluck(),
   }
 
   const perms = createPermissionQueries(db)
@@ -312,6 +318,16 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     /** The newest event id, and the newest id retention removed (0: nothing pruned). */
     cursorBounds(sessionId: string): { head: number; prunedThrough: number } | null {
       return (q.cursorBounds.get(sessionId) as { head: number; prunedThrough: number } | undefined) ?? null
+    },
+
+    /** The images sent with a turn's prompt, in order. */
+    turnAttachments(turnId: string): Attachment[] {
+      return q.attachments.all(turnId) as Attachment[]
+    },
+
+    /** The id of the n-th newest `turn.started` below `beforeId` (n ≥ 1), or null when there are fewer. */
+    turnStartBefore(sessionId: string, beforeId: number, n: number): number | null {
+      return (q.turnStartBefore.get(sessionId, beforeId, n - 1) as number | undefined) ?? null
     },
 
     integrityCheck(): string {

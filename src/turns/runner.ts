@@ -142,7 +142,7 @@ async function spawnAttempt(ctx: RunContext, files: ReturnType<typeof spoolPaths
     throw new Error(`could not open claude's stdin (${files.stdinPath})`)
   }
   if (session.appendSystemPrompt) proc.write(initializeLine(`init_${turn.id}`, session.appendSystemPrompt))
-  proc.write(userMessageLine(turn.prompt))
+  proc.write(userMessageLine(turn.prompt, deps.store.turnAttachments(turn.id)))
   connectBroker(ctx, proc)
   if (s.stopping) beginStop(ctx)
   return proc

@@ -10,6 +10,7 @@ import type { StopReason, Turn } from '../sessions/types.js'
 import type { BeginTurnResult } from '../storage/queue.js'
 import type { Store } from '../storage/store.js'
 import { startTurnRun } from './runner.js'
+import type { Attachment } from '../sessions/attachments.js'
 import type { RunnerConfig, TurnRun } from './runner-types.js'
 import { spoolTurnId } from './spool.js'
 import { createStdinFifos } from './stdin-fifo.js'
@@ -20,6 +21,7 @@ export interface StartTurnInput {
   clientTurnId: string | null
   /** false: a busy session refuses the prompt instead of queueing it. */
   queue: boolean
+  attachments?: readonly Attachment[]
 }
 
 /** Where a session's claude may run: the allowed roots, or the workspaces dir for default ones. */

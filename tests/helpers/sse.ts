@@ -1,4 +1,5 @@
 import { request, type ClientRequest, type IncomingMessage } from 'node:http'
+import { createGunzip } from 'node:zlib'
 import { withTimeout } from './wait.js'
 
 export interface SseFrame {
@@ -54,8 +55,10 @@ export async function openSse(
 
   let buffer = ''
   let cur: { event: string; id: string | null; data: string[] } = { event: 'message', id: null, data: [] }
-  res.setEncoding('utf8')
-  res.on('data', (chunk: string) => {
+  // A gzip'd stream (asked for with an Accept-Encoding header) is read through a decoder.
+  const body = res.headers['content-encoding'] === 'gzip' ? res.pipe(createGunzip()) : res
+  body.setEncoding('utf8')
+  body.on('data', (chunk: string) => {
     buffer += chunk
     let nl: number
     while ((nl = buffer.indexOf('\n')) >= 0) {
@@ -88,6 +91,7 @@ export async function openSse(
   res.on('end', onEnd)
   res.on('close', onEnd)
   res.on('error', onEnd)
+  if (body !== res) body.on('error', onEnd)
 
   const client: SseClient = {
     get status() {

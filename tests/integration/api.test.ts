@@ -141,7 +141,9 @@ describe('bad input gets a clear 4xx JSON error and changes nothing', () => {
     expectError(await d.api.post(turns, { prompt: 'hi', extra: 1 }), 400, 'invalid_request')
     expectError(await d.api.post(turns, [1, 2]), 400, 'invalid_request')
     expectError(await d.api.post(turns, { prompt: 'x'.repeat(200 * 1024 + 1) }), 400, 'invalid_request')
-    expectError(await d.api.post(turns, { prompt: 'x'.repeat(1024 * 1024 + 10) }), 413, 'body_too_large')
+    // This route takes bodies up to ~15 MB (images ride in it): a 1 MB prompt is a 400, 16 MB a 413.
+    expectError(await d.api.post(turns, { prompt: 'x'.repeat(1024 * 1024 + 10) }), 400, 'invalid_request')
+    expectError(await d.api.post(turns, { prompt: 'x'.repeat(16 * 1024 * 1024) }), 413, 'body_too_large')
     expectError(await d.api.post(turns, { prompt: 'hi', clientTurnId: 'has space' }), 400)
     expectError(await d.api.post(turns, { prompt: 'hi', model: '--dangerously-skip-permissions' }), 400)
     expectError(await d.api.post('/sessions', { permissionMode: 'yolo' }), 400)

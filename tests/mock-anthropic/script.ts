@@ -1,5 +1,6 @@
 // Reads a Messages API request body and decides what the mock answers.
 // The reply is scripted by directives in the latest prompt; the list is at the top of server.ts.
+import { createHash } from 'node:crypto';
 import { HTML_PAYLOAD, MARKDOWN_REPLY, chunk, longFiller, wordChunks } from './content.js';
 
 /** A loosely typed Messages API content block (we only read what we need). */
@@ -13,6 +14,8 @@ export interface ContentBlock {
   tool_use_id?: string;
   content?: unknown;
   is_error?: boolean;
+  /** image blocks: { type: 'base64', media_type, data } */
+  source?: unknown;
 }
 
 export interface ApiMessage {
@@ -48,6 +51,8 @@ export interface ParsedRequest {
   texts: string[];
   /** tool_result blocks of the last message when it is a user message */
   lastToolResults: ToolResultInfo[];
+  /** base64 image blocks of all user messages, in order (bytes decoded, sha256 of those bytes) */
+  images: ImageInfo[];
   model: string;
   stream: boolean;
   maxTokens: number;
@@ -105,6 +110,22 @@ export function toolResultText(content: unknown): string {
   return '';
 }
 
+export interface ImageInfo {
+  mediaType: string;
+  bytes: number;
+  sha256: string;
+}
+
+function imagesOf(m: ApiMessage): ImageInfo[] {
+  return blocksOf(m)
+    .filter((b) => b.type === 'image')
+    .map((b) => {
+      const src = (b.source ?? {}) as { media_type?: unknown; data?: unknown };
+      const data = Buffer.from(typeof src.data === 'string' ? src.data : '', 'base64');
+      return { mediaType: String(src.media_type ?? ''), bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+    });
+}
+
 function toolResultsOf(m: ApiMessage): ToolResultInfo[] {
   return blocksOf(m)
     .filter((b) => b.type === 'tool_result')
@@ -150,6 +171,7 @@ export function parseRequest(body: MessagesBody): ParsedRequest {
     toolResults: messages.filter((m) => m.role === 'user').flatMap(toolResultsOf),
     texts: messages.filter((m) => m.role === 'user').flatMap(userTexts),
     lastToolResults: last && last.role === 'user' ? toolResultsOf(last) : [],
+    images: messages.filter((m) => m.role === 'user').flatMap(imagesOf),
     model: typeof body.model === 'string' ? body.model : '',
     stream: body.stream === true,
     maxTokens: typeof body.max_tokens === 'number' ? body.max_tokens : 0,

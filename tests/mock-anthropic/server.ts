@@ -42,6 +42,8 @@ export interface MockRequestSummary {
   toolResults: { toolUseId: string; isError: boolean; text: string }[];
   /** non-<system-reminder> text blocks of all user messages in the request, in order */
   texts: string[];
+  /** base64 image blocks of all user messages, in order */
+  images: { mediaType: string; bytes: number; sha256: string }[];
   /** the request's system prompt, its text blocks joined */
   system: string;
   stream: boolean;
@@ -105,7 +107,7 @@ export function startMockAnthropic(opts: MockOptions = {}): Promise<MockAnthropi
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const summary: MockRequestSummary = {
-      id, path, prompt: null, messageCount: 0, roles: [], toolResults: [], texts: [], system: '',
+      id, path, prompt: null, messageCount: 0, roles: [], toolResults: [], texts: [], images: [], system: '',
       stream: false, model: '', reply: '', status: 0, aborted: false,
     };
     summaries.push(summary);
@@ -197,7 +199,7 @@ export function startMockAnthropic(opts: MockOptions = {}): Promise<MockAnthropi
     const parsed = parseRequest(body);
     Object.assign(summary, {
       prompt: parsed.prompt, messageCount: parsed.messageCount, roles: parsed.roles, toolResults: parsed.toolResults,
-      texts: parsed.texts, stream: parsed.stream, model: parsed.model,
+      texts: parsed.texts, images: parsed.images, stream: parsed.stream, model: parsed.model,
       system: typeof body.system === 'string' ? body.system
         : Array.isArray(body.system) ? body.system.map((b) => (typeof b?.text === 'string' ? b.text : '')).join('\n') : '',
     });

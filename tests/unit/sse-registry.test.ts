@@ -1,5 +1,6 @@
-import { createServer, type ServerResponse } from 'node:http'
+import { createServer, get, type ServerResponse } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
+import { createGunzip, gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { createSseRegistry } from '../../src/http/sse.js'
 import { openSse } from '../helpers/sse.js'
@@ -82,6 +83,52 @@ describe('SSE registry', () => {
       expect(tail).toContain('event: shutdown\ndata: {}\n\n')
     } finally {
       client.destroy()
+      registry.close()
+      server.closeAllConnections()
+      server.close()
+    }
+  })
+
+  it('a gzip stream gets each frame at once (sync flush), and ends with a complete gzip body at rotation and at shutdown', async () => {
+    let token = 'a'
+    const registry = createSseRegistry({ pingMs: 30, tokens: { current: () => token, fromEnvironment: false } })
+    const server = createServer((req, res) => registry.open(res, req.url!.slice(1), { gzip: true }))
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const port = (server.address() as AddressInfo).port
+    const open = (path: string) => {
+      const s = { raw: [] as Buffer[], text: '', ended: false, encoding: '' }
+      get({ host: '127.0.0.1', port, path }, (res) => {
+        s.encoding = String(res.headers['content-encoding'])
+        const gz = createGunzip()
+        gz.on('data', (c: Buffer) => (s.text += c.toString('utf8')))
+        gz.on('error', () => {})
+        res.on('data', (c: Buffer) => {
+          s.raw.push(c)
+          gz.write(c)
+        })
+        res.on('end', () => (s.ended = true))
+      }).on('error', () => {})
+      return s
+    }
+    try {
+      const pings = async (s: ReturnType<typeof open>) => {
+        // Pings reach the reader through the compressor, before any end: the flush works.
+        await waitUntil(() => s.text.split('event: ping').length > 2, { timeoutMs: 5000, label: 'two pings, decoded' })
+        expect(s.encoding).toBe('gzip')
+        expect(s.ended).toBe(false)
+      }
+      const rotated = open('/a')
+      await pings(rotated)
+      token = 'b'
+      await waitUntil(() => rotated.ended, { timeoutMs: 10_000, label: 'the rotated stream to end' })
+      // A complete gzip member (trailer included): gunzipSync throws on a truncated one.
+      expect(gunzipSync(Buffer.concat(rotated.raw)).toString()).toContain('event: ping')
+      const stopped = open('/b')
+      await pings(stopped)
+      await registry.shutdown()
+      await waitUntil(() => stopped.ended, { timeoutMs: 10_000, label: 'the stream to end at shutdown' })
+      expect(gunzipSync(Buffer.concat(stopped.raw)).toString().endsWith('event: shutdown\ndata: {}\n\n')).toBe(true)
+    } finally {
       registry.close()
       server.closeAllConnections()
       server.close()

@@ -9,6 +9,7 @@ import { api, ApiError, sessionPath } from './api.js'
 import { Approvals } from './approval.js'
 import { Composer } from './composer.js'
 import { h, text } from './dom.js'
+import { OlderTurns, TURNS_PER_PAGE } from './history.js'
 import { LogRenderer } from './render.js'
 import { modeShort } from './modes.js'
 import { collapseOld, SessionNav } from './nav.js'
@@ -50,6 +51,7 @@ export class ChatView {
   private readonly approvals: Approvals
   private readonly queue: QueueView
   private applied = 0
+  private readonly older: OlderTurns
   private stick = true
   private frame = 0
   private readonly unsub: () => void
@@ -66,8 +68,10 @@ export class ChatView {
     const pin = h('div', { class: 'pin', 'aria-label': 'Waiting for your answer', hidden: true })
     this.approvals = new Approvals(sid, pin)
     this.queue = new QueueView(sid)
-    this.items = new LogRenderer(this.log, { approvals: this.approvals, queue: this.queue, resend: (prompt) => this.composer.resend(prompt) })
+    this.items = new LogRenderer(this.log, this.parts())
     this.nav = new SessionNav(this.log)
+    // Older turns are drawn by renderers of their own, with the same cards and resend.
+    this.older = new OlderTurns(sid, this.log, toast, (holder) => new LogRenderer(holder, this.parts()))
     this.empty = h('p', { class: 'empty' }, 'Loading the conversation…')
     this.jump = h('button', { type: 'button', class: 'jump', hidden: true, onClick: () => this.scrollToEnd(true) }, '↓ Latest')
     this.bar = new TurnBar(sid, hooks.store, () => hooks.onChange())
@@ -78,7 +82,7 @@ export class ChatView {
       'section',
       { class: 'view chat', 'data-view': 'chat' },
       header,
-      h('main', { class: 'main' }, this.empty, this.log, this.working.el, this.queue.el),
+      h('main', { class: 'main' }, this.older.button, this.empty, this.log, this.working.el, this.queue.el),
       h('footer', { class: 'dock' }, this.jump, pin, this.bar.el, this.composer.el)
     )
     this.unsub = hooks.store.subscribe((id) => {
@@ -87,8 +91,12 @@ export class ChatView {
     this.paintHeader()
 
     this.stream = new LiveStream('session', {
+      // Catch-up mode, newest turns only: a phone back after an hour gets the latest state fast.
       // `visible=1`: no push for this session while someone is looking at it (src/notify/presence.ts).
-      url: () => `${sessionPath(sid)}/events?after=${this.last}${document.visibilityState === 'visible' ? '&visible=1' : ''}`,
+      url: () =>
+        `${sessionPath(sid)}/events?after=${this.last}&mode=catchup&turns=${TURNS_PER_PAGE}` +
+        (document.visibilityState === 'visible' ? '&visible=1' : ''),
+      onWindow: (d) => this.window(typeof d.after === 'number' ? d.after : 0),
       onMessage: (data) => this.receive(data),
       onCaughtUp: () => {
         this.caughtUp = true
@@ -107,9 +115,19 @@ export class ChatView {
   }
 
   start(): void {
+    if (this.last === 0) void this.preload()
     this.stream.start()
     this.stick = true
     this.paintHeader()
+  }
+
+  /** A cold open shows the newest turns from a fetch that starts before the stream does. */
+  private async preload(): Promise<void> {
+    const page = await this.older.newest()
+    // Something else drew the log meanwhile (the stream got there first, or a reset): keep that.
+    if (!page || this.last !== 0 || page.events.length === 0) return
+    for (const ev of page.events) this.apply(ev)
+    if (page.hasMore) this.older.set(page.firstEventId)
   }
 
   /** Off screen: the stream closes, the DOM, the cursor and the composer (and its pending send) stay. */
@@ -131,6 +149,10 @@ export class ChatView {
     this.items.tick()
     this.approvals.tick()
     this.working.paint()
+  }
+
+  private parts() {
+    return { approvals: this.approvals, queue: this.queue, resend: (prompt: string) => this.composer.resend(prompt) }
   }
 
   private menu(): MenuEntry[] {
@@ -163,6 +185,7 @@ export class ChatView {
   /** `event: reset`: our cursor is beyond the head (the log is not what we saw). Start over. */
   private rebuild(): void {
     this.last = 0
+    this.older.set(0)
     this.applied = 0
     testHooks.reset(this)
     this.items.reset()
@@ -175,6 +198,21 @@ export class ChatView {
     this.stream.reopen()
   }
 
+  /** The stream skips to the newest turns: start the log over from there; older turns load on scroll. */
+  private window(after: number): void {
+    if (after <= this.last) return
+    this.items.reset()
+    this.applied = 0
+    testHooks.reset(this)
+    this.approvals.reset()
+    this.queue.reset()
+    this.working.reset()
+    this.bar.reset()
+    this.stick = true
+    this.last = after
+    this.older.set(after)
+  }
+
   private receive(data: string): void {
     let ev: LogEvent
     try {
@@ -182,6 +220,10 @@ export class ChatView {
     } catch {
       return
     }
+    this.apply(ev)
+  }
+
+  private apply(ev: LogEvent): void {
     if (typeof ev?.id !== 'number' || ev.id <= this.last) return
     if (!this.frame) {
       // Measured once per frame, before this frame's nodes go in.
@@ -227,6 +269,7 @@ export class ChatView {
 
   onScroll(): void {
     if (!this.jump.hidden && this.nearEnd()) this.jump.hidden = true
+    this.older.onScroll()
   }
 
   // ---------------------------------------------------------------- header

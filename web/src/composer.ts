@@ -4,6 +4,7 @@
  * retry, so a retry after a blip returns the first turn instead of starting a second one.
  */
 import { api, ApiError, sessionPath } from './api.js'
+import { ImagePicker } from './attach.js'
 import { Retrier, type AttemptResult } from './backoff.js'
 import { h, randomId } from './dom.js'
 import { SlashMenu } from './slash.js'
@@ -38,6 +39,7 @@ export class Composer {
   private readonly sendBtn: HTMLButtonElement
   private readonly editBtn: HTMLButtonElement
   private readonly note: HTMLElement
+  private readonly picker: ImagePicker
   private draft: Draft
   private readonly retrier: Retrier
   private destroyed = false
@@ -63,11 +65,13 @@ export class Composer {
     this.editBtn = h('button', { type: 'button', class: 'btn btn-small', hidden: true }, 'Edit')
     this.note = h('div', { class: 'cnote', 'aria-live': 'polite' })
     this.slash = new SlashMenu(this.ta, () => this.onInput())
+    this.picker = new ImagePicker((msg) => this.say(msg, 'warn'))
     this.el = h(
       'form',
       { class: 'composer', novalidate: true },
       this.slash.el,
-      h('div', { class: 'crow' }, this.ta, this.sendBtn),
+      this.picker.chips,
+      h('div', { class: 'crow' }, this.picker.button, this.ta, this.sendBtn),
       h('div', { class: 'cnote-row' }, this.note, this.editBtn)
     )
     this.retrier = new Retrier(() => this.attempt())
@@ -165,7 +169,10 @@ export class Composer {
     this.paint(true)
     this.say('Sending…')
     try {
-      await api.post(`${sessionPath(this.sid)}/turns`, { prompt: this.draft.sentText, clientTurnId: this.draft.cid }, { timeoutMs: 20_000 })
+      const attachments = this.picker.payload
+      const body = { prompt: this.draft.sentText, clientTurnId: this.draft.cid, ...(attachments.length > 0 ? { attachments } : {}) }
+      await api.post(`${sessionPath(this.sid)}/turns`, body, { timeoutMs: 60_000 })
+      this.picker.clear()
       // Accepted (or accepted before, under the same clientTurnId): only now does the box empty.
       this.draft = { text: '', cid: null, sentText: null, pending: false }
       this.ta.value = ''

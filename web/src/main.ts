@@ -193,13 +193,17 @@ async function logout(): Promise<void> {
 
 /** Checks the cookie and starts the app, or shows why not. */
 async function enter(): Promise<void> {
+  // A chat opened by its address attaches at once instead of after this check: one round trip
+  // less on a slow link (the list fills from its own stream). A 401 still ends in the login form.
+  const early = /^#\/s\//.test(location.hash)
+  if (early) start()
   try {
     const r = await api.get<{ sessions: Session[] }>('/sessions', { quietAuth: true, timeoutMs: 10_000 })
-    start(r.sessions)
+    if (!early) start(r.sessions)
   } catch (e) {
     if (e instanceof ApiError && e.auth) showLogin(e.code === 'session_expired' ? 'session_expired' : 'unauthorized')
     // Offline, or the daemon restarting: start anyway; the streams retry and say so.
-    else start()
+    else if (!early) start()
   }
 }
 

@@ -7,6 +7,8 @@
  * - a watchdog reopens a stream that has shown no sign of life for WATCHDOG_MS, 2.5 × the
  *   server's 15 s `event: ping`;
  * - `event: shutdown` (daemon restarting) → reconnect with backoff.
+ * The chat opens it in catch-up mode (README, Catch-up): superseded deltas are not replayed, and
+ * `event: window` tells that only the newest turns follow.
  */
 import { backoffDelay } from './backoff.js'
 
@@ -24,6 +26,8 @@ export interface StreamHandlers {
   onMessage(data: string, lastEventId: string): void
   onCaughtUp?(data: unknown): void
   onReset?(data: { lastEventId?: number }): void
+  /** Catch-up with `turns=N`: the stream starts after `after`; older events are paged from /history. */
+  onWindow?(data: { after?: number }): void
   /**
    * After a failure: find out whether retrying makes sense (401 → logged out, 404 → gone).
    * Resolves false to stop for good.
@@ -138,6 +142,11 @@ export class LiveStream {
       if (!mine()) return
       alive()
       this.h.onReset?.((parse((e as MessageEvent).data) ?? {}) as { lastEventId?: number })
+    })
+    es.addEventListener('window', (e) => {
+      if (!mine()) return
+      alive()
+      this.h.onWindow?.((parse((e as MessageEvent).data) ?? {}) as { after?: number })
     })
     es.addEventListener('shutdown', () => {
       if (!mine()) return

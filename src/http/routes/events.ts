@@ -1,6 +1,8 @@
+import { gzipSync } from 'node:zlib'
 import { Hono, type Context } from 'hono'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { AppError, notFound } from '../../errors.js'
+import { planCatchup } from '../../events/catchup-plan.js'
 import type { EventLog } from '../../events/event-log.js'
 import type { Presence } from '../../notify/presence.js'
 import type { SessionFeed } from '../../sessions/feed.js'
@@ -8,12 +10,17 @@ import type { SessionService } from '../../sessions/service.js'
 import type { Store } from '../../storage/store.js'
 import type { AppEnv } from '../env.js'
 import { streamSessionList } from '../list-stream.js'
-import { Cursor, HistoryQuery } from '../schemas.js'
+import { historyBody } from '../history.js'
+import { AttachQuery, Cursor, HistoryQuery } from '../schemas.js'
 import { streamSession } from '../session-stream.js'
+import { acceptsGzip } from '../sse-gzip.js'
 import { frame, SSE_HEADERS, type SseRegistry } from '../sse.js'
 import { parseWith, sessionIdParam } from '../validate.js'
 
-const DEFAULT_HISTORY_LIMIT = 500
+/** Below this, a replay is sent as it is: compression would cost each stream ~80 KB for little. */
+const GZIP_MIN_BYTES = 8 * 1024
+/** Exact replays are not sized up front; ids are global, so this over-counts, which is fine. */
+const GZIP_MIN_EXACT_IDS = 64
 
 /** The read side: SSE attach, the JSON history page, and the session-list stream. */
 export function eventRoutes(deps: {
@@ -58,13 +65,30 @@ export function eventRoutes(deps: {
         : query !== undefined
           ? parseWith(Cursor, query, 'after')
           : 0
+    const q = parseWith(AttachQuery, { mode: c.req.query('mode'), turns: c.req.query('turns') }, 'query')
     const bounds = deps.store.cursorBounds(id)
     if (bounds === null) throw notFound('session', id)
     if (c.req.method === 'HEAD') return headOnly(c)
     const res = rawResponse(c)
     if (res) {
       if (deps.presence && c.req.query('visible') === '1') res.once('close', deps.presence.attach(id))
-      streamSession(res, deps, { sessionId: id, token: c.get('token'), cursor, ...bounds })
+      const gzipOk = acceptsGzip(c.req.header('accept-encoding'))
+      const source = {
+        read: (after: number, limit: number) => deps.eventLog.read(id, after, limit),
+        turnStartBefore: (before: number, n: number) => deps.store.turnStartBefore(id, before, n),
+      }
+      streamSession(res, deps, {
+        sessionId: id,
+        token: c.get('token'),
+        cursor,
+        ...bounds,
+        catchup:
+          q.mode === 'catchup'
+            ? (from) => planCatchup(source, from, bounds.head, q.turns ?? null)
+            : undefined,
+        gzip: (plan, from) =>
+          gzipOk && (plan ? plan.bytes >= GZIP_MIN_BYTES : bounds.head - from >= GZIP_MIN_EXACT_IDS),
+      })
     }
     return RESPONSE_ALREADY_SENT
   })
@@ -74,16 +98,14 @@ export function eventRoutes(deps: {
     const q = parseWith(HistoryQuery, c.req.query(), 'query')
     const head = deps.store.headEventId(id)
     if (head === null) throw notFound('session', id)
-    const limit = q.limit ?? DEFAULT_HISTORY_LIMIT
-    const after = q.after ?? 0
-    // One more than asked tells whether there is more, without a count query.
-    const page = deps.store.readEvents(id, after, limit + 1)
-    const hasMore = page.length > limit
-    const events = hasMore ? page.slice(0, limit) : page
-    const lastEventId = events.length > 0 ? events[events.length - 1]!.id : Math.min(after, head)
-    // The stored JSON goes out as it is: no parse and re-serialise per event.
-    const body = `{"events":[${events.map((e) => e.json).join(',')}],"lastEventId":${lastEventId},"hasMore":${hasMore}}`
-    return c.body(body, 200, { 'Content-Type': 'application/json' })
+    const body = historyBody(deps.store, id, head, q)
+    c.header('Content-Type', 'application/json')
+    c.header('Vary', 'Accept-Encoding')
+    if (body.length >= 1024 && acceptsGzip(c.req.header('accept-encoding'))) {
+      c.header('Content-Encoding', 'gzip')
+      return c.body(new Uint8Array(gzipSync(body)))
+    }
+    return c.body(body)
   })
 
   app.get('/events', (c) => {

@@ -1,7 +1,8 @@
 import { Hono } from 'hono'
 import type { HttpBindings } from '@hono/node-server'
+import { decodeAttachments } from '../../sessions/attachments.js'
 import type { SessionService } from '../../sessions/service.js'
-import { CancelBody, EditTurnBody, StartTurnBody } from '../schemas.js'
+import { CancelBody, EditTurnBody, MAX_TURN_BODY_BYTES, StartTurnBody } from '../schemas.js'
 import { readJson, sessionIdParam, turnIdParam } from '../validate.js'
 
 /** A session's turns and its follow-up queue. */
@@ -11,8 +12,9 @@ export function turnRoutes(service: SessionService) {
   // 202 whether the turn started or was queued: `turn.status` says which.
   app.post('/sessions/:id/turns', async (c) => {
     const id = sessionIdParam(c)
-    const body = await readJson(c, StartTurnBody)
-    return c.json({ turn: service.startTurn(id, body) }, 202)
+    const { attachments, ...body } = await readJson(c, StartTurnBody, { maxBytes: MAX_TURN_BODY_BYTES })
+    const turn = service.startTurn(id, { ...body, attachments: decodeAttachments(attachments ?? []) })
+    return c.json({ turn }, 202)
   })
 
   app.get('/sessions/:id/turns', (c) => c.json({ turns: service.listTurns(sessionIdParam(c)) }))
