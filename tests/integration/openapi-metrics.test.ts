@@ -44,7 +44,7 @@ describe('GET /openapi.json', () => {
     const history = doc.paths['/sessions/{id}/history'].get.parameters.map(
       (p: { name: string }) => p.name
     )
-    expect(history).toEqual(['id', 'after', 'limit'])
+    expect(history).toEqual(['id', 'after', 'before', 'mode', 'turns', 'limit'])
   })
 
   it("describes real answers: the daemon's sessions, turns and events parse with the documented shapes", async () => {
