@@ -17,7 +17,9 @@ await build({
   // Bundled CommonJS code may call require(); ESM has none of its own.
   // --max-semi-space-size=4: V8's young generation otherwise grows to ~48 MB after a burst of
   // attaches and stays; capped, an idle client costs ~12 KB of RSS instead of ~23 KB (bench/).
-  banner: { js: "#!/usr/bin/env -S node --max-semi-space-size=4\nimport { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: "#!/usr/bin/env -S node --max-semi-space-size=4\nimport { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 })
 // It is the package's `bin`.

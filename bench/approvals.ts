@@ -68,7 +68,10 @@ function spoolWatcher(dir: string) {
 
 /** What is asked: a Bash approval (claude then runs a shell), or a question (no tool process). */
 const CASES = {
-  bash: { prompt: (i: number) => `go [tool:bash touch bench-${i}.txt]`, answer: { decision: 'allow' } },
+  bash: {
+    prompt: (i: number) => `go [tool:bash touch bench-${i}.txt]`,
+    answer: { decision: 'allow' },
+  },
   question: {
     prompt: (i: number) => `pick [tool:ask Which ${i}?|red|blue]`,
     answer: (i: number) => ({ decision: 'allow', answers: { [`Which ${i}?`]: 'blue' } }),
@@ -79,7 +82,11 @@ async function measure(which: keyof typeof CASES, runs: number, warmup: number) 
   const mock = await startMockAnthropic()
   const d = await startDaemon({
     claudeBin: REAL_CLAUDE,
-    env: { ANTHROPIC_BASE_URL: mock.url, ANTHROPIC_API_KEY: 'sk-bench', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' },
+    env: {
+      ANTHROPIC_BASE_URL: mock.url,
+      ANTHROPIC_API_KEY: 'sk-bench',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    },
   })
   const spool = spoolWatcher(join(d.dataDir, 'spool'))
   const toEvent: number[] = []
@@ -106,7 +113,13 @@ async function measure(which: keyof typeof CASES, runs: number, warmup: number) 
       while (requestedAt === 0 && Date.now() < end) await sleep(2)
       if (requestedAt === 0) throw new Error('approvals bench: no permission.requested event')
       let sent = 0
-      const r = await api(d.url, 'POST', `/sessions/${sid}/permissions/${requestId}`, typeof c.answer === 'function' ? c.answer(i) : c.answer, () => (sent = wallNow()))
+      const r = await api(
+        d.url,
+        'POST',
+        `/sessions/${sid}/permissions/${requestId}`,
+        typeof c.answer === 'function' ? c.answer(i) : c.answer,
+        () => (sent = wallNow())
+      )
       if (r.status !== 200) throw new Error(`approvals bench: answer got ${r.status}`)
       const nextAt = await spool.waitFor(() => true, sent)
       if (i >= warmup) {
@@ -132,7 +145,9 @@ export async function runApprovals(ctx: BenchContext): Promise<Metric[]> {
   const a = distribution(toEvent)
   const b = distribution(question.toContinue)
   const c = distribution(bash.toContinue)
-  ctx.log(`approvals: request → event p50 ${a.p50.toFixed(2)} ms; answer → next line p50 ${b.p50.toFixed(2)} ms (question), ${c.p50.toFixed(2)} ms (Bash)`)
+  ctx.log(
+    `approvals: request → event p50 ${a.p50.toFixed(2)} ms; answer → next line p50 ${b.p50.toFixed(2)} ms (question), ${c.p50.toFixed(2)} ms (Bash)`
+  )
   ctx.extra.approvals = { runs, bash, question }
   return [
     metric({

@@ -23,7 +23,12 @@ for (let i = 0; i < reps; i++) {
   const outFd = openSync(join(dir, `b${i}.out`), 'w')
   const errFd = openSync(join(dir, `b${i}.err`), 'w')
   const t = performance.timeOrigin + performance.now()
-  const p = spawn(wrapper, ['--version'], { cwd: dir, env: { ...process.env, BENCH_SPAWN_LOG: log }, detached: true, stdio: ['pipe', outFd, errFd] })
+  const p = spawn(wrapper, ['--version'], {
+    cwd: dir,
+    env: { ...process.env, BENCH_SPAWN_LOG: log },
+    detached: true,
+    stdio: ['pipe', outFd, errFd],
+  })
   closeSync(outFd)
   closeSync(errFd)
   p.stdin!.end()

@@ -39,14 +39,22 @@ export function runSqliteBaseline(rows: number, batch: number, reps: number): Sq
     db.prepare(
       `INSERT INTO sessions (id, title, cwd, claude_session_id, created_at, updated_at) VALUES (?, 'b', '/tmp', ?, ?, ?)`
     ).run(sessionId, '3bde84ee-7e22-4651-b96b-350c04e5d461', now, now)
-    const insert = db.prepare('INSERT INTO events (session_id, turn_id, kind, body) VALUES (?, ?, ?, ?)')
+    const insert = db.prepare(
+      'INSERT INTO events (session_id, turn_id, kind, body) VALUES (?, ?, ?, ?)'
+    )
     const insertBatch = db.transaction((from: number, to: number, ts: string) => {
       for (let i = from; i < to; i++) {
-        insert.run(sessionId, turnId, 'text.delta', `{"sessionId":"${sessionId}","turnId":"${turnId}","kind":"text.delta","ts":"${ts}","text":"w${i} ","index":0}`)
+        insert.run(
+          sessionId,
+          turnId,
+          'text.delta',
+          `{"sessionId":"${sessionId}","turnId":"${turnId}","kind":"text.delta","ts":"${ts}","text":"w${i} ","index":0}`
+        )
       }
     })
     const t0 = performance.now()
-    for (let i = 0; i < rows; i += batch) insertBatch(i, Math.min(rows, i + batch), new Date().toISOString())
+    for (let i = 0; i < rows; i += batch)
+      insertBatch(i, Math.min(rows, i + batch), new Date().toISOString())
     const secs = (performance.now() - t0) / 1000
     out.push(rows / secs)
     db.close()

@@ -39,17 +39,28 @@ db.pragma('cache_size = -16000')
 if (fresh) {
   db.exec(readFileSync(join(ROOT, 'migrations/0001_init.sql'), 'utf8'))
   const now = new Date().toISOString()
-  db.prepare(`INSERT INTO sessions (id, title, cwd, claude_session_id, created_at, updated_at) VALUES (?, 'b', '/tmp', 'x', ?, ?)`).run(
-    sessionId,
-    now,
-    now
+  db.prepare(
+    `INSERT INTO sessions (id, title, cwd, claude_session_id, created_at, updated_at) VALUES (?, 'b', '/tmp', 'x', ?, ?)`
+  ).run(sessionId, now, now)
+  const ins = db.prepare(
+    'INSERT INTO events (session_id, turn_id, kind, body) VALUES (?, NULL, ?, ?)'
   )
-  const ins = db.prepare('INSERT INTO events (session_id, turn_id, kind, body) VALUES (?, NULL, ?, ?)')
-  for (let i = 0; i < 5; i++) ins.run(sessionId, 'agent.notice', `{"sessionId":"${sessionId}","turnId":null,"kind":"agent.notice","ts":"${now}","subtype":"x","message":"seed ${i}"}`)
+  for (let i = 0; i < 5; i++)
+    ins.run(
+      sessionId,
+      'agent.notice',
+      `{"sessionId":"${sessionId}","turnId":null,"kind":"agent.notice","ts":"${now}","subtype":"x","message":"seed ${i}"}`
+    )
 }
-const readPage = db.prepare('SELECT id, body FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?')
-const insert = db.prepare('INSERT INTO events (session_id, turn_id, kind, body) VALUES (?, ?, ?, ?)')
-const insertOne = db.transaction((sid: string, kind: string, body: string) => Number(insert.run(sid, 'trn_baseline', kind, body).lastInsertRowid))
+const readPage = db.prepare(
+  'SELECT id, body FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?'
+)
+const insert = db.prepare(
+  'INSERT INTO events (session_id, turn_id, kind, body) VALUES (?, ?, ?, ?)'
+)
+const insertOne = db.transaction((sid: string, kind: string, body: string) =>
+  Number(insert.run(sid, 'trn_baseline', kind, body).lastInsertRowid)
+)
 
 /** Caught-up streams per session. */
 const live = new Map<string, Set<ServerResponse>>()
@@ -109,14 +120,21 @@ const server = createServer((req, res) => {
   if (req.method === 'GET' && m) {
     const header = req.headers['last-event-id']
     const after = Number(typeof header === 'string' ? header : (url.searchParams.get('after') ?? 0))
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' })
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+    })
     res.write('retry: 1000\n\n')
     replay(res, m[1]!, after)
     return
   }
   if (req.method === 'POST' && url.pathname === '/publish') {
     const sid = url.searchParams.get('session') ?? sessionId
-    publish(sid, Number(url.searchParams.get('rate') ?? 100), Number(url.searchParams.get('count') ?? 100))
+    publish(
+      sid,
+      Number(url.searchParams.get('rate') ?? 100),
+      Number(url.searchParams.get('count') ?? 100)
+    )
     res.writeHead(202, { 'Content-Type': 'application/json' })
     res.end('{}')
     return

@@ -14,16 +14,38 @@
  */
 import { execFileSync } from 'node:child_process'
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core'
-import { api, createSession, headEventId, startDaemon, startTurn, TOKEN, waitIdle } from './lib/daemon.js'
+import {
+  api,
+  createSession,
+  headEventId,
+  startDaemon,
+  startTurn,
+  TOKEN,
+  waitIdle,
+} from './lib/daemon.js'
 import { metric, type BenchContext, type Metric } from './lib/report.js'
 
-const SLOW_3G = { offline: false, latency: 400, downloadThroughput: 400_000 / 8, uploadThroughput: 400_000 / 8 }
+const SLOW_3G = {
+  offline: false,
+  latency: 400,
+  downloadThroughput: 400_000 / 8,
+  uploadThroughput: 400_000 / 8,
+}
 const OFFLINE = { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 }
-const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-dev-shm-usage']
+const ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-dev-shm-usage',
+]
 
 /** One turn of a busy hour: a few tool calls (one in four prints ~3 KiB), then a streamed reply. */
 function hourTurn(i: number): string {
-  const tools = i % 4 === 0 ? '[tool:echo checking] [tool:seq 10000 10550]' : '[tool:echo checking] [tool:ls /]'
+  const tools =
+    i % 4 === 0 ? '[tool:echo checking] [tool:seq 10000 10550]' : '[tool:echo checking] [tool:ls /]'
   return `step ${i}: ${tools} [burst:600]`
 }
 
@@ -34,13 +56,25 @@ interface Tab {
 }
 
 async function openTab(browser: Browser, base: string, sid: string): Promise<Tab> {
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true })
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 740 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+  })
   const page = await context.newPage()
   const cdp = await context.newCDPSession(page)
   const tab: Tab = { page, cdp, bytes: 0 }
   await cdp.send('Network.enable')
-  cdp.on('Network.dataReceived', (e: { encodedDataLength: number }) => (tab.bytes += e.encodedDataLength))
-  cdp.on('Network.responseReceived', (e: { response: { encodedDataLength?: number } }) => (tab.bytes += e.response.encodedDataLength ?? 0))
+  cdp.on(
+    'Network.dataReceived',
+    (e: { encodedDataLength: number }) => (tab.bytes += e.encodedDataLength)
+  )
+  cdp.on(
+    'Network.responseReceived',
+    (e: { response: { encodedDataLength?: number } }) =>
+      (tab.bytes += e.response.encodedDataLength ?? 0)
+  )
   await page.goto(`${base}/#token=${encodeURIComponent(TOKEN)}`)
   await page.waitForSelector('[data-view=list]')
   await page.goto(`${base}/#/s/${sid}`)
@@ -49,15 +83,25 @@ async function openTab(browser: Browser, base: string, sid: string): Promise<Tab
 }
 
 /** Milliseconds (page clock) until the turn's end is on screen, from `t0` (page clock). */
-async function untilShown(page: Page, turnId: string, t0: number, timeoutMs: number): Promise<number> {
+async function untilShown(
+  page: Page,
+  turnId: string,
+  t0: number,
+  timeoutMs: number
+): Promise<number> {
   const sel = `.turn[data-turn-id="${turnId}"] .item[data-kind="turn.ended"]`
   // A function, not a string: the page's CSP forbids eval.
-  const shown = (s: string) => ((globalThis as any).document.querySelector(s) ? performance.now() : 0)
+  const shown = (s: string) =>
+    (globalThis as any).document.querySelector(s) ? performance.now() : 0
   const handle = await page.waitForFunction(shown, sel, { polling: 'raf', timeout: timeoutMs })
   return ((await handle.jsonValue()) as number) - t0
 }
 
-async function comeBack(tab: Tab, lastTurn: string, timeoutMs: number): Promise<{ ms: number; bytes: number }> {
+async function comeBack(
+  tab: Tab,
+  lastTurn: string,
+  timeoutMs: number
+): Promise<{ ms: number; bytes: number }> {
   tab.bytes = 0
   const t0 = (await tab.page.evaluate('performance.now()')) as number
   await tab.cdp.send('Network.emulateNetworkConditions', SLOW_3G)
@@ -82,7 +126,14 @@ export async function runCatchup(ctx: BenchContext): Promise<Metric[]> {
     const full = tabs.slice(reps)
     for (const t of full) {
       // As before catch-up: the exact log from the cursor.
-      await t.page.route(/\/sessions\/[^/]+\/events\?/, (route) => route.continue({ url: route.request().url().replace(/&mode=catchup&turns=\d+/, '') }))
+      await t.page.route(/\/sessions\/[^/]+\/events\?/, (route) =>
+        route.continue({
+          url: route
+            .request()
+            .url()
+            .replace(/&mode=catchup&turns=\d+/, ''),
+        })
+      )
     }
     const from = await headEventId(d.url, sid)
     let lastTurn = ''
@@ -92,14 +143,18 @@ export async function runCatchup(ctx: BenchContext): Promise<Metric[]> {
     }
     const head = await headEventId(d.url, sid)
     const missed = await countEvents(d.url, sid, from)
-    ctx.log(`hour: ${missed.events} events (${missed.deltas} deltas, ${(missed.bytes / 1e6).toFixed(2)} MB of JSON), ids ${from}–${head}`)
+    ctx.log(
+      `hour: ${missed.events} events (${missed.deltas} deltas, ${(missed.bytes / 1e6).toFixed(2)} MB of JSON), ids ${from}–${head}`
+    )
 
     const cu: { ms: number; bytes: number }[] = []
     const fr: { ms: number; bytes: number }[] = []
     for (let i = 0; i < reps; i++) {
       cu.push(await comeBack(tabs[i]!, lastTurn, 60_000))
       fr.push(await comeBack(full[i]!, lastTurn, 300_000))
-      ctx.log(`back after the hour: catch-up ${cu[i]!.ms.toFixed(0)} ms ${cu[i]!.bytes} B; full replay ${fr[i]!.ms.toFixed(0)} ms ${fr[i]!.bytes} B`)
+      ctx.log(
+        `back after the hour: catch-up ${cu[i]!.ms.toFixed(0)} ms ${cu[i]!.bytes} B; full replay ${fr[i]!.ms.toFixed(0)} ms ${fr[i]!.bytes} B`
+      )
     }
 
     // (b) Cold open, shell in the HTTP cache: a tab that loaded the page before opens the chat anew.
@@ -114,17 +169,51 @@ export async function runCatchup(ctx: BenchContext): Promise<Metric[]> {
       const navStart = (await tab.page.evaluate('performance.timeOrigin')) as number
       const ms = await untilShown(tab.page, lastTurn, 0, 60_000)
       cold.push({ ms, bytes: tab.bytes })
-      ctx.log(`cold open: ${ms.toFixed(0)} ms after navigation start (commit after ${(navStart - t0).toFixed(0)} ms), ${tab.bytes} B`)
+      ctx.log(
+        `cold open: ${ms.toFixed(0)} ms after navigation start (commit after ${(navStart - t0).toFixed(0)} ms), ${tab.bytes} B`
+      )
       await tab.page.context().close()
     }
     ctx.extra.catchup = { events: missed, catchup: cu, fullReplay: fr, coldOpen: cold }
 
     const note = `${missed.events} missed events (${missed.deltas} deltas), 400 kbit/s, 400 ms latency`
     return [
-      metric({ bench: 'catchup', metric: 'back after 1 h: latest state on screen', unit: 'ms', samples: cu.map((x) => x.ms), baselineSamples: fr.map((x) => x.ms), baselineLabel: 'full replay', target: '< 1000 ms', check: (v) => v < 1000, note }),
-      metric({ bench: 'catchup', metric: 'back after 1 h: bytes received', unit: 'B', samples: cu.map((x) => x.bytes), baselineSamples: fr.map((x) => x.bytes), baselineLabel: 'full replay', target: '≤ 10 % of full replay', check: (v, b) => b !== null && v <= b * 0.1 }),
-      metric({ bench: 'catchup', metric: 'cold open (HTTP cache warm): latest turn readable', unit: 'ms', samples: cold.map((x) => x.ms), target: '< 1500 ms', check: (v) => v < 1500, note: 'no service worker in main yet: shell from the HTTP cache (index.html revalidated)' }),
-      metric({ bench: 'catchup', metric: 'cold open: bytes received', unit: 'B', samples: cold.map((x) => x.bytes) }),
+      metric({
+        bench: 'catchup',
+        metric: 'back after 1 h: latest state on screen',
+        unit: 'ms',
+        samples: cu.map((x) => x.ms),
+        baselineSamples: fr.map((x) => x.ms),
+        baselineLabel: 'full replay',
+        target: '< 1000 ms',
+        check: (v) => v < 1000,
+        note,
+      }),
+      metric({
+        bench: 'catchup',
+        metric: 'back after 1 h: bytes received',
+        unit: 'B',
+        samples: cu.map((x) => x.bytes),
+        baselineSamples: fr.map((x) => x.bytes),
+        baselineLabel: 'full replay',
+        target: '≤ 10 % of full replay',
+        check: (v, b) => b !== null && v <= b * 0.1,
+      }),
+      metric({
+        bench: 'catchup',
+        metric: 'cold open (HTTP cache warm): latest turn readable',
+        unit: 'ms',
+        samples: cold.map((x) => x.ms),
+        target: '< 1500 ms',
+        check: (v) => v < 1500,
+        note: 'no service worker in main yet: shell from the HTTP cache (index.html revalidated)',
+      }),
+      metric({
+        bench: 'catchup',
+        metric: 'cold open: bytes received',
+        unit: 'B',
+        samples: cold.map((x) => x.bytes),
+      }),
     ]
   } finally {
     await browser.close()
@@ -133,11 +222,15 @@ export async function runCatchup(ctx: BenchContext): Promise<Metric[]> {
 }
 
 /** The events after a cursor: how many, how many deltas, and their JSON size (uncompressed). */
-async function countEvents(base: string, sid: string, after: number): Promise<{ events: number; deltas: number; bytes: number }> {
+async function countEvents(
+  base: string,
+  sid: string,
+  after: number
+): Promise<{ events: number; deltas: number; bytes: number }> {
   let events = 0
   let deltas = 0
   let bytes = 0
-  for (let cursor = after; ; ) {
+  for (let cursor = after; ;) {
     const r = await api(base, 'GET', `/sessions/${sid}/history?after=${cursor}&limit=1000`)
     const body = r.body as { events: { kind: string }[]; lastEventId: number; hasMore: boolean }
     for (const e of body.events) {

@@ -14,7 +14,21 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { ensureBuilt, scriptPath } from './lib/build.js'
-import { BENCH_WORKSPACES, createSession, FAKE_CLAUDE, freePort, MAIN, newDataDir, procStatusKb, ROOT, sleep, startDaemon, startTurn, TOKEN, waitIdle } from './lib/daemon.js'
+import {
+  BENCH_WORKSPACES,
+  createSession,
+  FAKE_CLAUDE,
+  freePort,
+  MAIN,
+  newDataDir,
+  procStatusKb,
+  ROOT,
+  sleep,
+  startDaemon,
+  startTurn,
+  TOKEN,
+  waitIdle,
+} from './lib/daemon.js'
 import { metric, type BenchContext, type Metric } from './lib/report.js'
 import { wallNow } from './lib/stats.js'
 
@@ -34,7 +48,12 @@ interface ColdRun {
   idleRssKb: number
 }
 
-async function coldOnce(argv: string[], env: Record<string, string>, port: number, settleMs: number): Promise<ColdRun> {
+async function coldOnce(
+  argv: string[],
+  env: Record<string, string>,
+  port: number,
+  settleMs: number
+): Promise<ColdRun> {
   const t0 = wallNow()
   const child = spawn(process.execPath, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] })
   let err = ''
@@ -120,7 +139,14 @@ export async function runColdStart(ctx: BenchContext): Promise<Metric[]> {
       rmSync(dataDir, { recursive: true, force: true })
     }
     const bport = await freePort()
-    baseRuns.push(await coldOnce([scriptPath('baseline-sse-server'), '--port', String(bport)], { PATH: env.PATH }, bport, settleMs))
+    baseRuns.push(
+      await coldOnce(
+        [scriptPath('baseline-sse-server'), '--port', String(bport)],
+        { PATH: env.PATH },
+        bport,
+        settleMs
+      )
+    )
     ctx.log(
       `cold start rep ${r + 1}/${reps}: daemon ${runs[r]!.healthyMs.toFixed(1)} ms / ${Math.round(runs[r]!.idleRssKb / 1024)} MB` +
         (haveReal ? `; with the real claude ${realRuns[r]!.healthyMs.toFixed(1)} ms` : '') +
@@ -131,7 +157,8 @@ export async function runColdStart(ctx: BenchContext): Promise<Metric[]> {
     ? [
         metric({
           bench: 'cold-start',
-          metric: 'same, with the real claude binary (node_modules/.bin/claude) for the start-up `--version`',
+          metric:
+            'same, with the real claude binary (node_modules/.bin/claude) for the start-up `--version`',
           unit: 'ms',
           samples: realRuns.map((r) => r.healthyMs),
           baselineSamples: baseRuns.map((r) => r.healthyMs),
@@ -177,7 +204,9 @@ export async function runColdStart(ctx: BenchContext): Promise<Metric[]> {
             settleMs
           )
         )
-        ctx.log(`restart with a ${logEvents / 1000}k-event log, rep ${r + 1}/3: ${restartRuns[r]!.healthyMs.toFixed(1)} ms, idle RSS ${Math.round(restartRuns[r]!.idleRssKb / 1024)} MB`)
+        ctx.log(
+          `restart with a ${logEvents / 1000}k-event log, rep ${r + 1}/3: ${restartRuns[r]!.healthyMs.toFixed(1)} ms, idle RSS ${Math.round(restartRuns[r]!.idleRssKb / 1024)} MB`
+        )
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true })

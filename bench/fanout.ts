@@ -30,7 +30,10 @@ async function fanoutOnce(
   const clients = await startClientProcess()
   try {
     const opened = await clients.open({ url, n, concurrency: 20, latency: true })
-    if (opened.ok !== n) throw new Error(`fan-out: only ${opened.ok} of ${n} streams opened: ${JSON.stringify(opened.errors)}`)
+    if (opened.ok !== n)
+      throw new Error(
+        `fan-out: only ${opened.ok} of ${n} streams opened: ${JSON.stringify(opened.errors)}`
+      )
     const cpu0 = cpuMs(pid)
     const t0 = Date.now()
     const busy = busySince()
@@ -40,7 +43,11 @@ async function fanoutOnce(
     if (res.deliveries !== n * (count - 1) && res.deliveries !== n * count) {
       throw new Error(`fan-out: ${res.deliveries} deliveries, expected ${n}×${count}`)
     }
-    return { ...res, daemonCpuPct: ((cpu1 - cpu0) / (Date.now() - t0)) * 100, machineBusyPct: busy() }
+    return {
+      ...res,
+      daemonCpuPct: ((cpu1 - cpu0) / (Date.now() - t0)) * 100,
+      machineBusyPct: busy(),
+    }
   } finally {
     await clients.close()
   }
@@ -83,12 +90,18 @@ export async function runFanout(ctx: BenchContext): Promise<Metric[]> {
         n,
         count,
         async () => {
-          const res = await api(base.url, 'POST', `/publish?session=${base.sessionId}&rate=${rate}&count=${count}`)
+          const res = await api(
+            base.url,
+            'POST',
+            `/publish?session=${base.sessionId}&rate=${rate}&count=${count}`
+          )
           if (res.status !== 202) throw new Error(`baseline publish: ${res.status}`)
         },
         base.pid
       )
-      ctx.log(`fan-out baseline rep ${r + 1}/${reps}: p50 ${run.latency.p50.toFixed(2)} ms, p99 ${run.latency.p99.toFixed(2)} ms, machine busy ${Math.round(run.machineBusyPct)}%`)
+      ctx.log(
+        `fan-out baseline rep ${r + 1}/${reps}: p50 ${run.latency.p50.toFixed(2)} ms, p99 ${run.latency.p99.toFixed(2)} ms, machine busy ${Math.round(run.machineBusyPct)}%`
+      )
       baseRuns.push(run)
     }
   } finally {

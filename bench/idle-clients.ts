@@ -34,18 +34,32 @@ interface Server {
   stop(): Promise<void>
 }
 
-async function idleOnce(server: Server, n: number, big: number | null, settleMs: number): Promise<IdleRun> {
+async function idleOnce(
+  server: Server,
+  n: number,
+  big: number | null,
+  settleMs: number
+): Promise<IdleRun> {
   await sleep(settleMs)
   const idleKb = server.rssKb()
   const clients = await startClientProcess()
   try {
-    const opened = await clients.open({ url: `${server.url}${server.sessionPath}`, n, concurrency: 50 })
-    if (opened.ok !== n) throw new Error(`idle: ${opened.ok} of ${n} opened: ${JSON.stringify(opened.errors)}`)
+    const opened = await clients.open({
+      url: `${server.url}${server.sessionPath}`,
+      n,
+      concurrency: 50,
+    })
+    if (opened.ok !== n)
+      throw new Error(`idle: ${opened.ok} of ${n} opened: ${JSON.stringify(opened.errors)}`)
     await sleep(settleMs)
     const at2kKb = server.rssKb()
     const run: IdleRun = { idleKb, at2kKb, perClientKb: (at2kKb - idleKb) / n, openMs: opened.ms }
     if (big !== null) {
-      const more = await clients.open({ url: `${server.url}${server.sessionPath}`, n: big - n, concurrency: 50 })
+      const more = await clients.open({
+        url: `${server.url}${server.sessionPath}`,
+        n: big - n,
+        concurrency: 50,
+      })
       await sleep(settleMs)
       run.at10kKb = server.rssKb()
       run.ok10k = n + more.ok
@@ -75,14 +89,21 @@ export async function runIdleClients(ctx: BenchContext): Promise<Metric[]> {
       await startTurn(d.url, sid, 'hello')
       await waitIdle(d.url, sid)
       const run = await idleOnce(
-        { url: d.url, sessionPath: `/sessions/${sid}/events`, rssKb: d.rssKb, stop: () => d.stop() },
+        {
+          url: d.url,
+          sessionPath: `/sessions/${sid}/events`,
+          rssKb: d.rssKb,
+          stop: () => d.stop(),
+        },
         n,
         r === reps - 1 ? big : null,
         settleMs
       )
       ctx.log(
         `idle rep ${r + 1}/${reps}: idle ${Math.round(run.idleKb / 1024)} MB, ${n} clients ${Math.round(run.at2kKb / 1024)} MB → ${run.perClientKb.toFixed(1)} KB/client` +
-          (run.at10kKb ? `; ${run.ok10k} clients ${Math.round(run.at10kKb / 1024)} MB → ${run.perClientAt10kKb!.toFixed(1)} KB/client` : '')
+          (run.at10kKb
+            ? `; ${run.ok10k} clients ${Math.round(run.at10kKb / 1024)} MB → ${run.perClientAt10kKb!.toFixed(1)} KB/client`
+            : '')
       )
       runs.push(run)
     } finally {
@@ -94,12 +115,20 @@ export async function runIdleClients(ctx: BenchContext): Promise<Metric[]> {
     const b = await startBaselineServer()
     try {
       const run = await idleOnce(
-        { url: b.url, sessionPath: `/sessions/${b.sessionId}/events`, rssKb: b.rssKb, stop: () => b.stop() },
+        {
+          url: b.url,
+          sessionPath: `/sessions/${b.sessionId}/events`,
+          rssKb: b.rssKb,
+          stop: () => b.stop(),
+        },
         n,
         r === reps - 1 ? big : null,
         settleMs
       )
-      ctx.log(`idle baseline rep ${r + 1}/${reps}: ${run.perClientKb.toFixed(1)} KB/client` + (run.at10kKb ? `; at 10k ${run.perClientAt10kKb!.toFixed(1)} KB/client` : ''))
+      ctx.log(
+        `idle baseline rep ${r + 1}/${reps}: ${run.perClientKb.toFixed(1)} KB/client` +
+          (run.at10kKb ? `; at 10k ${run.perClientAt10kKb!.toFixed(1)} KB/client` : '')
+      )
       baseRuns.push(run)
     } finally {
       await b.stop()
@@ -129,7 +158,9 @@ export async function runIdleClients(ctx: BenchContext): Promise<Metric[]> {
       baselineLabel: 'raw',
       target: `all ${big} work`,
       check: (v) => v === big,
-      note: last.failed10k ? `errors: ${JSON.stringify(last.errors10k)}` : `healthz at 10k: ${last.healthzAt10kMs?.toFixed(1)} ms`,
+      note: last.failed10k
+        ? `errors: ${JSON.stringify(last.errors10k)}`
+        : `healthz at 10k: ${last.healthzAt10kMs?.toFixed(1)} ms`,
     }),
     metric({
       bench: 'idle-clients',

@@ -83,7 +83,14 @@ export async function runIngest(ctx: BenchContext): Promise<Metric[]> {
   // write-back of the previous repetition's WAL, other load).
   const baseline = async () =>
     (
-      await runJson<SqliteBaselineResult>('baseline-sqlite', ['--rows', String(n), '--batch', String(INGEST_BATCH), '--reps', '1'])
+      await runJson<SqliteBaselineResult>('baseline-sqlite', [
+        '--rows',
+        String(n),
+        '--batch',
+        String(INGEST_BATCH),
+        '--reps',
+        '1',
+      ])
     ).rowsPerSec[0]!
   try {
     // Warm-up: JIT, page cache, the fake claude's first start.

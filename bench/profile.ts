@@ -23,7 +23,11 @@ import { ingestOnce } from './ingest.js'
 const [scenario = 'ingest', nArg] = process.argv.slice(2).filter((a) => !a.startsWith('--'))
 const iv = process.argv.indexOf('--interval-us')
 const intervalUs = iv >= 0 ? Number(process.argv[iv + 1]) : 200
-const dir = join(ROOT, 'bench/results/profiles', `${scenario}-${new Date().toISOString().replace(/[:.]/g, '-')}`)
+const dir = join(
+  ROOT,
+  'bench/results/profiles',
+  `${scenario}-${new Date().toISOString().replace(/[:.]/g, '-')}`
+)
 mkdirSync(dir, { recursive: true })
 
 if (scenario === 'heap') {
@@ -47,7 +51,8 @@ async function heapScenario(n: number): Promise<void> {
         const path = join(d.dataDir, f)
         const size = statSync(path).size
         // Complete when it stopped growing and ends the JSON document.
-        if (size > 0 && size === last && readFileSync(path, 'utf8').trimEnd().endsWith('}')) return path
+        if (size > 0 && size === last && readFileSync(path, 'utf8').trimEnd().endsWith('}'))
+          return path
         last = size
       }
     }
@@ -63,20 +68,29 @@ async function heapScenario(n: number): Promise<void> {
     await sleep(3000)
     const b = readHeapSnapshot(await snap())
     await c.close()
-    console.log(`${o.ok} attaches; live JS heap (after full GC) ${(a.totalBytes / 2 ** 20).toFixed(1)} → ${(b.totalBytes / 2 ** 20).toFixed(1)} MB = ${((b.totalBytes - a.totalBytes) / n / 1024).toFixed(2)} KB per client`)
+    console.log(
+      `${o.ok} attaches; live JS heap (after full GC) ${(a.totalBytes / 2 ** 20).toFixed(1)} → ${(b.totalBytes / 2 ** 20).toFixed(1)} MB = ${((b.totalBytes - a.totalBytes) / n / 1024).toFixed(2)} KB per client`
+    )
     console.log('per client, by constructor / kind:')
-    for (const r of diffHeaps(a, b, 30)) console.log(`  ${(r.bytes / n).toFixed(0).padStart(6)} B  ${(r.count / n).toFixed(2).padStart(6)} objects  ${r.name}`)
+    for (const r of diffHeaps(a, b, 30))
+      console.log(
+        `  ${(r.bytes / n).toFixed(0).padStart(6)} B  ${(r.count / n).toFixed(2).padStart(6)} objects  ${r.name}`
+      )
   } finally {
     await d.stop()
   }
 }
 
-const d = await startDaemon({ nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${intervalUs}`] })
+const d = await startDaemon({
+  nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${intervalUs}`],
+})
 try {
   if (scenario === 'ingest') {
     const n = Number(nArg ?? 200_000)
     const r = await ingestOnce(d.url, n, d.pid)
-    console.log(`ingest: ${Math.round(r.eventsPerSec)} ev/s, daemon CPU ${Math.round(r.daemonCpuPct)}%`)
+    console.log(
+      `ingest: ${Math.round(r.eventsPerSec)} ev/s, daemon CPU ${Math.round(r.daemonCpuPct)}%`
+    )
   } else if (scenario === 'turns') {
     const sid = await createSession(d.url, 'profile')
     for (let i = 0; i < Number(nArg ?? 50); i++) {
@@ -90,7 +104,9 @@ try {
     await c.open({ url: `${d.url}/sessions/${sid}/events`, n: 100, latency: true })
     await startTurn(d.url, sid, `[burst:${secs * 100}][burst-rate:100]`)
     const r = await c.result(secs * 1000 + 60_000)
-    console.log(`fan-out: p50 ${r.latency.p50.toFixed(2)} p99 ${r.latency.p99.toFixed(2)} max ${r.latency.max.toFixed(1)} ms`)
+    console.log(
+      `fan-out: p50 ${r.latency.p50.toFixed(2)} p99 ${r.latency.p99.toFixed(2)} max ${r.latency.max.toFixed(1)} ms`
+    )
     await c.close()
   } else if (scenario === 'idle') {
     const sid = await createSession(d.url, 'profile')

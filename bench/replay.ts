@@ -9,7 +9,14 @@
  * The baseline is bench/baseline-sse-server.ts serving the same database file.
  */
 import { startBaselineServer } from './lib/baseline.js'
-import { createSession, sleep, startDaemon, startTurn, waitIdle, type DaemonHandle } from './lib/daemon.js'
+import {
+  createSession,
+  sleep,
+  startDaemon,
+  startTurn,
+  waitIdle,
+  type DaemonHandle,
+} from './lib/daemon.js'
 import { metric, type BenchContext, type Metric } from './lib/report.js'
 import { openSse } from './lib/sse.js'
 import { join } from 'node:path'
@@ -52,7 +59,10 @@ export async function replayOnce(url: string, after = 0): Promise<ReplayRun> {
 }
 
 /** Samples VmRSS every 10 ms while fn runs; returns fn's result and the peak. */
-export async function withPeak<T>(rss: () => number, fn: () => Promise<T>): Promise<{ value: T; peakKb: number }> {
+export async function withPeak<T>(
+  rss: () => number,
+  fn: () => Promise<T>
+): Promise<{ value: T; peakKb: number }> {
   let peak = rss()
   const t = setInterval(() => (peak = Math.max(peak, rss())), 10)
   try {
@@ -119,7 +129,8 @@ export async function runReplay(ctx: BenchContext): Promise<Metric[]> {
       const p = await withPeak(d.rssKb, async () => {
         for (let k = 0; k < reps; k++) {
           const run = await replayOnce(url)
-          if (run.events < r.size) throw new Error(`replay: only ${run.events} of ${r.size}+ events`)
+          if (run.events < r.size)
+            throw new Error(`replay: only ${run.events} of ${r.size}+ events`)
           r.runs.push(run)
         }
       })
@@ -142,7 +153,8 @@ export async function runReplay(ctx: BenchContext): Promise<Metric[]> {
     await sleep(settleMs)
     baseRssIdle = base.rssKb()
     for (const [i, r] of results.entries()) {
-      for (let k = 0; k < reps; k++) r.baseRuns.push(await replayOnce(`${base.url}/sessions/${ids[i]}/events`))
+      for (let k = 0; k < reps; k++)
+        r.baseRuns.push(await replayOnce(`${base.url}/sessions/${ids[i]}/events`))
       await sleep(settleMs)
       r.baseRssAfterKb = base.rssKb()
     }

@@ -35,8 +35,14 @@ const BENCHES: { name: string; run: (ctx: BenchContext) => Promise<Metric[]> }[]
 
 function gitRev(): string {
   try {
-    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
-    const dirty = execFileSync('git', ['status', '--porcelain', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim()
+    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', 'src'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim()
     return dirty ? `${rev}+dirty-src` : rev
   } catch {
     return 'unknown'
@@ -49,11 +55,15 @@ async function main(): Promise<void> {
   const filters = args.filter((a) => !a.startsWith('--'))
   const unknown = filters.filter((f) => !BENCHES.some((b) => b.name.includes(f)))
   if (unknown.length > 0) {
-    process.stderr.write(`unknown benchmark filter(s): ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}\n`)
+    process.stderr.write(
+      `unknown benchmark filter(s): ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}\n`
+    )
     process.exit(2)
   }
-  const selected = filters.length === 0 ? BENCHES : BENCHES.filter((b) => filters.some((f) => b.name.includes(f)))
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` (npm run bench does)`)
+  const selected =
+    filters.length === 0 ? BENCHES : BENCHES.filter((b) => filters.some((f) => b.name.includes(f)))
+  if (!existsSync(MAIN))
+    throw new Error(`${MAIN} is missing: run \`npm run build\` (npm run bench does)`)
   await ensureBuilt()
 
   const started = new Date()
@@ -67,7 +77,9 @@ async function main(): Promise<void> {
   const log = (msg: string) => process.stderr.write(`  ${msg}\n`)
   for (const b of selected) {
     background[b.name] = await backgroundBusyPct(1000)
-    process.stderr.write(`▶ ${b.name}${quick ? ' (quick)' : ''} — background CPU ${background[b.name]!.toFixed(0)}% of the machine\n`)
+    process.stderr.write(
+      `▶ ${b.name}${quick ? ' (quick)' : ''} — background CPU ${background[b.name]!.toFixed(0)}% of the machine\n`
+    )
     const tb = performance.now()
     try {
       metrics.push(...(await b.run({ quick, log, extra })))
@@ -94,16 +106,27 @@ async function main(): Promise<void> {
     sqlite: sqliteVersion,
     loadavgAtEnd: loadavg(),
   }
-  process.stdout.write(`\nagentmux bench ${quick ? '(quick) ' : ''}— ${started.toISOString()}, git ${gitRev()}, ${machine.cpus}× ${machine.cpuModel}, node ${machine.node}, SQLite ${machine.sqlite}\n`)
-  process.stdout.write(`value = median over repetitions; spread = min–max of the repetitions (p10–p90 when n ≥ 5); ratio = value / baseline; baseline measured in this run\n\n`)
+  process.stdout.write(
+    `\nagentmux bench ${quick ? '(quick) ' : ''}— ${started.toISOString()}, git ${gitRev()}, ${machine.cpus}× ${machine.cpuModel}, node ${machine.node}, SQLite ${machine.sqlite}\n`
+  )
+  process.stdout.write(
+    `value = median over repetitions; spread = min–max of the repetitions (p10–p90 when n ≥ 5); ratio = value / baseline; baseline measured in this run\n\n`
+  )
   process.stdout.write(`${table(metrics)}\n`)
-  for (const m of metrics) if (m.note) process.stdout.write(`  · ${m.bench} / ${m.metric}: ${m.note}\n`)
+  for (const m of metrics)
+    if (m.note) process.stdout.write(`  · ${m.bench} / ${m.metric}: ${m.note}\n`)
   const busy = Object.entries(background).filter(([, v]) => v > 15)
   process.stdout.write(
-    `\nbackground CPU (other processes, 1 s before each bench, % of all cores): ${Object.entries(background).map(([k, v]) => `${k} ${v.toFixed(0)}%`).join(', ')}\n`
+    `\nbackground CPU (other processes, 1 s before each bench, % of all cores): ${Object.entries(
+      background
+    )
+      .map(([k, v]) => `${k} ${v.toFixed(0)}%`)
+      .join(', ')}\n`
   )
   if (busy.length > 0) {
-    process.stdout.write(`WARNING: the machine was busy with other work before ${busy.map(([k]) => k).join(', ')}: those numbers are contaminated; re-run them on a quiet machine\n`)
+    process.stdout.write(
+      `WARNING: the machine was busy with other work before ${busy.map(([k]) => k).join(', ')}: those numbers are contaminated; re-run them on a quiet machine\n`
+    )
   }
   const missed = metrics.filter((m) => m.met === false)
   process.stdout.write(
@@ -112,7 +135,10 @@ async function main(): Promise<void> {
 
   const dir = join(ROOT, 'bench/results')
   mkdirSync(dir, { recursive: true })
-  const file = join(dir, `${started.toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`)
+  const file = join(
+    dir,
+    `${started.toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`
+  )
   writeFileSync(
     file,
     `${JSON.stringify({ startedAt: started.toISOString(), git: gitRev(), quick, filters, machine, totalSec, timings, backgroundCpuPct: background, metrics, errors, details: extra }, null, 2)}\n`

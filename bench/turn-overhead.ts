@@ -54,7 +54,9 @@ export async function runTurnOverhead(ctx: BenchContext): Promise<Metric[]> {
   ])
   rmSync(scratch, { recursive: true, force: true })
   const dist = distribution(delays)
-  ctx.log(`turn overhead: p50 ${dist.p50.toFixed(2)} ms, p90 ${dist.p90.toFixed(2)} ms, max ${dist.max.toFixed(2)} ms over ${turns} turns`)
+  ctx.log(
+    `turn overhead: p50 ${dist.p50.toFixed(2)} ms, p90 ${dist.p90.toFixed(2)} ms, max ${dist.max.toFixed(2)} ms over ${turns} turns`
+  )
   ctx.extra.turnOverhead = { turns, delays, baseline: base.spawnToStartMs }
   return [
     metric({

@@ -106,7 +106,12 @@ export const SETTINGS = {
     doc: "colon-separated; a session's `cwd` must resolve inside one, and is never the data dir, an ancestor of it, or inside it (unless a root is the data dir or inside it)",
   }),
   allowedHosts: setting({
-    schema: z.array(z.string().toLowerCase().regex(/^[a-z0-9.:[\]-]+$/, 'allowed hosts are host names')),
+    schema: z.array(
+      z
+        .string()
+        .toLowerCase()
+        .regex(/^[a-z0-9.:[\]-]+$/, 'allowed hosts are host names')
+    ),
     arg: 'NAME,NAME',
     list: ',',
     shown: 'none',
@@ -167,7 +172,12 @@ export const SETTINGS = {
     doc: 'cap the database size; past it, writes fail as on a full disk',
   }),
   notifyUrls: setting({
-    schema: z.array(z.url({ protocol: /^https?$/, error: 'AGENTMUX_NOTIFY_URL must be http(s) URLs, comma-separated' })),
+    schema: z.array(
+      z.url({
+        protocol: /^https?$/,
+        error: 'AGENTMUX_NOTIFY_URL must be http(s) URLs, comma-separated',
+      })
+    ),
     name: 'notify-url',
     arg: 'URL,URL',
     list: ',',
@@ -181,13 +191,17 @@ export const SETTINGS = {
     envOnly: true,
   }),
   ntfyUrl: setting({
-    schema: z.url({ protocol: /^https?$/, error: 'AGENTMUX_NTFY_URL must be an http(s) URL' }).nullable(),
+    schema: z
+      .url({ protocol: /^https?$/, error: 'AGENTMUX_NTFY_URL must be an http(s) URL' })
+      .nullable(),
     arg: 'URL',
     shown: 'none',
     doc: 'an ntfy topic URL that gets a plain-text notification for the same events',
   }),
   publicUrl: setting({
-    schema: z.url({ protocol: /^https?$/, error: 'AGENTMUX_PUBLIC_URL must be an http(s) URL' }).nullable(),
+    schema: z
+      .url({ protocol: /^https?$/, error: 'AGENTMUX_PUBLIC_URL must be an http(s) URL' })
+      .nullable(),
     arg: 'URL',
     shown: "the daemon's own URL",
     doc: 'where the page is reached (a tunnel or proxy URL); notifications link to the session there',
@@ -197,7 +211,7 @@ export const SETTINGS = {
     arg: 'URI',
     default: 'mailto:agentmux@localhost',
     shown: '`mailto:agentmux@localhost`',
-    doc: "the VAPID `sub` claim of Web Push (how a push service can reach the operator)",
+    doc: 'the VAPID `sub` claim of Web Push (how a push service can reach the operator)',
   }),
   notifyRetryMs: setting({
     schema: ms('AGENTMUX_NOTIFY_RETRY_MS').min(1),

@@ -84,7 +84,9 @@ export function childEnvironment(env: Record<string, string | undefined>): Recor
 export async function startDaemon(config: Config, opts: DaemonOptions): Promise<Daemon> {
   const { log } = opts
   const root = packageRoot()
-  const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version
+  const version = (
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }
+  ).version
   // The token is created (0600, in a 0700 data dir) before anything else can be reached.
   ensurePrivateDir(config.dataDir)
   const tokens = createTokenSource({ dataDir: config.dataDir, envToken: config.token })
@@ -95,7 +97,10 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   mkdirSync(workspacesDir, { recursive: true, mode: 0o700 })
 
   const claudeBin = resolveClaudeBin(config.claudeBin, opts.env.PATH)
-  if (!claudeBin) throw new Error('no claude binary: install @anthropic-ai/claude-code or set AGENTMUX_CLAUDE_BIN')
+  if (!claudeBin)
+    throw new Error(
+      'no claude binary: install @anthropic-ai/claude-code or set AGENTMUX_CLAUDE_BIN'
+    )
   // Runs while the database opens; awaited before listening.
   const claudeChecked = claudeVersion(claudeBin)
   claudeChecked.catch(() => {})
@@ -104,7 +109,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const { db, migrations } = openDatabase(dbPath, join(root, 'migrations'), {
     maxMb: config.dbMaxMb,
   })
-  if (migrations.applied.length > 0) log.info('applied migrations', { names: migrations.applied.join(',') })
+  if (migrations.applied.length > 0)
+    log.info('applied migrations', { names: migrations.applied.join(',') })
   const store = createStore(db)
   // A large ring keeps a client that follows a fast burst in memory instead of in SQLite reads.
   const hub = createHub({ ringEvents: 16_384, ringBytes: 8 * 1024 * 1024 })
@@ -140,7 +146,13 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       notifier.wake()
     },
   })
-  const broker = createPermissionBroker({ store, eventLog, log, timeoutMs: config.approvalTimeoutMs, newRuleId })
+  const broker = createPermissionBroker({
+    store,
+    eventLog,
+    log,
+    timeoutMs: config.approvalTimeoutMs,
+    newRuleId,
+  })
   const supervisor = createSupervisor({
     store,
     eventLog,
@@ -196,7 +208,13 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const limiter = createRateLimiter(opts.rateLimit)
   const connections = createConnectionGuard()
   const explicitHosts = new Set(config.allowedHosts.map(hostnameOf))
-  const allowedHosts = new Set([hostnameOf(config.host), 'localhost', '127.0.0.1', '::1', ...explicitHosts])
+  const allowedHosts = new Set([
+    hostnameOf(config.host),
+    'localhost',
+    '127.0.0.1',
+    '::1',
+    ...explicitHosts,
+  ])
   const app = createApp({
     log,
     isDraining,
@@ -226,7 +244,10 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       resolve()
     })
   })
-  const metricsServer = config.metricsPort === null ? null : await startMetricsServer(metrics, config.host, config.metricsPort)
+  const metricsServer =
+    config.metricsPort === null
+      ? null
+      : await startMetricsServer(metrics, config.host, config.metricsPort)
   // After listening: the first retention pass must not hold up the daemon's first answer.
   maintenance.start()
   const port = (server.address() as AddressInfo).port
@@ -272,7 +293,8 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     claudeVersion: claude,
     loginUrl: () => `${url}/#token=${tokens.current()}`,
     stats: () => ({ sseClients: registry.size, notify: notifier.state() }),
-    routes: () => app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, path: r.path })),
+    routes: () =>
+      app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, path: r.path })),
     metricsPort: metricsServer?.port ?? null,
     runRetention: maintenance.runRetention,
     stop: () => (stopping ??= stop()),

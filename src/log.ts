@@ -18,7 +18,11 @@ function format(value: string | number | boolean | null | undefined): string {
   return /^[\w.:/@+-]+$/.test(s) ? s : JSON.stringify(s)
 }
 
-export function createLogger(opts: { level?: LogLevel; write: (line: string) => void; tags?: LogFields }): Logger {
+export function createLogger(opts: {
+  level?: LogLevel
+  write: (line: string) => void
+  tags?: LogFields
+}): Logger {
   const min = ORDER[opts.level ?? 'info']
   const tags = opts.tags ?? {}
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {

@@ -34,11 +34,15 @@ export function createMaintenance(deps: {
   let lastCheckpoint = 0
 
   async function runRetention(): Promise<{ sessions: number; events: number }> {
-    const cutoff = config.retentionDays > 0 ? new Date(now() - config.retentionDays * DAY_MS).toISOString() : null
+    const cutoff =
+      config.retentionDays > 0
+        ? new Date(now() - config.retentionDays * DAY_MS).toISOString()
+        : null
     const expired = retention.expiredSessions(cutoff, config.retentionSessions)
     for (const id of expired) await service.remove(id)
     const events = cutoff ? retention.pruneEventsBefore(cutoff) : 0
-    if (expired.length > 0 || events > 0) log.info('retention', { sessions: expired.length, events })
+    if (expired.length > 0 || events > 0)
+      log.info('retention', { sessions: expired.length, events })
     return { sessions: expired.length, events }
   }
 
@@ -63,8 +67,12 @@ export function createMaintenance(deps: {
     checkpointIfIdle,
     start(): void {
       timers.push(setTimeout(guard('retention', runRetention), 0))
-      timers.push(setInterval(guard('retention', runRetention), config.retentionEveryMs ?? 3600_000))
-      timers.push(setInterval(guard('checkpoint', checkpointIfIdle), config.checkpointEveryMs ?? 30_000))
+      timers.push(
+        setInterval(guard('retention', runRetention), config.retentionEveryMs ?? 3600_000)
+      )
+      timers.push(
+        setInterval(guard('checkpoint', checkpointIfIdle), config.checkpointEveryMs ?? 30_000)
+      )
       for (const t of timers) t.unref()
     },
     stop(): void {

@@ -49,7 +49,8 @@ await build({
 const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p))
 const js = outputs.find((f) => f.endsWith('.js'))
 const css = outputs.find((f) => f.endsWith('.css'))
-if (!js || !css) throw new Error(`web build: expected a .js and a .css output, got ${outputs.join(', ')}`)
+if (!js || !css)
+  throw new Error(`web build: expected a .js and a .css output, got ${outputs.join(', ')}`)
 
 const html = readFileSync(join(src, 'index.html'), 'utf8')
   .replace('%CSS%', `/assets/${css}`)
@@ -66,4 +67,5 @@ for (const file of [join(dist, 'index.html'), join(assets, js), join(assets, css
   writeFileSync(`${file}.gz`, gz)
   total += gz.length
 }
-if (process.env.AGENTMUX_WEB_BUILD_VERBOSE) console.log(`web: ${js}, ${css}, ${total} bytes gzipped`)
+if (process.env.AGENTMUX_WEB_BUILD_VERBOSE)
+  console.log(`web: ${js}, ${css}, ${total} bytes gzipped`)

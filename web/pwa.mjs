@@ -80,7 +80,12 @@ const ICONS = [192, 512]
 
 export function manifest() {
   const icons = ICONS.flatMap((s) =>
-    ['any', 'maskable'].map((purpose) => ({ src: `/icons/icon-${s}.png`, sizes: `${s}x${s}`, type: 'image/png', purpose }))
+    ['any', 'maskable'].map((purpose) => ({
+      src: `/icons/icon-${s}.png`,
+      sizes: `${s}x${s}`,
+      type: 'image/png',
+      purpose,
+    }))
   )
   return {
     id: '/',

@@ -12,7 +12,9 @@ export interface BaselineServer {
   stop(): Promise<void>
 }
 
-export async function startBaselineServer(opts: { db?: string; port?: number } = {}): Promise<BaselineServer> {
+export async function startBaselineServer(
+  opts: { db?: string; port?: number } = {}
+): Promise<BaselineServer> {
   await ensureBuilt()
   const args: string[] = []
   if (opts.db) args.push('--db', opts.db)

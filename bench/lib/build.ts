@@ -40,9 +40,15 @@ export function scriptPath(name: Script): string {
 }
 
 /** `node <script> args…`, optionally through `sh -c 'ulimit -n …; exec …'`. */
-export function nodeCommand(name: Script, args: string[], opts: { ulimit?: boolean; nodeArgs?: string[] } = {}) {
+export function nodeCommand(
+  name: Script,
+  args: string[],
+  opts: { ulimit?: boolean; nodeArgs?: string[] } = {}
+) {
   const argv = [process.execPath, ...(opts.nodeArgs ?? []), scriptPath(name), ...args]
-  return opts.ulimit ? { cmd: '/bin/sh', args: ['-c', `${ULIMIT}; exec "$0" "$@"`, ...argv] } : { cmd: argv[0]!, args: argv.slice(1) }
+  return opts.ulimit
+    ? { cmd: '/bin/sh', args: ['-c', `${ULIMIT}; exec "$0" "$@"`, ...argv] }
+    : { cmd: argv[0]!, args: argv.slice(1) }
 }
 
 /** Runs a bundled script to its end and parses its last stdout line as JSON. */

@@ -87,14 +87,28 @@ async function open(c: OpenCmd): Promise<void> {
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(c.concurrency, c.n)) }, worker))
-  send({ type: 'opened', ok, failed, errors: Object.fromEntries(errors), ms: performance.now() - t0, total: streams.length })
+  send({
+    type: 'opened',
+    ok,
+    failed,
+    errors: Object.fromEntries(errors),
+    ms: performance.now() - t0,
+    total: streams.length,
+  })
 }
 
 process.on('message', (m: Cmd) => {
   if (m.cmd === 'open') void open(m)
   else if (m.cmd === 'result') {
     const reply = () =>
-      send({ type: 'result', latency: distribution(latencies), deliveries, ended, streams: streams.length, closedEarly })
+      send({
+        type: 'result',
+        latency: distribution(latencies),
+        deliveries,
+        ended,
+        streams: streams.length,
+        closedEarly,
+      })
     if (ended >= streams.length) reply()
     else endedWaiter = reply
   } else if (m.cmd === 'close') {

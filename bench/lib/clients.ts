@@ -22,7 +22,13 @@ export interface ResultReply {
 
 export interface ClientProcess {
   child: ChildProcess
-  open(o: { url: string; n: number; concurrency?: number; token?: string | null; latency?: boolean }): Promise<OpenedReply>
+  open(o: {
+    url: string
+    n: number
+    concurrency?: number
+    token?: string | null
+    latency?: boolean
+  }): Promise<OpenedReply>
   /** Latency mode: resolves once every stream saw turn.ended. */
   result(timeoutMs: number): Promise<ResultReply>
   close(): Promise<void>
@@ -30,7 +36,10 @@ export interface ClientProcess {
 
 export async function startClientProcess(): Promise<ClientProcess> {
   await ensureBuilt()
-  const c = nodeCommand('client-proc', [], { ulimit: true, nodeArgs: ['--max-old-space-size=4096'] })
+  const c = nodeCommand('client-proc', [], {
+    ulimit: true,
+    nodeArgs: ['--max-old-space-size=4096'],
+  })
   const child = spawn(c.cmd, c.args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const exited = new Promise<void>((r) => child.once('exit', () => r()))
   const next = <T>(type: string, timeoutMs: number) =>
@@ -51,7 +60,14 @@ export async function startClientProcess(): Promise<ClientProcess> {
     child,
     async open(o) {
       const p = next<OpenedReply>('opened', 300_000)
-      child.send({ cmd: 'open', url: o.url, n: o.n, concurrency: o.concurrency ?? 50, token: o.token === undefined ? TOKEN : o.token, latency: o.latency ?? false })
+      child.send({
+        cmd: 'open',
+        url: o.url,
+        n: o.n,
+        concurrency: o.concurrency ?? 50,
+        token: o.token === undefined ? TOKEN : o.token,
+        latency: o.latency ?? false,
+      })
       return p
     },
     async result(timeoutMs) {

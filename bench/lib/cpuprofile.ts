@@ -29,7 +29,12 @@ export interface ProfileSummary {
 
 /** Source maps of bundled files (the daemon is one esbuild bundle): positions → original files. */
 const maps = new Map<string, SourceMap | null>()
-function original(url: string, line: number, column: number, root: string): { file: string; line: number } | null {
+function original(
+  url: string,
+  line: number,
+  column: number,
+  root: string
+): { file: string; line: number } | null {
   if (!url.startsWith('file://')) return null
   if (!maps.has(url)) maps.set(url, loadSourceMap(fileURLToPath(url), root))
   const m = maps.get(url)
@@ -48,12 +53,18 @@ function key(n: ProfileNode, root: string): string {
 function area(n: ProfileNode, root: string): string {
   const { functionName, url, lineNumber, columnNumber } = n.callFrame
   if (!url) return functionName.startsWith('(') ? functionName : `native ${functionName}`
-  const file = original(url, lineNumber, columnNumber, root)?.file ?? url.replace(`file://${root}/`, '')
+  const file =
+    original(url, lineNumber, columnNumber, root)?.file ?? url.replace(`file://${root}/`, '')
   let m = /^(?:dist\/)?src\/([^/]+(?:\/[^/]+)?)\.[jt]s$/.exec(file)
   if (m) return `src/${m[1]}`
   m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)
   if (m) return m[1]!
-  if (file.startsWith('node:')) return file.replace(/^node:internal\//, 'node:').split('/').slice(0, 2).join('/')
+  if (file.startsWith('node:'))
+    return file
+      .replace(/^node:internal\//, 'node:')
+      .split('/')
+      .slice(0, 2)
+      .join('/')
   return file
 }
 
@@ -120,12 +131,20 @@ export function summarizeProfile(path: string, root: string, top = 25): ProfileS
   }
 }
 
-export function printSummary(s: ProfileSummary, out: (l: string) => void = (l) => process.stdout.write(`${l}\n`)): void {
-  out(`profile: ${s.totalMs.toFixed(0)} ms sampled, ${(s.totalMs - s.idleMs).toFixed(0)} ms busy (percentages are of busy time)`)
+export function printSummary(
+  s: ProfileSummary,
+  out: (l: string) => void = (l) => process.stdout.write(`${l}\n`)
+): void {
+  out(
+    `profile: ${s.totalMs.toFixed(0)} ms sampled, ${(s.totalMs - s.idleMs).toFixed(0)} ms busy (percentages are of busy time)`
+  )
   out('\nby area (self):')
-  for (const a of s.areas.slice(0, 20)) out(`  ${a.pct.toFixed(1).padStart(5)}%  ${a.ms.toFixed(0).padStart(6)} ms  ${a.area}`)
+  for (const a of s.areas.slice(0, 20))
+    out(`  ${a.pct.toFixed(1).padStart(5)}%  ${a.ms.toFixed(0).padStart(6)} ms  ${a.area}`)
   out('\ntop self:')
-  for (const r of s.self) out(`  ${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(6)} ms  ${r.fn}`)
+  for (const r of s.self)
+    out(`  ${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(6)} ms  ${r.fn}`)
   out('\ntop inclusive:')
-  for (const r of s.inclusive) out(`  ${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(6)} ms  ${r.fn}`)
+  for (const r of s.inclusive)
+    out(`  ${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(6)} ms  ${r.fn}`)
 }

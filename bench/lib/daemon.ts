@@ -60,7 +60,9 @@ export interface DaemonOptions {
 /** VmRSS / VmHWM of a live process, in kB (0 when it is gone). */
 export function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+      readFileSync(`/proc/${pid}/status`, 'utf8')
+    )
     return m ? Number(m[1]) : 0
   } catch {
     return 0
@@ -207,19 +209,29 @@ export async function createSession(base: string, title = 'bench'): Promise<stri
   return (r.body as { id: string }).id
 }
 
-export async function startTurn(base: string, sessionId: string, prompt: string, onSent?: () => void): Promise<string> {
+export async function startTurn(
+  base: string,
+  sessionId: string,
+  prompt: string,
+  onSent?: () => void
+): Promise<string> {
   const r = await api(base, 'POST', `/sessions/${sessionId}/turns`, { prompt }, onSent)
   if (r.status !== 202) throw new Error(`POST turns: ${r.status} ${JSON.stringify(r.body)}`)
   return (r.body as { turn: { id: string } }).turn.id
 }
 
 /** Polls until the session has no running turn. */
-export async function waitIdle(base: string, sessionId: string, timeoutMs = 120_000): Promise<void> {
+export async function waitIdle(
+  base: string,
+  sessionId: string,
+  timeoutMs = 120_000
+): Promise<void> {
   const t0 = Date.now()
   for (;;) {
     const r = await api(base, 'GET', `/sessions/${sessionId}`)
     if ((r.body as { status?: string }).status === 'idle') return
-    if (Date.now() - t0 > timeoutMs) throw new Error(`session ${sessionId} still running after ${timeoutMs} ms`)
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`session ${sessionId} still running after ${timeoutMs} ms`)
     await sleep(50)
   }
 }

@@ -26,7 +26,10 @@ export function readHeapSnapshot(path: string): HeapTotals {
     const type = types[s.nodes[i + iType]!]!
     const size = s.nodes[i + iSize]!
     totalBytes += size
-    let name = type === 'object' || type === 'closure' || type === 'native' ? s.strings[s.nodes[i + iName]!]! : `(${type})`
+    let name =
+      type === 'object' || type === 'closure' || type === 'native'
+        ? s.strings[s.nodes[i + iName]!]!
+        : `(${type})`
     if (type === 'closure') name = `closure ${name}`
     if (name.length > 60) name = `${name.slice(0, 57)}...`
     const e = byName.get(name) ?? { count: 0, bytes: 0 }
@@ -38,7 +41,11 @@ export function readHeapSnapshot(path: string): HeapTotals {
 }
 
 /** The biggest differences b − a, per name. */
-export function diffHeaps(a: HeapTotals, b: HeapTotals, top = 30): { name: string; count: number; bytes: number }[] {
+export function diffHeaps(
+  a: HeapTotals,
+  b: HeapTotals,
+  top = 30
+): { name: string; count: number; bytes: number }[] {
   const names = new Set([...a.byName.keys(), ...b.byName.keys()])
   const rows: { name: string; count: number; bytes: number }[] = []
   for (const n of names) {

@@ -29,7 +29,10 @@ export interface BenchContext {
 }
 
 export function metric(
-  m: Omit<Metric, 'value' | 'spread' | 'baseline' | 'baselineSpread' | 'ratio' | 'met' | 'target'> & {
+  m: Omit<
+    Metric,
+    'value' | 'spread' | 'baseline' | 'baselineSpread' | 'ratio' | 'met' | 'target'
+  > & {
     baselineSamples?: number[]
     target?: string
     /** Decides `met` from the median value (and the baseline median). */
@@ -67,7 +70,16 @@ function spreadText(s: Summary | null, unit: string): string {
 
 export function table(metrics: Metric[]): string {
   const rows: string[][] = [
-    ['bench', 'metric', 'value (median)', 'spread min–max', 'baseline (median)', 'ratio', 'target', 'met'],
+    [
+      'bench',
+      'metric',
+      'value (median)',
+      'spread min–max',
+      'baseline (median)',
+      'ratio',
+      'target',
+      'met',
+    ],
   ]
   for (const m of metrics) {
     rows.push([
@@ -75,7 +87,9 @@ export function table(metrics: Metric[]): string {
       m.metric,
       `${fmt(m.value)} ${m.unit}`,
       spreadText(m.spread, m.unit),
-      m.baseline === null ? '—' : `${fmt(m.baseline)} ${m.unit}${m.baselineLabel ? ` (${m.baselineLabel})` : ''}`,
+      m.baseline === null
+        ? '—'
+        : `${fmt(m.baseline)} ${m.unit}${m.baselineLabel ? ` (${m.baselineLabel})` : ''}`,
       m.ratio === null ? '—' : `${fmt(m.ratio, 2)}×`,
       m.target || '—',
       m.met === null ? '·' : m.met ? 'YES' : 'NO',

@@ -9,13 +9,21 @@ import type { EventLog } from '../events/event-log.js'
 import type { EventFields, PermissionResolver } from '../events/types.js'
 import type { Logger } from '../log.js'
 import type { Store } from '../storage/store.js'
-import { CANCEL_MESSAGE, denyOutcome, timeoutMessage, userOutcome, type AnswerBody } from './response.js'
+import {
+  CANCEL_MESSAGE,
+  denyOutcome,
+  timeoutMessage,
+  userOutcome,
+  type AnswerBody,
+} from './response.js'
 import type { Permission, PermissionOutcome } from './types.js'
 
 /** Writes one line to a running turn's claude; false when it could not. */
 export type TurnWriter = (line: string) => boolean
 
-export type AnswerResult = { kind: 'resolved'; permission: Permission } | { kind: 'already_resolved'; permission: Permission }
+export type AnswerResult =
+  | { kind: 'resolved'; permission: Permission }
+  | { kind: 'already_resolved'; permission: Permission }
 
 export type PermissionBroker = ReturnType<typeof createPermissionBroker>
 
@@ -53,7 +61,11 @@ export function createPermissionBroker(deps: {
     clearTimer(p.requestId)
     eventLog.published(p.sessionId, r.committed)
     deliver(p.turnId)
-    log.info('permission resolved', { requestId: p.requestId, decision: outcome.decision, by: outcome.by })
+    log.info('permission resolved', {
+      requestId: p.requestId,
+      decision: outcome.decision,
+      by: outcome.by,
+    })
     if (outcome.by === 'timeout') onTimeout.get(p.turnId)?.(outcome.message ?? '')
     return { kind: 'resolved', permission: r.permission }
   }
@@ -67,11 +79,14 @@ export function createPermissionBroker(deps: {
   function arm(p: Pick<Permission, 'requestId' | 'expiresAt'>): void {
     if (p.expiresAt === null || timers.has(p.requestId)) return
     const left = Math.max(0, Date.parse(p.expiresAt) - now())
-    const t = setTimeout(() => {
-      timers.delete(p.requestId)
-      if (left > MAX_TIMER_MS) return arm(p)
-      expire(p.requestId)
-    }, Math.min(left, MAX_TIMER_MS))
+    const t = setTimeout(
+      () => {
+        timers.delete(p.requestId)
+        if (left > MAX_TIMER_MS) return arm(p)
+        expire(p.requestId)
+      },
+      Math.min(left, MAX_TIMER_MS)
+    )
     t.unref()
     timers.set(p.requestId, t)
   }
@@ -85,7 +100,11 @@ export function createPermissionBroker(deps: {
 
   return {
     /** A turn's stdin is (again) writable: answers committed while it was not are sent now. */
-    connect(turnId: string, write: TurnWriter, hooks: { onTimeout?: (message: string) => void } = {}): void {
+    connect(
+      turnId: string,
+      write: TurnWriter,
+      hooks: { onTimeout?: (message: string) => void } = {}
+    ): void {
       writers.set(turnId, write)
       if (hooks.onTimeout) onTimeout.set(turnId, hooks.onTimeout)
       deliver(turnId)
@@ -119,7 +138,8 @@ export function createPermissionBroker(deps: {
     resolveOpen(turnId: string, by: Extract<PermissionResolver, 'cancel' | 'lost'>): number {
       let n = 0
       for (const p of store.permissions.pendingOfTurn(turnId)) {
-        const message = by === 'cancel' ? CANCEL_MESSAGE : 'claude stopped while this request was open.'
+        const message =
+          by === 'cancel' ? CANCEL_MESSAGE : 'claude stopped while this request was open.'
         if (resolve(p, denyOutcome(p, by, message, true))?.kind === 'resolved') n++
       }
       return n
@@ -140,7 +160,14 @@ export function createPermissionBroker(deps: {
 }
 
 /** The 409 body: the error plus the recorded outcome. */
-export function alreadyResolvedBody(p: Permission): { error: { code: string; message: string }; permission: Permission } {
-  const e = new AppError(409, 'already_resolved', `permission ${p.requestId} was already answered (${p.decision} by ${p.by})`)
+export function alreadyResolvedBody(p: Permission): {
+  error: { code: string; message: string }
+  permission: Permission
+} {
+  const e = new AppError(
+    409,
+    'already_resolved',
+    `permission ${p.requestId} was already answered (${p.decision} by ${p.by})`
+  )
   return { ...e.toJSON(), permission: p }
 }

@@ -15,7 +15,11 @@ export function permissionKind(toolName: string): PermissionKind {
 }
 
 function firstLine(s: string): string {
-  const line = s.trim().split('\n').find((l) => l.trim() !== '') ?? ''
+  const line =
+    s
+      .trim()
+      .split('\n')
+      .find((l) => l.trim() !== '') ?? ''
   const flat = line.replace(/\s+/g, ' ').trim()
   return flat.length > SUMMARY_MAX_CHARS ? `${flat.slice(0, SUMMARY_MAX_CHARS - 1)}…` : flat
 }
@@ -26,10 +30,13 @@ function firstLine(s: string): string {
  */
 export function permissionSummary(toolName: string, input: unknown): string {
   if (toolName === 'AskUserQuestion' && isObj(input) && Array.isArray(input.questions)) {
-    const qs = input.questions.filter(isObj).map((q) => (typeof q.question === 'string' ? q.question : ''))
+    const qs = input.questions
+      .filter(isObj)
+      .map((q) => (typeof q.question === 'string' ? q.question : ''))
     return firstLine(qs.filter((q) => q !== '').join(' / '))
   }
-  if (toolName === 'ExitPlanMode' && isObj(input) && typeof input.plan === 'string') return firstLine(input.plan)
+  if (toolName === 'ExitPlanMode' && isObj(input) && typeof input.plan === 'string')
+    return firstLine(input.plan)
   return summarizeToolInput(toolName, input)
 }
 
@@ -42,11 +49,17 @@ export function permissionRequestFromLine(
   lastPlan: { toolUseId: string; plan: string } | null = null
 ): PermissionRequested | null {
   const req = line.request
-  if (!isObj(req) || req.subtype !== 'can_use_tool' || typeof line.request_id !== 'string') return null
+  if (!isObj(req) || req.subtype !== 'can_use_tool' || typeof line.request_id !== 'string')
+    return null
   const toolName = typeof req.tool_name === 'string' ? req.tool_name : 'unknown'
   let input: Obj = isObj(req.input) ? req.input : {}
   // claude strips `plan` from ExitPlanMode's input; the model's call had it.
-  if (toolName === 'ExitPlanMode' && typeof input.plan !== 'string' && lastPlan && lastPlan.toolUseId === req.tool_use_id) {
+  if (
+    toolName === 'ExitPlanMode' &&
+    typeof input.plan !== 'string' &&
+    lastPlan &&
+    lastPlan.toolUseId === req.tool_use_id
+  ) {
     input = { ...input, plan: lastPlan.plan }
   }
   return {
@@ -69,6 +82,7 @@ export function stampPermission(
   now: number,
   timeoutMs: number
 ): PermissionRequested {
-  const expires = e.requestKind === 'tool' && timeoutMs > 0 ? new Date(now + timeoutMs).toISOString() : null
+  const expires =
+    e.requestKind === 'tool' && timeoutMs > 0 ? new Date(now + timeoutMs).toISOString() : null
   return { ...e, turnId, expiresAt: expires }
 }

@@ -19,7 +19,9 @@ export function controlResponseLine(requestId: string, response: Record<string, 
 }
 
 const inputObject = (p: Permission): Record<string, unknown> =>
-  typeof p.input === 'object' && p.input !== null && !Array.isArray(p.input) ? (p.input as Record<string, unknown>) : {}
+  typeof p.input === 'object' && p.input !== null && !Array.isArray(p.input)
+    ? (p.input as Record<string, unknown>)
+    : {}
 
 /** A user's answer. Throws a 400 for an answer that does not fit the request's kind. */
 export function userOutcome(p: Permission, body: AnswerBody): PermissionOutcome {
@@ -29,23 +31,40 @@ export function userOutcome(p: Permission, body: AnswerBody): PermissionOutcome 
   if (body.scope === 'session' && (p.kind !== 'tool' || body.decision !== 'allow')) {
     throw badRequest('invalid_request', 'scope "session" is only for allowing a tool')
   }
-  if (body.decision === 'deny') return denyOutcome(p, 'user', body.message ?? DEFAULT_DENY_MESSAGE, false)
+  if (body.decision === 'deny')
+    return denyOutcome(p, 'user', body.message ?? DEFAULT_DENY_MESSAGE, false)
   if (p.kind === 'question') {
     if (!body.answers || Object.keys(body.answers).length === 0) {
-      throw badRequest('answers_required', 'a question is answered with {"decision":"allow","answers":{…}}')
+      throw badRequest(
+        'answers_required',
+        'a question is answered with {"decision":"allow","answers":{…}}'
+      )
     }
     const answers: Record<string, string> = {}
-    for (const [q, a] of Object.entries(body.answers)) answers[q] = Array.isArray(a) ? a.join(', ') : a
+    for (const [q, a] of Object.entries(body.answers))
+      answers[q] = Array.isArray(a) ? a.join(', ') : a
     const updatedInput = { ...inputObject(p), answers }
     return allow(p, { behavior: 'allow', updatedInput }, { answers, message: body.message ?? null })
   }
   const updatedInput = body.updatedInput ?? inputObject(p)
   if (body.scope === 'session') {
     const specs = rulesFromSuggestions(p.toolName, p.suggestions)
-    const response = { behavior: 'allow', updatedInput, updatedPermissions: updatedPermissions(specs) }
-    return allow(p, response, { scope: 'session', rules: specs.map(formatRule), message: body.message ?? null })
+    const response = {
+      behavior: 'allow',
+      updatedInput,
+      updatedPermissions: updatedPermissions(specs),
+    }
+    return allow(p, response, {
+      scope: 'session',
+      rules: specs.map(formatRule),
+      message: body.message ?? null,
+    })
   }
-  return allow(p, { behavior: 'allow', updatedInput }, { scope: 'once', message: body.message ?? null })
+  return allow(
+    p,
+    { behavior: 'allow', updatedInput },
+    { scope: 'once', message: body.message ?? null }
+  )
 }
 
 function allow(
@@ -71,7 +90,9 @@ export function denyOutcome(
   message: string,
   interrupt: boolean
 ): PermissionOutcome {
-  const response = interrupt ? { behavior: 'deny', message, interrupt: true } : { behavior: 'deny', message }
+  const response = interrupt
+    ? { behavior: 'deny', message, interrupt: true }
+    : { behavior: 'deny', message }
   return {
     decision: 'deny',
     by,
@@ -84,6 +105,9 @@ export function denyOutcome(
 }
 
 export function timeoutMessage(p: Permission, timeoutMs: number): string {
-  const mins = timeoutMs >= 60_000 ? `${Math.round(timeoutMs / 60_000)} min` : `${Math.round(timeoutMs / 1000)} s`
+  const mins =
+    timeoutMs >= 60_000
+      ? `${Math.round(timeoutMs / 60_000)} min`
+      : `${Math.round(timeoutMs / 1000)} s`
   return `No one answered the ${p.toolName} approval within ${mins}: denied, and the turn was stopped.`
 }

@@ -22,12 +22,16 @@ export function formatRule(r: RuleSpec): string {
 export function rulesFromSuggestions(toolName: string, suggestions: unknown[]): RuleSpec[] {
   const rules: RuleSpec[] = []
   for (const s of suggestions) {
-    if (!isObj(s) || s.type !== 'addRules' || (s.behavior !== undefined && s.behavior !== 'allow')) continue
+    if (!isObj(s) || s.type !== 'addRules' || (s.behavior !== undefined && s.behavior !== 'allow'))
+      continue
     if (!Array.isArray(s.rules)) continue
     for (const r of s.rules) {
       if (!isObj(r) || typeof r.toolName !== 'string' || r.toolName === '') continue
-      const content = typeof r.ruleContent === 'string' && r.ruleContent !== '' ? r.ruleContent : undefined
-      rules.push(content ? { toolName: r.toolName, ruleContent: content } : { toolName: r.toolName })
+      const content =
+        typeof r.ruleContent === 'string' && r.ruleContent !== '' ? r.ruleContent : undefined
+      rules.push(
+        content ? { toolName: r.toolName, ruleContent: content } : { toolName: r.toolName }
+      )
     }
   }
   if (rules.length === 0) rules.push({ toolName })

@@ -19,7 +19,12 @@ export function verifyCookie(value: string, token: string, nowMs: number): boole
   const parts = value.split('.')
   if (parts.length !== 4 || parts[0] !== 'v1') return false
   const issued = Number(parts[1])
-  if (!Number.isSafeInteger(issued) || nowMs / 1000 - issued > COOKIE_MAX_AGE_S || issued > nowMs / 1000 + 60) return false
+  if (
+    !Number.isSafeInteger(issued) ||
+    nowMs / 1000 - issued > COOKIE_MAX_AGE_S ||
+    issued > nowMs / 1000 + 60
+  )
+    return false
   const payload = parts.slice(0, 3).join('.')
   const given = Buffer.from(parts[3]!, 'base64url')
   const expected = mac(token, payload)

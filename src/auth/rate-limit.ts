@@ -43,7 +43,13 @@ interface Window {
 }
 
 export function createRateLimiter(
-  opts: { max?: number; globalMax?: number; windowMs?: number; maxEntries?: number; now?: () => number } = {}
+  opts: {
+    max?: number
+    globalMax?: number
+    windowMs?: number
+    maxEntries?: number
+    now?: () => number
+  } = {}
 ): RateLimiter {
   const max = opts.max ?? 10
   const globalMax = opts.globalMax ?? 100

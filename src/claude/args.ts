@@ -34,12 +34,18 @@ export function buildClaudeArgs(a: ClaudeTurnArgs): string[] {
 
 /** The prompt goes to stdin, never argv: no length limit, no leak in `ps`, a leading "-" is fine. */
 /** The prompt as a stream-json user message; images go first as base64 image content blocks. */
-export function userMessageLine(prompt: string, images: readonly { mediaType: string; data: Buffer }[] = []): string {
+export function userMessageLine(
+  prompt: string,
+  images: readonly { mediaType: string; data: Buffer }[] = []
+): string {
   const content =
     images.length === 0
       ? prompt
       : [
-          ...images.map((i) => ({ type: 'image', source: { type: 'base64', media_type: i.mediaType, data: i.data.toString('base64') } })),
+          ...images.map((i) => ({
+            type: 'image',
+            source: { type: 'base64', media_type: i.mediaType, data: i.data.toString('base64') },
+          })),
           { type: 'text', text: prompt },
         ]
   return `${JSON.stringify({

@@ -13,7 +13,10 @@ function isExecutable(path: string): boolean {
 }
 
 /** The claude to run: the configured one, else `claude` on PATH, else the one this package installed. */
-export function resolveClaudeBin(configured: string | undefined, pathEnv: string | undefined): string | null {
+export function resolveClaudeBin(
+  configured: string | undefined,
+  pathEnv: string | undefined
+): string | null {
   if (configured) return configured
   for (const dir of (pathEnv ?? '').split(delimiter)) {
     if (dir && isExecutable(join(dir, 'claude'))) return join(dir, 'claude')
@@ -33,11 +36,18 @@ export function claudeVersion(bin: string, timeoutMs = 15_000): Promise<string> 
   return new Promise((resolve, reject) => {
     execFile(bin, ['--version'], { timeout: timeoutMs }, (err, stdout, stderr) => {
       if (err) {
-        reject(new Error(`could not run ${bin} --version: ${err.message}${stderr ? `: ${stderr.trim()}` : ''}`))
+        reject(
+          new Error(
+            `could not run ${bin} --version: ${err.message}${stderr ? `: ${stderr.trim()}` : ''}`
+          )
+        )
         return
       }
       const match = /\d+\.\d+\.\d+/.exec(stdout)
-      if (!match) reject(new Error(`${bin} --version printed no version: ${JSON.stringify(stdout.slice(0, 200))}`))
+      if (!match)
+        reject(
+          new Error(`${bin} --version printed no version: ${JSON.stringify(stdout.slice(0, 200))}`)
+        )
       else resolve(match[0])
     })
   })

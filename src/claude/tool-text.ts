@@ -32,7 +32,8 @@ export function summarizeToolInput(name: string, input: unknown): string {
     if (typeof v === 'string') return clip(v.replace(/\s+/g, ' ').trim(), SUMMARY_MAX_CHARS)
   }
   for (const v of Object.values(record)) {
-    if (typeof v === 'string' && v.length > 0) return clip(v.replace(/\s+/g, ' ').trim(), SUMMARY_MAX_CHARS)
+    if (typeof v === 'string' && v.length > 0)
+      return clip(v.replace(/\s+/g, ' ').trim(), SUMMARY_MAX_CHARS)
   }
   return ''
 }
@@ -40,7 +41,8 @@ export function summarizeToolInput(name: string, input: unknown): string {
 /** Flattens a tool_result's content (a string or content blocks) to text. */
 export function toolResultText(content: unknown): string {
   if (typeof content === 'string') return content
-  if (!Array.isArray(content)) return content === undefined || content === null ? '' : JSON.stringify(content)
+  if (!Array.isArray(content))
+    return content === undefined || content === null ? '' : JSON.stringify(content)
   return content
     .map((block: unknown) => {
       if (block && typeof block === 'object') {
@@ -53,7 +55,10 @@ export function toolResultText(content: unknown): string {
     .join('\n')
 }
 
-export function boundText(text: string, max = TOOL_RESULT_MAX_CHARS): { text: string; truncated: boolean; bytes: number } {
+export function boundText(
+  text: string,
+  max = TOOL_RESULT_MAX_CHARS
+): { text: string; truncated: boolean; bytes: number } {
   const bytes = Buffer.byteLength(text, 'utf8')
   if (text.length <= max) return { text, truncated: false, bytes }
   return { text: text.slice(0, max), truncated: true, bytes }

@@ -44,18 +44,28 @@ const PLAN_MAX_CHARS = 64 * 1024
 const NOTICE_MAX_CHARS = 2000
 
 /** Lines that carry nothing a client needs: progress noise and answers to our own control requests. */
-const SILENT_TYPES = new Set(['keep_alive', 'control_response', 'command_lifecycle', 'prompt_suggestion', 'tool_progress'])
+const SILENT_TYPES = new Set([
+  'keep_alive',
+  'control_response',
+  'command_lifecycle',
+  'prompt_suggestion',
+  'tool_progress',
+])
 const SILENT_SYSTEM = new Set(['thinking_tokens', 'session_state_changed'])
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback)
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : [])
-const num = (v: unknown, fallback = 0): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback)
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : []
+const num = (v: unknown, fallback = 0): number =>
+  typeof v === 'number' && Number.isFinite(v) ? v : fallback
 const clip = (s: string, max: number) => (s.length > max ? s.slice(0, max) : s)
 
 function parent(line: Obj): { parentToolUseId?: string } {
-  return typeof line.parent_tool_use_id === 'string' ? { parentToolUseId: line.parent_tool_use_id } : {}
+  return typeof line.parent_tool_use_id === 'string'
+    ? { parentToolUseId: line.parent_tool_use_id }
+    : {}
 }
 
 export function translateLine(raw: string, state: TranslatorState): Translation {
@@ -66,13 +76,25 @@ export function translateLine(raw: string, state: TranslatorState): Translation 
     line = JSON.parse(text)
   } catch {
     return {
-      events: [{ kind: 'error', source: 'agent', message: `claude printed a line that is not JSON: ${clip(text, 200)}` }],
+      events: [
+        {
+          kind: 'error',
+          source: 'agent',
+          message: `claude printed a line that is not JSON: ${clip(text, 200)}`,
+        },
+      ],
       state,
     }
   }
   if (!isObj(line)) {
     return {
-      events: [{ kind: 'error', source: 'agent', message: `claude printed JSON that is not an object: ${clip(text, 200)}` }],
+      events: [
+        {
+          kind: 'error',
+          source: 'agent',
+          message: `claude printed JSON that is not an object: ${clip(text, 200)}`,
+        },
+      ],
       state,
     }
   }
@@ -91,14 +113,36 @@ export function translateLine(raw: string, state: TranslatorState): Translation 
       // can_use_tool (--permission-prompt-tool stdio); other subtypes fall through to agent.raw
       const p = permissionRequestFromLine(line, state.lastPlan ?? null)
       if (p) return { events: [{ kind: 'permission.requested', ...p }], state }
-      return { events: [{ kind: 'agent.raw', line: clip(text, RAW_MAX_CHARS), truncated: text.length > RAW_MAX_CHARS }], state }
+      return {
+        events: [
+          {
+            kind: 'agent.raw',
+            line: clip(text, RAW_MAX_CHARS),
+            truncated: text.length > RAW_MAX_CHARS,
+          },
+        ],
+        state,
+      }
     }
     default:
       if (typeof line.type === 'string' && SILENT_TYPES.has(line.type)) return { events: [], state }
-      if (line.type === 'rate_limit_event' || line.type === 'tool_use_summary' || line.type === 'conversation_reset') {
+      if (
+        line.type === 'rate_limit_event' ||
+        line.type === 'tool_use_summary' ||
+        line.type === 'conversation_reset'
+      ) {
         return { events: [notice(line.type, line)], state }
       }
-      return { events: [{ kind: 'agent.raw', line: clip(text, RAW_MAX_CHARS), truncated: text.length > RAW_MAX_CHARS }], state }
+      return {
+        events: [
+          {
+            kind: 'agent.raw',
+            line: clip(text, RAW_MAX_CHARS),
+            truncated: text.length > RAW_MAX_CHARS,
+          },
+        ],
+        state,
+      }
   }
 }
 
@@ -136,8 +180,10 @@ function translateSystem(line: Obj, state: TranslatorState): Translation {
     }
     case 'status': {
       // "requesting" precedes every API call: noise. Compaction is worth showing.
-      if (line.status === 'compacting') return { events: [notice('compacting', line, 'Compacting the conversation…')], state }
-      if (typeof line.compact_error === 'string') return { events: [notice('compact_error', line, line.compact_error)], state }
+      if (line.status === 'compacting')
+        return { events: [notice('compacting', line, 'Compacting the conversation…')], state }
+      if (typeof line.compact_error === 'string')
+        return { events: [notice('compact_error', line, line.compact_error)], state }
       return { events: [], state }
     }
     case 'api_retry':
@@ -169,7 +215,9 @@ function translateSystem(line: Obj, state: TranslatorState): Translation {
     case 'compact_boundary': {
       const meta = isObj(line.compact_metadata) ? line.compact_metadata : {}
       const pre = num(meta.pre_tokens, NaN)
-      const msg = Number.isNaN(pre) ? 'Conversation compacted' : `Conversation compacted (${pre} tokens before)`
+      const msg = Number.isNaN(pre)
+        ? 'Conversation compacted'
+        : `Conversation compacted (${pre} tokens before)`
       return { events: [notice('compact_boundary', line, msg)], state }
     }
     default:
@@ -191,8 +239,14 @@ function translateAssistant(line: Obj, state: TranslatorState): Translation {
   const p = parent(line)
   // API failures arrive as a synthetic assistant message; they are errors, not replies.
   if (line.is_api_error_message === true || message.model === '<synthetic>') {
-    const texts = content.filter(isObj).map((b) => str(b.text)).filter((t) => t !== '')
-    if (texts.length > 0 && (line.is_api_error_message === true || typeof line.error === 'string')) {
+    const texts = content
+      .filter(isObj)
+      .map((b) => str(b.text))
+      .filter((t) => t !== '')
+    if (
+      texts.length > 0 &&
+      (line.is_api_error_message === true || typeof line.error === 'string')
+    ) {
       return {
         events: [{ kind: 'error', source: 'agent', message: texts.join('\n') }],
         state: { ...state, reportedError: true },
@@ -203,12 +257,25 @@ function translateAssistant(line: Obj, state: TranslatorState): Translation {
   let next = state
   for (const block of content) {
     if (!isObj(block)) continue
-    if (block.type === 'tool_use' && block.name === 'ExitPlanMode' && isObj(block.input) && typeof block.input.plan === 'string') {
-      next = { ...next, lastPlan: { toolUseId: str(block.id), plan: clip(block.input.plan, PLAN_MAX_CHARS) } }
+    if (
+      block.type === 'tool_use' &&
+      block.name === 'ExitPlanMode' &&
+      isObj(block.input) &&
+      typeof block.input.plan === 'string'
+    ) {
+      next = {
+        ...next,
+        lastPlan: { toolUseId: str(block.id), plan: clip(block.input.plan, PLAN_MAX_CHARS) },
+      }
     }
     switch (block.type) {
       case 'text':
-        events.push({ kind: 'text', text: str(block.text), ...(line.aborted === true ? { aborted: true } : {}), ...p })
+        events.push({
+          kind: 'text',
+          text: str(block.text),
+          ...(line.aborted === true ? { aborted: true } : {}),
+          ...p,
+        })
         break
       case 'thinking':
         events.push({ kind: 'thinking', text: str(block.thinking), ...p })
@@ -266,7 +333,11 @@ function translateUser(line: Obj): NewEvent[] {
 
 function userText(text: string): NewEvent {
   const interrupted = text.startsWith('[Request interrupted by user')
-  return { kind: 'agent.notice', subtype: interrupted ? 'interrupted' : 'user_message', message: clip(text, NOTICE_MAX_CHARS) }
+  return {
+    kind: 'agent.notice',
+    subtype: interrupted ? 'interrupted' : 'user_message',
+    message: clip(text, NOTICE_MAX_CHARS),
+  }
 }
 
 function usageOf(u: unknown): TokenUsage {
@@ -283,7 +354,9 @@ function translateResult(line: Obj, state: TranslatorState): Translation {
   const total = num(line.total_cost_usd)
   // The running total restarts when claude starts a new conversation; then this turn cost all of it.
   const cost = total >= state.baseTotalCost ? total - state.baseTotalCost : total
-  const errors = Array.isArray(line.errors) ? line.errors.filter((e): e is string => typeof e === 'string') : []
+  const errors = Array.isArray(line.errors)
+    ? line.errors.filter((e): e is string => typeof e === 'string')
+    : []
   const isError = line.is_error === true
   const text = typeof line.result === 'string' ? line.result : errors.join('\n')
   return {

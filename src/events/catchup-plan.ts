@@ -25,7 +25,12 @@ export interface CatchupSource {
  * scans the range once for superseded events. The scan reads pages with `.all()`, never holding a
  * cursor open (shared/streams.md §3.4).
  */
-export function planCatchup(src: CatchupSource, cursor: number, head: number, turns: number | null): CatchupPlan {
+export function planCatchup(
+  src: CatchupSource,
+  cursor: number,
+  head: number,
+  turns: number | null
+): CatchupPlan {
   let start = cursor
   if (turns !== null) {
     const first = src.turnStartBefore(head + 1, turns)
@@ -33,7 +38,7 @@ export function planCatchup(src: CatchupSource, cursor: number, head: number, tu
   }
   const scan = createSupersedeScan()
   const sizes: { id: number; bytes: number }[] = []
-  for (let after = start; after < head; ) {
+  for (let after = start; after < head;) {
     const page = src.read(after, SCAN_PAGE)
     if (page.length === 0) break
     for (const e of page) {

@@ -5,14 +5,23 @@ import type { Progress, Store } from '../storage/store.js'
 export type EventLog = ReturnType<typeof createEventLog>
 
 /** The one way events enter the log: commit first, then wake readers, then tell the session list. */
-export function createEventLog(deps: { store: Store; hub: Hub; onSessionChanged: (sessionId: string) => void }) {
+export function createEventLog(deps: {
+  store: Store
+  hub: Hub
+  onSessionChanged: (sessionId: string) => void
+}) {
   const { store, hub, onSessionChanged } = deps
   let lastWriteAt = 0
   return {
     /** When the log was last written, for checkpointing an idle WAL. */
     lastWriteAt: () => lastWriteAt,
 
-    append(sessionId: string, turnId: string | null, events: NewEvent[], progress?: Progress): CommittedEvent[] {
+    append(
+      sessionId: string,
+      turnId: string | null,
+      events: NewEvent[],
+      progress?: Progress
+    ): CommittedEvent[] {
       const committed = store.append(sessionId, turnId, events, progress)
       lastWriteAt = Date.now()
       if (committed.length > 0) {

@@ -42,7 +42,10 @@ export function createHub(opts: { ringEvents?: number; ringBytes?: number } = {}
         ch.ringBytes += e.json.length
       }
       let drop = 0
-      while (ch.ring.length - drop > maxEvents || (ch.ringBytes > maxBytes && ch.ring.length - drop > 1)) {
+      while (
+        ch.ring.length - drop > maxEvents ||
+        (ch.ringBytes > maxBytes && ch.ring.length - drop > 1)
+      ) {
         ch.ringBytes -= ch.ring[drop]!.json.length
         drop++
       }
@@ -79,7 +82,8 @@ export function createHub(opts: { ringEvents?: number; ringBytes?: number } = {}
       const channel = ch
       return () => {
         channel.subscribers.delete(subscriber)
-        if (channel.subscribers.size === 0 && channels.get(sessionId) === channel) channels.delete(sessionId)
+        if (channel.subscribers.size === 0 && channels.get(sessionId) === channel)
+          channels.delete(sessionId)
       }
     },
 

@@ -14,11 +14,15 @@ export type TurnStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancel
 export type PermissionKind = 'tool' | 'question' | 'plan'
 export type PermissionResolver = 'user' | 'timeout' | 'cancel' | 'lost'
 
-
 /** Fields of each kind; the daemon adds id, sessionId, turnId and ts when it stores the event. */
 export interface EventFields {
   /** A prompt sent while the session was busy waits in the daemon's queue; `position` 1 runs next. */
-  'turn.queued': { prompt: string; position: number; clientTurnId: string | null; model: string | null }
+  'turn.queued': {
+    prompt: string
+    position: number
+    clientTurnId: string | null
+    model: string | null
+  }
   /** A queued turn's prompt was changed before it started. */
   'turn.edited': { prompt: string }
   /**
@@ -54,7 +58,13 @@ export interface EventFields {
   /** A finished thinking block. */
   thinking: { text: string; parentToolUseId?: string }
   /** The model called a tool. */
-  'tool.use': { toolUseId: string; name: string; input: unknown; summary: string; parentToolUseId?: string }
+  'tool.use': {
+    toolUseId: string
+    name: string
+    input: unknown
+    summary: string
+    parentToolUseId?: string
+  }
   /** A tool's result, bounded; `bytes` is the full size, `truncated` says whether `text` was cut. */
   'tool.result': {
     toolUseId: string
@@ -67,7 +77,13 @@ export interface EventFields {
   /** A tool call refused by the permission mode. */
   'tool.denied': { toolUseId: string; name: string; message: string }
   /** claude is retrying an API request. */
-  'agent.retry': { attempt: number; maxRetries: number; delayMs: number; status: number | null; error: string }
+  'agent.retry': {
+    attempt: number
+    maxRetries: number
+    delayMs: number
+    status: number | null
+    error: string
+  }
   /** Other things claude reported that a person may want to see (compaction, interrupts, hooks, tasks). */
   'agent.notice': { subtype: string; message: string }
   /** A line of a type this daemon does not know; kept (bounded) rather than dropped. */
@@ -127,7 +143,13 @@ export type NewEvent = { [K in EventKind]: { kind: K } & EventFields[K] }[EventK
 
 /** An event as stored and served. */
 export type StoredEvent = {
-  [K in EventKind]: { id: number; sessionId: string; turnId: string | null; kind: K; ts: string } & EventFields[K]
+  [K in EventKind]: {
+    id: number
+    sessionId: string
+    turnId: string | null
+    kind: K
+    ts: string
+  } & EventFields[K]
 }[EventKind]
 
 /** A committed event as the SSE layer needs it: the id and the JSON text, serialised once. */

@@ -49,12 +49,21 @@ export function createApp(deps: AppDeps) {
   app.onError((err, c) => {
     if (err instanceof AppError) return c.json(err.toJSON(), err.status, err.headers)
     if (deps.isStorageFull(err)) {
-      return c.json(errorBody('storage_full', 'the disk is full: nothing can be saved until space is freed'), 507)
+      return c.json(
+        errorBody('storage_full', 'the disk is full: nothing can be saved until space is freed'),
+        507
+      )
     }
-    deps.log.error('request failed', { method: c.req.method, path: c.req.path, error: err.stack ?? err.message })
+    deps.log.error('request failed', {
+      method: c.req.method,
+      path: c.req.path,
+      error: err.stack ?? err.message,
+    })
     return c.json(errorBody('internal_error', 'internal error'), 500)
   })
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
+  app.notFound((c) =>
+    c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404)
+  )
 
   app.use('*', securityHeaders())
   app.use('*', hostGuard(deps.security.allowedHosts))
@@ -113,7 +122,10 @@ function readableBody() {
       })
     } catch (err) {
       if (reached || err instanceof AppError) throw err
-      throw badRequest('unreadable_body', `could not read the request body: ${(err as Error).message}`)
+      throw badRequest(
+        'unreadable_body',
+        `could not read the request body: ${(err as Error).message}`
+      )
     }
   }
 }

@@ -22,9 +22,14 @@ export function clientAddress(c: Context<AppEnv>): string {
 export function refuseInvalid(limiter: RateLimiter, address: string, refusal: AppError): never {
   const wait = limiter.blockedFor(address)
   if (wait > 0) {
-    throw new AppError(429, 'too_many_attempts', `too many failed attempts; try again in ${wait} s`, {
-      headers: { 'Retry-After': String(wait) },
-    })
+    throw new AppError(
+      429,
+      'too_many_attempts',
+      `too many failed attempts; try again in ${wait} s`,
+      {
+        headers: { 'Retry-After': String(wait) },
+      }
+    )
   }
   limiter.fail(address)
   throw refusal
@@ -55,7 +60,11 @@ export function authenticate(opts: {
     if (header !== undefined) {
       const m = /^Bearer ([^\s]+)$/i.exec(header)
       if (!m || !tokensEqual(m[1]!, token)) {
-        refuseInvalid(opts.limiter, clientAddress(c), unauthorized('unauthorized', 'the token is not valid'))
+        refuseInvalid(
+          opts.limiter,
+          clientAddress(c),
+          unauthorized('unauthorized', 'the token is not valid')
+        )
       }
     } else {
       if (!verifyCookie(cookie!, token, now())) {
@@ -69,11 +78,20 @@ export function authenticate(opts: {
   }
 }
 
-function checkCookieWrite(c: Context<AppEnv>, explicitHosts: ReadonlySet<string>, token: string, cookie: string) {
+function checkCookieWrite(
+  c: Context<AppEnv>,
+  explicitHosts: ReadonlySet<string>,
+  token: string,
+  cookie: string
+) {
   if (!sameOrigin(c, explicitHosts)) {
     throw new AppError(403, 'cross_origin', 'this request must come from the agentmux page itself')
   }
   if (!verifyCsrf(c.req.header(CSRF_HEADER), token, cookie)) {
-    throw new AppError(403, 'csrf_required', `send the login's secret as ${CSRF_HEADER} (log in again to get one)`)
+    throw new AppError(
+      403,
+      'csrf_required',
+      `send the login's secret as ${CSRF_HEADER} (log in again to get one)`
+    )
   }
 }

@@ -22,10 +22,22 @@ export interface HistoryParams {
  *   newest turns and loads older ones on scroll; `firstEventId` is the cursor below them.
  * Stored JSON goes out as it is: no parse and re-serialise per event.
  */
-export function historyBody(store: Store, sessionId: string, head: number, q: HistoryParams): string {
+export function historyBody(
+  store: Store,
+  sessionId: string,
+  head: number,
+  q: HistoryParams
+): string {
   if (q.before !== undefined) {
-    if (q.after !== undefined) throw badRequest('invalid_request', 'invalid query: give after or before, not both')
-    return olderTurns(store, sessionId, q.before, q.turns ?? DEFAULT_OLDER_TURNS, q.mode === 'catchup')
+    if (q.after !== undefined)
+      throw badRequest('invalid_request', 'invalid query: give after or before, not both')
+    return olderTurns(
+      store,
+      sessionId,
+      q.before,
+      q.turns ?? DEFAULT_OLDER_TURNS,
+      q.mode === 'catchup'
+    )
   }
   const limit = q.limit ?? DEFAULT_HISTORY_LIMIT
   const after = q.after ?? 0
@@ -38,7 +50,13 @@ export function historyBody(store: Store, sessionId: string, head: number, q: Hi
   return `{"events":[${sent.map((e) => e.json).join(',')}],"lastEventId":${lastEventId},"hasMore":${hasMore}}`
 }
 
-function olderTurns(store: Store, sessionId: string, before: number, turns: number, compactIt: boolean): string {
+function olderTurns(
+  store: Store,
+  sessionId: string,
+  before: number,
+  turns: number,
+  compactIt: boolean
+): string {
   const end = before - 1
   const first = store.turnStartBefore(sessionId, before, turns)
   const start = first === null ? 0 : first - 1
@@ -52,7 +70,7 @@ function olderTurns(store: Store, sessionId: string, before: number, turns: numb
 
 function readRange(store: Store, sessionId: string, start: number, end: number): CommittedEvent[] {
   const out: CommittedEvent[] = []
-  for (let after = start; after < end; ) {
+  for (let after = start; after < end;) {
     const page = store.readEvents(sessionId, after, 1000)
     if (page.length === 0) break
     for (const e of page) if (e.id <= end) out.push(e)

@@ -22,6 +22,7 @@ export function streamSessionList(
   })
   res.once('close', unsubscribe)
   let out = ''
-  for (const session of deps.list()) out += `data: ${JSON.stringify({ kind: 'session.updated', session })}\n\n`
+  for (const session of deps.list())
+    out += `data: ${JSON.stringify({ kind: 'session.updated', session })}\n\n`
   deps.registry.write(conn, out + frame('caught-up', {}))
 }

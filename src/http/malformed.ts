@@ -11,8 +11,13 @@ const body = (code: string, message: string) => JSON.stringify(errorBody(code, m
 export function malformedRequest(err: unknown): Response {
   const isRequestError = (err as Error | null)?.name === 'RequestError'
   return new Response(
-    isRequestError ? body('bad_request', 'the request could not be read') : body('internal_error', 'internal error'),
-    { status: isRequestError ? 400 : 500, headers: { 'Content-Type': 'application/json', Connection: 'close' } }
+    isRequestError
+      ? body('bad_request', 'the request could not be read')
+      : body('internal_error', 'internal error'),
+    {
+      status: isRequestError ? 400 : 500,
+      headers: { 'Content-Type': 'application/json', Connection: 'close' },
+    }
   )
 }
 

@@ -5,7 +5,8 @@ import { IMAGE_TYPES, MAX_ATTACHMENTS, MAX_ATTACHMENTS_BYTES } from '../sessions
 export const MAX_PROMPT_BYTES = 200 * 1024
 export const MAX_BODY_BYTES = 1024 * 1024
 /** POST /sessions/:id/turns alone takes more: images ride in it as base64 (4/3 of their size). */
-export const MAX_TURN_BODY_BYTES = MAX_BODY_BYTES + Math.ceil((MAX_ATTACHMENTS_BYTES * 4) / 3) + 4096
+export const MAX_TURN_BODY_BYTES =
+  MAX_BODY_BYTES + Math.ceil((MAX_ATTACHMENTS_BYTES * 4) / 3) + 4096
 export const MAX_TITLE_CHARS = 200
 export const MAX_ALLOWED_TOOLS = 64
 export const MAX_HISTORY_LIMIT = 1000
@@ -21,10 +22,15 @@ const wellFormed = (s: string) => !/\p{Cs}/u.test(s)
 /** Every free-text field: well-formed Unicode, or a 400. */
 const text = () => z.string().refine(wellFormed, 'must be valid Unicode text (no lone surrogates)')
 
-const title = text().max(MAX_TITLE_CHARS).refine(noControl, 'title must not contain control characters')
+const title = text()
+  .max(MAX_TITLE_CHARS)
+  .refine(noControl, 'title must not contain control characters')
 const model = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:[\]-]{0,127}$/, 'model must be a model name or alias such as "sonnet"')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:[\]-]{0,127}$/,
+    'model must be a model name or alias such as "sonnet"'
+  )
 const permissionMode = z.enum(PERMISSION_MODES)
 const tool = text()
   .min(1)
@@ -41,7 +47,10 @@ export const CreateSessionBody = z.strictObject({
   allowedTools: allowedTools.optional(),
   appendSystemPrompt: text()
     .max(32 * 1024)
-    .refine(argvText, 'appendSystemPrompt must not contain control characters other than newlines and tabs')
+    .refine(
+      argvText,
+      'appendSystemPrompt must not contain control characters other than newlines and tabs'
+    )
     .optional(),
 })
 
@@ -54,7 +63,10 @@ export const PatchSessionBody = z.strictObject({
 
 const prompt = text()
   .refine((s) => s.trim().length > 0, 'prompt must not be empty')
-  .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_PROMPT_BYTES, `prompt must be at most ${MAX_PROMPT_BYTES} bytes`)
+  .refine(
+    (s) => Buffer.byteLength(s, 'utf8') <= MAX_PROMPT_BYTES,
+    `prompt must be at most ${MAX_PROMPT_BYTES} bytes`
+  )
 
 export const StartTurnBody = z.strictObject({
   prompt,
@@ -73,7 +85,10 @@ export const StartTurnBody = z.strictObject({
         data: z
           .string()
           .min(4)
-          .refine((s) => s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s), 'data must be base64'),
+          .refine(
+            (s) => s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s),
+            'data must be base64'
+          ),
       })
     )
     .max(MAX_ATTACHMENTS)
@@ -113,7 +128,10 @@ export const HistoryQuery = z.object({
     .string()
     .regex(/^\d{1,5}$/, 'limit must be a positive integer')
     .transform(Number)
-    .refine((n) => n >= 1 && n <= MAX_HISTORY_LIMIT, `limit must be between 1 and ${MAX_HISTORY_LIMIT}`)
+    .refine(
+      (n) => n >= 1 && n <= MAX_HISTORY_LIMIT,
+      `limit must be between 1 and ${MAX_HISTORY_LIMIT}`
+    )
     .optional(),
 })
 
@@ -127,12 +145,17 @@ export const AnswerPermissionBody = z.strictObject({
   scope: z.enum(['once', 'session']).optional(),
   updatedInput: z.record(z.string(), z.unknown()).optional(),
   answers: z
-    .record(text().max(MAX_ANSWER_CHARS), z.union([text().max(MAX_ANSWER_CHARS), z.array(text().max(MAX_ANSWER_CHARS)).max(64)]))
+    .record(
+      text().max(MAX_ANSWER_CHARS),
+      z.union([text().max(MAX_ANSWER_CHARS), z.array(text().max(MAX_ANSWER_CHARS)).max(64)])
+    )
     .optional(),
 })
 
 /** claude's request ids are UUIDs; anything printable and short is looked up, the rest is a 400. */
-export const PermissionRequestId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'is not a permission request id')
+export const PermissionRequestId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,128}$/, 'is not a permission request id')
 
 // --- push subscriptions (issue 11) ---
 const base64url = (bytes: number, what: string) =>
@@ -161,7 +184,10 @@ export const PushSubscriptionBody = z.object({
   expirationTime: z.number().nullable().optional(),
   keys: z.strictObject({
     // An uncompressed P-256 point: 0x04, x, y.
-    p256dh: base64url(65, 'keys.p256dh').refine((s) => Buffer.from(s, 'base64url')[0] === 4, 'keys.p256dh must be an uncompressed P-256 key'),
+    p256dh: base64url(65, 'keys.p256dh').refine(
+      (s) => Buffer.from(s, 'base64url')[0] === 4,
+      'keys.p256dh must be an uncompressed P-256 key'
+    ),
     auth: base64url(16, 'keys.auth'),
   }),
 })

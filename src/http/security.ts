@@ -35,7 +35,11 @@ export function hostGuard(allowed: ReadonlySet<string>): MiddlewareHandler {
   return async function host(c, next) {
     const h = c.req.header('host')
     if (!h || !allowed.has(hostnameOf(h))) {
-      throw new AppError(421, 'host_not_allowed', `Host ${JSON.stringify(h ?? '')} is not allowed; see AGENTMUX_ALLOWED_HOSTS`)
+      throw new AppError(
+        421,
+        'host_not_allowed',
+        `Host ${JSON.stringify(h ?? '')} is not allowed; see AGENTMUX_ALLOWED_HOSTS`
+      )
     }
     return next()
   }

@@ -20,5 +20,8 @@ export function gzipFor(res: ServerResponse): { out: Writable; flush: () => void
 
 /** Whether the client takes gzip: EventSource and fetch in every browser say so on their own. */
 export function acceptsGzip(header: string | undefined): boolean {
-  return header !== undefined && /(^|[\s,])gzip\s*(;\s*q=(?!0(\.0*)?\s*(,|$))[\d.]+\s*)?(,|$)/i.test(header)
+  return (
+    header !== undefined &&
+    /(^|[\s,])gzip\s*(;\s*q=(?!0(\.0*)?\s*(,|$))[\d.]+\s*)?(,|$)/i.test(header)
+  )
 }

@@ -72,24 +72,27 @@ export function createSseRegistry(opts: {
   let lastPing = now()
 
   // One timer for every connection: a per-connection interval costs memory at 10k clients.
-  const timer = setInterval(() => {
-    const t = now()
-    const ping = t - lastPing >= pingMs
-    if (ping) lastPing = t
-    const token = opts.tokens.current()
-    for (const c of conns) {
-      if (c.token !== token) {
-        // Rotated: the client's EventSource reconnects and gets a 401.
-        conns.delete(c)
-        // Through the compressor, if any, so a gzip stream ends with its trailer.
-        if (!c.res.writableEnded && !c.out.writableEnded) c.out.end()
-      } else if (c.blockedSince !== null) {
-        if (t - c.blockedSince > writeTimeoutMs) c.res.destroy()
-      } else if (ping) {
-        write(c, PING)
+  const timer = setInterval(
+    () => {
+      const t = now()
+      const ping = t - lastPing >= pingMs
+      if (ping) lastPing = t
+      const token = opts.tokens.current()
+      for (const c of conns) {
+        if (c.token !== token) {
+          // Rotated: the client's EventSource reconnects and gets a 401.
+          conns.delete(c)
+          // Through the compressor, if any, so a gzip stream ends with its trailer.
+          if (!c.res.writableEnded && !c.out.writableEnded) c.out.end()
+        } else if (c.blockedSince !== null) {
+          if (t - c.blockedSince > writeTimeoutMs) c.res.destroy()
+        } else if (ping) {
+          write(c, PING)
+        }
       }
-    }
-  }, Math.min(TICK_MS, pingMs))
+    },
+    Math.min(TICK_MS, pingMs)
+  )
   timer.unref()
 
   function write(conn: SseConnection, chunk: string): boolean {

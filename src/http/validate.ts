@@ -11,7 +11,11 @@ function describe(error: z.ZodError): string {
     .join('; ')
 }
 
-export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+export function parseWith<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  what: string
+): z.output<T> {
   const r = schema.safeParse(value)
   if (!r.success) throw badRequest('invalid_request', `invalid ${what}: ${describe(r.error)}`)
   return r.data
@@ -50,7 +54,10 @@ export async function readText(c: Context, limits: BodyLimits = {}): Promise<str
   } catch (err) {
     reader.cancel().catch(() => {})
     if (err instanceof AppError) throw err
-    throw badRequest('unreadable_body', `could not read the request body: ${(err as Error).message}`)
+    throw badRequest(
+      'unreadable_body',
+      `could not read the request body: ${(err as Error).message}`
+    )
   }
   return Buffer.concat(chunks).toString('utf8')
 }
@@ -61,7 +68,11 @@ function within<T>(work: Promise<T>, ms: number | undefined): Promise<T> {
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const headers = { Connection: 'close' }
-      reject(new AppError(408, 'request_timeout', `the request body did not arrive within ${ms} ms`, { headers }))
+      reject(
+        new AppError(408, 'request_timeout', `the request body did not arrive within ${ms} ms`, {
+          headers,
+        })
+      )
     }, ms)
   })
   // The loser of the race fails later (the socket is closed under it): nobody awaits it.
@@ -95,12 +106,14 @@ export async function readJson<T extends z.ZodType>(
 
 export function sessionIdParam(c: Context): string {
   const id = c.req.param('id') ?? ''
-  if (!SESSION_ID_PATTERN.test(id)) throw badRequest('invalid_id', `${JSON.stringify(id.slice(0, 64))} is not a session id`)
+  if (!SESSION_ID_PATTERN.test(id))
+    throw badRequest('invalid_id', `${JSON.stringify(id.slice(0, 64))} is not a session id`)
   return id
 }
 
 export function turnIdParam(c: Context): string {
   const id = c.req.param('turnId') ?? ''
-  if (!TURN_ID_PATTERN.test(id)) throw badRequest('invalid_id', `${JSON.stringify(id.slice(0, 64))} is not a turn id`)
+  if (!TURN_ID_PATTERN.test(id))
+    throw badRequest('invalid_id', `${JSON.stringify(id.slice(0, 64))} is not a turn id`)
   return id
 }

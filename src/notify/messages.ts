@@ -78,7 +78,10 @@ export function noticeFor(e: NotifiableEvent, baseUrl: string): Notice | null {
         event: 'permission.requested',
         requestId,
         toolName,
-        summary: f.requestKind === 'question' ? what || 'claude has a question' : `${toolName}${what ? `: ${what}` : ''}`,
+        summary:
+          f.requestKind === 'question'
+            ? what || 'claude has a question'
+            : `${toolName}${what ? `: ${what}` : ''}`,
         url: sessionUrl(baseUrl, e.sessionId, requestId),
         heading: `● ${title} needs you`,
         tag: `${e.sessionId}:permission`,
@@ -89,7 +92,11 @@ export function noticeFor(e: NotifiableEvent, baseUrl: string): Notice | null {
       const requestId = str(f.requestId)
       const verdict = f.decision === 'allow' ? 'allowed' : 'denied'
       const how =
-        f.by === 'user' ? `Answered on another device (${verdict})` : f.by === 'timeout' ? 'The request timed out' : 'The request was withdrawn'
+        f.by === 'user'
+          ? `Answered on another device (${verdict})`
+          : f.by === 'timeout'
+            ? 'The request timed out'
+            : 'The request was withdrawn'
       return {
         ...common,
         event: 'permission.resolved',

@@ -94,7 +94,8 @@ export function createNotifier(o: NotifierOptions): Notifier {
     const n = noticeFor(e, o.baseUrl())
     if (!n) return
     const message = JSON.stringify(n)
-    for (const t of targetsFor(n)) o.outbox.insert({ eventId: e.id, target: t.target, message, requestId: t.requestId }, now())
+    for (const t of targetsFor(n))
+      o.outbox.insert({ eventId: e.id, target: t.target, message, requestId: t.requestId }, now())
   }
 
   async function deliver(row: OutboxRow): Promise<void> {
@@ -127,14 +128,25 @@ export function createNotifier(o: NotifierOptions): Notifier {
     }
     if (t - row.createdAt >= o.giveUpMs) {
       o.outbox.remove(row.id)
-      o.log.warn('notification given up', { target: type, eventId: row.eventId, attempts: row.attempts, error: outcome.error })
+      o.log.warn('notification given up', {
+        target: type,
+        eventId: row.eventId,
+        attempts: row.attempts,
+        error: outcome.error,
+      })
       return
     }
     const backoff = Math.min(o.retryMs * 2 ** Math.min(row.attempts - 1, 30), MAX_BACKOFF_MS)
     // ±20% jitter, so many deliveries failing together do not retry together.
     const delay = Math.round(backoff * (0.8 + Math.random() * 0.4))
     o.outbox.retryAt(row.id, t + delay, outcome.error)
-    o.log.debug('notification will be retried', { target: type, eventId: row.eventId, attempts: row.attempts, delayMs: delay, error: outcome.error })
+    o.log.debug('notification will be retried', {
+      target: type,
+      eventId: row.eventId,
+      attempts: row.attempts,
+      delayMs: delay,
+      error: outcome.error,
+    })
   }
 
   async function sendDue(): Promise<void> {
@@ -144,7 +156,13 @@ export function createNotifier(o: NotifierOptions): Notifier {
       const rows = o.outbox.claimDue(t, SEND_BATCH)
       if (rows.length === 0) return
       // Every row is settled before the next claim: a row that threw must not stay due and spin.
-      await Promise.all(rows.map((r) => deliver(r).catch((err: Error) => settle(r, 'unknown', '', { kind: 'retry', error: err.message }))))
+      await Promise.all(
+        rows.map((r) =>
+          deliver(r).catch((err: Error) =>
+            settle(r, 'unknown', '', { kind: 'retry', error: err.message })
+          )
+        )
+      )
     }
   }
 

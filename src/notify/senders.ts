@@ -21,10 +21,20 @@ function withoutCredentials(url: string, headers: Record<string, string>): strin
   return u.toString()
 }
 
-async function post(url: string, headers: Record<string, string>, body: string | Uint8Array): Promise<Outcome> {
+async function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string | Uint8Array
+): Promise<Outcome> {
   try {
     const target = withoutCredentials(url, headers)
-    const res = await fetch(target, { method: 'POST', headers, body, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) })
+    const res = await fetch(target, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'error',
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    })
     // The body is not needed, but it must be read or dropped to free the connection.
     await res.body?.cancel().catch(() => {})
     if (res.status >= 200 && res.status < 300) return { kind: 'ok' }
@@ -95,13 +105,19 @@ export interface PushSender {
 
 /** RFC 8030/8291/8292 via web-push (encryption and the VAPID JWT), sent with fetch. */
 export function createPushSender(opts: { keys: VapidKeys; subject: string }): PushSender {
-  const vapidDetails = { subject: opts.subject, publicKey: opts.keys.publicKey, privateKey: opts.keys.privateKey }
+  const vapidDetails = {
+    subject: opts.subject,
+    publicKey: opts.keys.publicKey,
+    privateKey: opts.keys.privateKey,
+  }
   // Loaded on the first push: evaluating web-push and its crypto dependencies takes ~200 ms, which
   // a daemon with no subscription should not pay at start-up.
   let lib: Promise<typeof import('web-push')> | null = null
   return {
     async send(sub, n) {
-      lib ??= import('web-push').then((m) => (m as { default?: typeof import('web-push') }).default ?? m)
+      lib ??= import('web-push').then(
+        (m) => (m as { default?: typeof import('web-push') }).default ?? m
+      )
       const webpush = await lib
       const details = webpush.generateRequestDetails(
         { endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } },
@@ -121,7 +137,13 @@ export function createPushSender(opts: { keys: VapidKeys; subject: string }): Pu
       }
       const body = details.body ? new Uint8Array(details.body) : new Uint8Array()
       try {
-        const res = await fetch(sub.endpoint, { method: 'POST', headers, body, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) })
+        const res = await fetch(sub.endpoint, {
+          method: 'POST',
+          headers,
+          body,
+          redirect: 'error',
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+        })
         await res.body?.cancel().catch(() => {})
         if (res.status === 404 || res.status === 410) return { kind: 'gone' }
         if (res.status >= 200 && res.status < 300) return { kind: 'ok' }

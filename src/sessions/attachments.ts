@@ -32,23 +32,47 @@ export function decodeAttachments(list: readonly AttachmentInput[]): Attachment[
   return list.map((a, i) => {
     const data = Buffer.from(a.data, 'base64')
     if (data.length > MAX_IMAGE_BYTES) {
-      throw new AppError(413, 'attachment_too_large', `attachments.${i}: an image may be at most ${MAX_IMAGE_BYTES} bytes (this one is ${data.length})`)
+      throw new AppError(
+        413,
+        'attachment_too_large',
+        `attachments.${i}: an image may be at most ${MAX_IMAGE_BYTES} bytes (this one is ${data.length})`
+      )
     }
     total += data.length
     if (total > MAX_ATTACHMENTS_BYTES) {
-      throw new AppError(413, 'attachments_too_large', `attachments may be at most ${MAX_ATTACHMENTS_BYTES} bytes in all`)
+      throw new AppError(
+        413,
+        'attachments_too_large',
+        `attachments may be at most ${MAX_ATTACHMENTS_BYTES} bytes in all`
+      )
     }
     if (sniff(data) !== a.mediaType) {
-      throw badRequest('invalid_attachment', `attachments.${i}: the data is not a ${a.mediaType} image`)
+      throw badRequest(
+        'invalid_attachment',
+        `attachments.${i}: the data is not a ${a.mediaType} image`
+      )
     }
     return { mediaType: a.mediaType, data }
   })
 }
 
 function sniff(b: Buffer): ImageType | null {
-  if (b.length >= 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png'
+  if (
+    b.length >= 8 &&
+    b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+  )
+    return 'image/png'
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg'
-  if (b.length >= 6 && (b.toString('latin1', 0, 6) === 'GIF87a' || b.toString('latin1', 0, 6) === 'GIF89a')) return 'image/gif'
-  if (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') return 'image/webp'
+  if (
+    b.length >= 6 &&
+    (b.toString('latin1', 0, 6) === 'GIF87a' || b.toString('latin1', 0, 6) === 'GIF89a')
+  )
+    return 'image/gif'
+  if (
+    b.length >= 12 &&
+    b.toString('latin1', 0, 4) === 'RIFF' &&
+    b.toString('latin1', 8, 12) === 'WEBP'
+  )
+    return 'image/webp'
   return null
 }

@@ -83,7 +83,8 @@ export function checkTurnCwd(cwd: string, roots: string[], dataDir: string): Tur
   let real: string
   try {
     real = realpathSync(cwd)
-    if (!statSync(real).isDirectory()) return { ok: false, message: `the session directory ${cwd} is not a directory` }
+    if (!statSync(real).isDirectory())
+      return { ok: false, message: `the session directory ${cwd} is not a directory` }
   } catch {
     return { ok: false, message: `the session directory ${cwd} no longer exists` }
   }
@@ -95,10 +96,16 @@ export function checkTurnCwd(cwd: string, roots: string[], dataDir: string): Tur
     }
   })
   if (!isInsideRoots(real, realRoots)) {
-    return { ok: false, message: `the session directory ${cwd} now resolves to ${real}, outside the allowed roots; claude was not started` }
+    return {
+      ok: false,
+      message: `the session directory ${cwd} now resolves to ${real}, outside the allowed roots; claude was not started`,
+    }
   }
   if (reachesDataDir(real, realOrSelf(dataDir), realRoots)) {
-    return { ok: false, message: `the session directory ${cwd} now resolves to ${real}, which reaches the daemon's data dir; claude was not started` }
+    return {
+      ok: false,
+      message: `the session directory ${cwd} now resolves to ${real}, which reaches the daemon's data dir; claude was not started`,
+    }
   }
   return { ok: true, cwd: real }
 }

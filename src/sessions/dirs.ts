@@ -27,12 +27,22 @@ async function resolvedRoots(allowedRoots: string[]): Promise<string[]> {
  * allowed root, so the listing shows nothing a session could not use as its cwd anyway.
  * Without a path: the roots. Hidden directories are skipped (a picker, not a file manager).
  */
-export async function listDirs(path: string | undefined, allowedRoots: string[]): Promise<DirListing> {
+export async function listDirs(
+  path: string | undefined,
+  allowedRoots: string[]
+): Promise<DirListing> {
   const roots = await resolvedRoots(allowedRoots)
   if (path === undefined || path === '') {
-    return { path: null, parent: null, dirs: roots.map((r) => ({ name: r, path: r })), roots, truncated: false }
+    return {
+      path: null,
+      parent: null,
+      dirs: roots.map((r) => ({ name: r, path: r })),
+      roots,
+      truncated: false,
+    }
   }
-  if (path.includes('\0') || !isAbsolute(path)) throw badRequest('invalid_path', 'path must be an absolute path')
+  if (path.includes('\0') || !isAbsolute(path))
+    throw badRequest('invalid_path', 'path must be an absolute path')
   let real: string
   try {
     real = await realpath(path)
@@ -40,18 +50,28 @@ export async function listDirs(path: string | undefined, allowedRoots: string[])
     throw new AppError(404, 'path_not_found', `${JSON.stringify(path)} does not exist`)
   }
   if (!isInsideRoots(real, roots)) {
-    throw new AppError(403, 'path_not_allowed', `${JSON.stringify(path)} is outside the allowed roots (${roots.join(', ')})`)
+    throw new AppError(
+      403,
+      'path_not_allowed',
+      `${JSON.stringify(path)} is outside the allowed roots (${roots.join(', ')})`
+    )
   }
-  if (!(await stat(real)).isDirectory()) throw badRequest('not_a_directory', `${JSON.stringify(path)} is not a directory`)
+  if (!(await stat(real)).isDirectory())
+    throw badRequest('not_a_directory', `${JSON.stringify(path)} is not a directory`)
   const entries = await readdir(real, { withFileTypes: true }).catch(() => {
-    throw new AppError(403, 'path_unreadable', `${JSON.stringify(path)} cannot be read by the daemon`)
+    throw new AppError(
+      403,
+      'path_unreadable',
+      `${JSON.stringify(path)} cannot be read by the daemon`
+    )
   })
   const dirs: { name: string; path: string }[] = []
   for (const e of entries) {
     if (e.name.startsWith('.')) continue
     const full = join(real, e.name)
     // A symlink counts when it leads to a directory inside the roots.
-    if (e.isDirectory() || (e.isSymbolicLink() && (await isDirInside(full, roots)))) dirs.push({ name: e.name, path: full })
+    if (e.isDirectory() || (e.isSymbolicLink() && (await isDirInside(full, roots))))
+      dirs.push({ name: e.name, path: full })
   }
   dirs.sort((a, b) => a.name.localeCompare(b.name))
   const up = dirname(real)

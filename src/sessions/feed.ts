@@ -11,7 +11,10 @@ export interface SessionFeed {
  * Changes for the session-list stream. A streaming turn changes its session on every event;
  * changes are coalesced per session and sent at most once per `flushMs`.
  */
-export function createSessionFeed(deps: { getSession: (id: string) => Session | null; flushMs?: number }): SessionFeed {
+export function createSessionFeed(deps: {
+  getSession: (id: string) => Session | null
+  flushMs?: number
+}): SessionFeed {
   const flushMs = deps.flushMs ?? 100
   const listeners = new Set<(m: FeedMessage) => void>()
   const dirty = new Set<string>()

@@ -106,7 +106,8 @@ export function createSessionService(deps: {
       mustGet(id)
       const session = store.patchSession(id, input)!
       // Issue 9.9: not only later turns; null (claude's default) reaches a running claude as "default".
-      if (input.permissionMode !== undefined) supervisor.setPermissionMode(id, input.permissionMode ?? 'default')
+      if (input.permissionMode !== undefined)
+        supervisor.setPermissionMode(id, input.permissionMode ?? 'default')
       feed.changed(id)
       return session
     },
@@ -129,7 +130,13 @@ export function createSessionService(deps: {
      */
     startTurn(
       id: string,
-      input: { prompt: string; model?: string; clientTurnId?: string; queue?: boolean; attachments?: Attachment[] }
+      input: {
+        prompt: string
+        model?: string
+        clientTurnId?: string
+        queue?: boolean
+        attachments?: Attachment[]
+      }
     ): Turn {
       const r = supervisor.startTurn(id, {
         prompt: input.prompt,
@@ -142,11 +149,21 @@ export function createSessionService(deps: {
         case 'no_session':
           throw notFound('session', id)
         case 'busy': {
-          const what = r.activeTurnId ? `is running turn ${r.activeTurnId}` : `has ${r.queuedTurns} turns queued`
-          throw new AppError(409, 'turn_in_progress', `session ${id} ${what}; send without "queue": false to queue the prompt`)
+          const what = r.activeTurnId
+            ? `is running turn ${r.activeTurnId}`
+            : `has ${r.queuedTurns} turns queued`
+          throw new AppError(
+            409,
+            'turn_in_progress',
+            `session ${id} ${what}; send without "queue": false to queue the prompt`
+          )
         }
         case 'queue_full':
-          throw new AppError(409, 'queue_full', `session ${id} already has ${r.queuedTurns} turns queued; remove some or wait`)
+          throw new AppError(
+            409,
+            'queue_full',
+            `session ${id} already has ${r.queuedTurns} turns queued; remove some or wait`
+          )
         default:
           return r.turn
       }
@@ -175,7 +192,10 @@ export function createSessionService(deps: {
     },
 
     /** Stops the running turn; `clearQueue` first removes the queued ones, so none starts after it. */
-    cancel(id: string, opts: { clearQueue?: boolean } = {}): { cancelled: boolean; turn: Turn | null; removedTurnIds: string[] } {
+    cancel(
+      id: string,
+      opts: { clearQueue?: boolean } = {}
+    ): { cancelled: boolean; turn: Turn | null; removedTurnIds: string[] } {
       mustGet(id)
       const removedTurnIds = opts.clearQueue ? clearQueue(id) : []
       return { ...supervisor.cancel(id, 'user'), removedTurnIds }

@@ -76,4 +76,5 @@ export interface TurnProcessInfo {
 export type StopReason = 'user' | 'delete' | 'shutdown' | 'timeout' | 'stall' | 'storage'
 
 /** A message of the session-list stream (GET /events). */
-export type FeedMessage = { kind: 'session.updated'; session: Session } | { kind: 'session.deleted'; id: string }
+export type FeedMessage =
+  { kind: 'session.updated'; session: Session } | { kind: 'session.deleted'; id: string }

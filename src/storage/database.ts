@@ -27,7 +27,9 @@ export function openDatabase(
     if (opts.maxMb) {
       // A size cap: past it SQLite answers SQLITE_FULL, exactly as on a full disk.
       const pageSize = db.pragma('page_size', { simple: true }) as number
-      db.pragma(`max_page_count = ${Math.max(1, Math.floor((opts.maxMb * 1024 * 1024) / pageSize))}`)
+      db.pragma(
+        `max_page_count = ${Math.max(1, Math.floor((opts.maxMb * 1024 * 1024) / pageSize))}`
+      )
     }
     return { db, migrations }
   } catch (err) {

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3'
  * freed. ENOSPC comes from plain file writes (spool files, workspaces), SQLITE_FULL from SQLite.
  */
 export function isStorageFull(err: unknown): boolean {
-  if (err instanceof Database.SqliteError) return err.code === 'SQLITE_FULL' || err.code === 'SQLITE_IOERR_WRITE'
+  if (err instanceof Database.SqliteError)
+    return err.code === 'SQLITE_FULL' || err.code === 'SQLITE_IOERR_WRITE'
   return (err as NodeJS.ErrnoException | null)?.code === 'ENOSPC'
 }

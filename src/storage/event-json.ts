@@ -27,7 +27,10 @@ export function batchOf(sessionId: string, turnId: string | null, ts: string): B
 export function eventBody(b: Batch, event: NewEvent): string {
   const json = JSON.stringify(event)
   const kindEnd = 10 + event.kind.length
-  if (json.startsWith(`{"kind":"${event.kind}"`) && (json[kindEnd] === ',' || json[kindEnd] === '}')) {
+  if (
+    json.startsWith(`{"kind":"${event.kind}"`) &&
+    (json[kindEnd] === ',' || json[kindEnd] === '}')
+  ) {
     return b.head + json.slice(1, kindEnd) + b.tsMember + json.slice(kindEnd)
   }
   const { kind, ...fields } = event

@@ -22,7 +22,8 @@ export function applyMigrations(db: Database.Database, dir: string): MigrationRe
     .filter((f) => f.endsWith('.sql'))
     .sort()
   for (const f of files) {
-    if (!FILE_PATTERN.test(f)) throw new Error(`migration file name ${JSON.stringify(f)} is not NNNN_name.sql`)
+    if (!FILE_PATTERN.test(f))
+      throw new Error(`migration file name ${JSON.stringify(f)} is not NNNN_name.sql`)
   }
   const done = new Map(
     db
@@ -34,14 +35,18 @@ export function applyMigrations(db: Database.Database, dir: string): MigrationRe
       })
   )
   const applied: string[] = []
-  const record = db.prepare('INSERT INTO schema_migrations (name, sha256, applied_at) VALUES (?, ?, ?)')
+  const record = db.prepare(
+    'INSERT INTO schema_migrations (name, sha256, applied_at) VALUES (?, ?, ?)'
+  )
   for (const file of files) {
     const sql = readFileSync(join(dir, file), 'utf8')
     const hash = createHash('sha256').update(sql).digest('hex')
     const previous = done.get(file)
     if (previous !== undefined) {
       if (previous !== hash) {
-        throw new Error(`migration ${file} was changed after it was applied (sha256 ${previous} → ${hash})`)
+        throw new Error(
+          `migration ${file} was changed after it was applied (sha256 ${previous} → ${hash})`
+        )
       }
       continue
     }

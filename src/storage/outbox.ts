@@ -35,14 +35,17 @@ export function createOutbox(db: Db, kinds: readonly string[]) {
   const kindList = kinds.map((k) => `'${k.replace(/'/g, "''")}'`).join(', ')
   const q = {
     cursor: db.prepare(`SELECT event_id FROM notify_cursor WHERE name = 'outbox'`).pluck(),
-    setCursor: db.prepare(`UPDATE notify_cursor SET event_id = ? WHERE name = 'outbox' AND event_id < ?`),
+    setCursor: db.prepare(
+      `UPDATE notify_cursor SET event_id = ? WHERE name = 'outbox' AND event_id < ?`
+    ),
     head: db.prepare('SELECT coalesce(max(id), 0) FROM events').pluck(),
     // A range scan on the primary key from the cursor: no index on kind, which would slow ingest.
     scan: db.prepare(`SELECT e.id, e.session_id AS sessionId, e.turn_id AS turnId, e.kind, e.body,
       coalesce(s.title, '') AS title, coalesce(s.preview, '') AS preview
       FROM events e LEFT JOIN sessions s ON s.id = e.session_id
       WHERE e.id > ? AND e.id <= ? AND e.kind IN (${kindList}) ORDER BY e.id LIMIT ?`),
-    insert: db.prepare(`INSERT OR IGNORE INTO outbox (event_id, target, message, request_id, next_at, created_at)
+    insert:
+      db.prepare(`INSERT OR IGNORE INTO outbox (event_id, target, message, request_id, next_at, created_at)
       VALUES (?, ?, ?, ?, ?, ?)`),
     due: db.prepare(`SELECT id, event_id AS eventId, target, message, attempts, created_at AS createdAt
       FROM outbox WHERE delivered_at IS NULL AND next_at <= ? ORDER BY next_at, id LIMIT ?`),
@@ -56,10 +59,13 @@ export function createOutbox(db: Db, kinds: readonly string[]) {
     prune: db.prepare('DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?'),
     pending: db.prepare('SELECT count(*) FROM outbox WHERE delivered_at IS NULL').pluck(),
     nextDue: db.prepare('SELECT min(next_at) FROM outbox WHERE delivered_at IS NULL').pluck(),
-    addSub: db.prepare(`INSERT INTO push_subscriptions (endpoint, p256dh, auth, created_at) VALUES (?, ?, ?, ?)
+    addSub:
+      db.prepare(`INSERT INTO push_subscriptions (endpoint, p256dh, auth, created_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth`),
     removeSub: db.prepare('DELETE FROM push_subscriptions WHERE endpoint = ?'),
-    listSubs: db.prepare('SELECT endpoint, p256dh, auth FROM push_subscriptions ORDER BY created_at'),
+    listSubs: db.prepare(
+      'SELECT endpoint, p256dh, auth FROM push_subscriptions ORDER BY created_at'
+    ),
   }
 
   return {
@@ -87,13 +93,17 @@ export function createOutbox(db: Db, kinds: readonly string[]) {
       })()
     },
 
-    insert(r: { eventId: number; target: string; message: string; requestId: string | null }, now: number): boolean {
+    insert(
+      r: { eventId: number; target: string; message: string; requestId: string | null },
+      now: number
+    ): boolean {
       return q.insert.run(r.eventId, r.target, r.message, r.requestId, now, now).changes > 0
     },
 
     /** What became of the newest delivery of a request to a target. */
     requestDelivery(requestId: string, target: string): { id: number; delivered: boolean } | null {
-      const r = q.requestState.get(requestId, target) as { id: number; deliveredAt: number | null } | undefined
+      const r = q.requestState.get(requestId, target) as
+        { id: number; deliveredAt: number | null } | undefined
       return r ? { id: r.id, delivered: r.deliveredAt !== null } : null
     },
 

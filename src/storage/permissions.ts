@@ -75,26 +75,36 @@ export type PermissionQueries = ReturnType<typeof createPermissionQueries>
 
 export function createPermissionQueries(db: Db) {
   const q = {
-    insert: db.prepare(`INSERT OR IGNORE INTO permissions (request_id, session_id, turn_id, kind, tool_name,
+    insert:
+      db.prepare(`INSERT OR IGNORE INTO permissions (request_id, session_id, turn_id, kind, tool_name,
       tool_use_id, input, summary, suggestions, expires_at, created_at)
       VALUES (@requestId, @sessionId, @turnId, @kind, @toolName, @toolUseId, @input, @summary, @suggestions,
       @expiresAt, @createdAt)`),
     get: db.prepare('SELECT * FROM permissions WHERE request_id = ?'),
-    pendingOfSession: db.prepare(`SELECT * FROM permissions WHERE session_id = ? AND status = 'pending'
+    pendingOfSession:
+      db.prepare(`SELECT * FROM permissions WHERE session_id = ? AND status = 'pending'
       ORDER BY created_at, rowid`),
-    pendingOfTurn: db.prepare(`SELECT * FROM permissions WHERE turn_id = ? AND status = 'pending' ORDER BY rowid`),
-    expiring: db.prepare(`SELECT * FROM permissions WHERE status = 'pending' AND expires_at IS NOT NULL`),
+    pendingOfTurn: db.prepare(
+      `SELECT * FROM permissions WHERE turn_id = ? AND status = 'pending' ORDER BY rowid`
+    ),
+    expiring: db.prepare(
+      `SELECT * FROM permissions WHERE status = 'pending' AND expires_at IS NOT NULL`
+    ),
     // The first answer wins: `changes` tells the caller whether it was this one.
-    resolve: db.prepare(`UPDATE permissions SET status = 'resolved', decision = @decision, resolved_by = @by,
+    resolve:
+      db.prepare(`UPDATE permissions SET status = 'resolved', decision = @decision, resolved_by = @by,
       message = @message, scope = @scope, answers = @answers, response = @response,
       delivered = CASE WHEN @response IS NULL THEN 1 ELSE 0 END, resolved_at = @now
       WHERE request_id = @requestId AND status = 'pending'`),
     delivered: db.prepare('UPDATE permissions SET delivered = 1 WHERE request_id = ?'),
     undelivered: db.prepare(`SELECT request_id AS requestId, response FROM permissions
       WHERE turn_id = ? AND status = 'resolved' AND delivered = 0 AND response IS NOT NULL ORDER BY resolved_at, rowid`),
-    insertRule: db.prepare(`INSERT OR IGNORE INTO session_rules (id, session_id, rule, request_id, created_at)
+    insertRule:
+      db.prepare(`INSERT OR IGNORE INTO session_rules (id, session_id, rule, request_id, created_at)
       VALUES (?, ?, ?, ?, ?)`),
-    rules: db.prepare('SELECT * FROM session_rules WHERE session_id = ? ORDER BY created_at, rowid'),
+    rules: db.prepare(
+      'SELECT * FROM session_rules WHERE session_id = ? ORDER BY created_at, rowid'
+    ),
     deleteRule: db.prepare('DELETE FROM session_rules WHERE session_id = ? AND id = ?'),
   }
   const row = (requestId: string) => q.get.get(requestId) as PermissionRow | undefined
@@ -114,8 +124,10 @@ export function createPermissionQueries(db: Db) {
       const r = row(requestId)
       return r ? toPermission(r) : null
     },
-    pendingOfSession: (sessionId: string): Permission[] => (q.pendingOfSession.all(sessionId) as PermissionRow[]).map(toPermission),
-    pendingOfTurn: (turnId: string): Permission[] => (q.pendingOfTurn.all(turnId) as PermissionRow[]).map(toPermission),
+    pendingOfSession: (sessionId: string): Permission[] =>
+      (q.pendingOfSession.all(sessionId) as PermissionRow[]).map(toPermission),
+    pendingOfTurn: (turnId: string): Permission[] =>
+      (q.pendingOfTurn.all(turnId) as PermissionRow[]).map(toPermission),
     expiring: (): Permission[] => (q.expiring.all() as PermissionRow[]).map(toPermission),
     /** True when this call resolved it; false when it was resolved already. */
     resolve(requestId: string, o: PermissionOutcome, now: string): boolean {
@@ -136,10 +148,17 @@ export function createPermissionQueries(db: Db) {
       q.delivered.run(requestId)
     },
     undelivered: (turnId: string): Undelivered[] => q.undelivered.all(turnId) as Undelivered[],
-    addRule(id: string, sessionId: string, rule: string, requestId: string | null, now: string): void {
+    addRule(
+      id: string,
+      sessionId: string,
+      rule: string,
+      requestId: string | null,
+      now: string
+    ): void {
       q.insertRule.run(id, sessionId, rule, requestId, now)
     },
     rules: (sessionId: string): SessionRule[] => (q.rules.all(sessionId) as RuleRow[]).map(toRule),
-    deleteRule: (sessionId: string, id: string): boolean => q.deleteRule.run(sessionId, id).changes > 0,
+    deleteRule: (sessionId: string, id: string): boolean =>
+      q.deleteRule.run(sessionId, id).changes > 0,
   }
 }

@@ -55,20 +55,36 @@ export const MAX_QUEUED_TURNS = 100
 export function createQueueStore(db: Db, deps: QueueDeps) {
   const { now, sessionRow, turnRow, appendEvents } = deps
   const q = {
-    turnByClientId: db.prepare('SELECT id FROM turns WHERE session_id = ? AND client_turn_id = ?').pluck(),
-    insertTurn: db.prepare(`INSERT INTO turns (id, session_id, client_turn_id, status, prompt, model, started_at, queued_at)
+    turnByClientId: db
+      .prepare('SELECT id FROM turns WHERE session_id = ? AND client_turn_id = ?')
+      .pluck(),
+    insertTurn:
+      db.prepare(`INSERT INTO turns (id, session_id, client_turn_id, status, prompt, model, started_at, queued_at)
       VALUES (@id, @sessionId, @clientTurnId, @status, @prompt, @model, @now, @queuedAt)`),
-    startSessionTurn: db.prepare('UPDATE sessions SET active_turn_id = ?, turn_count = turn_count + 1 WHERE id = ?'),
-    promote: db.prepare(`UPDATE turns SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`),
+    startSessionTurn: db.prepare(
+      'UPDATE sessions SET active_turn_id = ?, turn_count = turn_count + 1 WHERE id = ?'
+    ),
+    promote: db.prepare(
+      `UPDATE turns SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`
+    ),
     // Rowids only grow while a queued row exists, so rowid order is arrival order.
-    queuedIds: db.prepare(`SELECT id FROM turns WHERE session_id = ? AND status = 'queued' ORDER BY rowid`).pluck(),
-    queuedCount: db.prepare(`SELECT count(*) FROM turns WHERE session_id = ? AND status = 'queued'`).pluck(),
-    sessionsWithQueue: db.prepare(`SELECT DISTINCT session_id FROM turns WHERE status = 'queued'`).pluck(),
+    queuedIds: db
+      .prepare(`SELECT id FROM turns WHERE session_id = ? AND status = 'queued' ORDER BY rowid`)
+      .pluck(),
+    queuedCount: db
+      .prepare(`SELECT count(*) FROM turns WHERE session_id = ? AND status = 'queued'`)
+      .pluck(),
+    sessionsWithQueue: db
+      .prepare(`SELECT DISTINCT session_id FROM turns WHERE status = 'queued'`)
+      .pluck(),
     setPaused: db.prepare('UPDATE sessions SET queue_paused = ? WHERE id = ?'),
     setPrompt: db.prepare('UPDATE turns SET prompt = ? WHERE id = ?'),
     setTitleIfEmpty: db.prepare(`UPDATE sessions SET title = ? WHERE id = ? AND title = ''`),
-    insertAttachment: db.prepare('INSERT INTO turn_attachments (turn_id, position, media_type, data) VALUES (?, ?, ?, ?)'),
-    attachmentSizes: db.prepare(`SELECT media_type AS mediaType, length(data) AS bytes FROM turn_attachments
+    insertAttachment: db.prepare(
+      'INSERT INTO turn_attachments (turn_id, position, media_type, data) VALUES (?, ?, ?, ?)'
+    ),
+    attachmentSizes:
+      db.prepare(`SELECT media_type AS mediaType, length(data) AS bytes FROM turn_attachments
       WHERE turn_id = ? ORDER BY position`),
   }
 
@@ -78,7 +94,13 @@ export function createQueueStore(db: Db, deps: QueueDeps) {
   function insert(a: BeginTurnInput, status: 'running' | 'queued'): void {
     const ts = now().toISOString()
     const { attachments = [], ...row } = a
-    q.insertTurn.run({ ...row, id: a.turnId, status, now: ts, queuedAt: status === 'queued' ? ts : null })
+    q.insertTurn.run({
+      ...row,
+      id: a.turnId,
+      status,
+      now: ts,
+      queuedAt: status === 'queued' ? ts : null,
+    })
     attachments.forEach((x, i) => q.insertAttachment.run(a.turnId, i, x.mediaType, x.data))
     // An untitled session takes its title from its first prompt, as chat apps do.
     const firstLine = a.prompt.trim().split('\n')[0] ?? ''
@@ -93,7 +115,13 @@ export function createQueueStore(db: Db, deps: QueueDeps) {
     const sizes = q.attachmentSizes.all(turnId) as { mediaType: string; bytes: number }[]
     const shown = sizes.length > 0 ? { attachments: sizes } : {}
     return appendEvents(sessionId, turnId, [
-      { kind: 'turn.started', prompt: t.prompt, model: t.model, clientTurnId: t.clientTurnId, ...shown },
+      {
+        kind: 'turn.started',
+        prompt: t.prompt,
+        model: t.model,
+        clientTurnId: t.clientTurnId,
+        ...shown,
+      },
     ])
   }
 
@@ -124,19 +152,27 @@ export function createQueueStore(db: Db, deps: QueueDeps) {
       }
       const queued = queuedCount(a.sessionId)
       const busy = s.active_turn_id !== null || (queued > 0 && s.queue_paused === 0)
-      if (busy && !a.queue) return { kind: 'busy', activeTurnId: s.active_turn_id, queuedTurns: queued }
+      if (busy && !a.queue)
+        return { kind: 'busy', activeTurnId: s.active_turn_id, queuedTurns: queued }
       if (busy) {
         if (queued >= MAX_QUEUED_TURNS) return { kind: 'queue_full', queuedTurns: queued }
         insert(a, 'queued')
         const committed = appendEvents(a.sessionId, a.turnId, [
-          { kind: 'turn.queued', prompt: a.prompt, position: queued + 1, clientTurnId: a.clientTurnId, model: a.model },
+          {
+            kind: 'turn.queued',
+            prompt: a.prompt,
+            position: queued + 1,
+            clientTurnId: a.clientTurnId,
+            model: a.model,
+          },
         ])
         return { kind: 'queued', turn: turn(a.turnId), committed }
       }
       const committed: CommittedEvent[] = []
       if (s.queue_paused === 1) {
         q.setPaused.run(0, a.sessionId)
-        if (queued > 0) committed.push(...appendEvents(a.sessionId, null, [{ kind: 'queue.resumed' }]))
+        if (queued > 0)
+          committed.push(...appendEvents(a.sessionId, null, [{ kind: 'queue.resumed' }]))
       }
       insert(a, 'running')
       committed.push(...start(a.sessionId, a.turnId))
@@ -147,31 +183,46 @@ export function createQueueStore(db: Db, deps: QueueDeps) {
      * After a turn ended: pause the queue if it ended failed or cancelled with turns waiting, else
      * start the next queued turn (unless `mayStart` is false: the daemon is stopping).
      */
-    advanceQueue: db.transaction((sessionId: string, endedTurnId: string | null, mayStart: boolean): AdvanceResult => {
-      const s = sessionRow(sessionId)
-      if (!s || s.active_turn_id !== null) return { kind: 'none' }
-      const next = q.queuedIds.get(sessionId) as string | undefined
-      if (!next) return { kind: 'none' }
-      const ended = endedTurnId ? turnRow(endedTurnId) : undefined
-      if (s.queue_paused === 0 && ended && (ended.status === 'failed' || ended.status === 'cancelled')) {
-        q.setPaused.run(1, sessionId)
-        const committed = appendEvents(sessionId, ended.id, [{ kind: 'queue.paused', reason: ended.status }])
-        return { kind: 'paused', committed }
+    advanceQueue: db.transaction(
+      (sessionId: string, endedTurnId: string | null, mayStart: boolean): AdvanceResult => {
+        const s = sessionRow(sessionId)
+        if (!s || s.active_turn_id !== null) return { kind: 'none' }
+        const next = q.queuedIds.get(sessionId) as string | undefined
+        if (!next) return { kind: 'none' }
+        const ended = endedTurnId ? turnRow(endedTurnId) : undefined
+        if (
+          s.queue_paused === 0 &&
+          ended &&
+          (ended.status === 'failed' || ended.status === 'cancelled')
+        ) {
+          q.setPaused.run(1, sessionId)
+          const committed = appendEvents(sessionId, ended.id, [
+            { kind: 'queue.paused', reason: ended.status },
+          ])
+          return { kind: 'paused', committed }
+        }
+        if (s.queue_paused === 1 || !mayStart) return { kind: 'none' }
+        q.promote.run(now().toISOString(), next)
+        return { kind: 'started', turn: turn(next), committed: start(sessionId, next) }
       }
-      if (s.queue_paused === 1 || !mayStart) return { kind: 'none' }
-      q.promote.run(now().toISOString(), next)
-      return { kind: 'started', turn: turn(next), committed: start(sessionId, next) }
-    }),
+    ),
 
     /** Clears a pause (event `queue.resumed`); the caller then advances the queue. */
-    resumeQueue: db.transaction((sessionId: string): { kind: 'no_session' } | { kind: 'ok'; resumed: boolean; committed: CommittedEvent[] } => {
-      const s = sessionRow(sessionId)
-      if (!s) return { kind: 'no_session' }
-      if (s.queue_paused === 0) return { kind: 'ok', resumed: false, committed: [] }
-      q.setPaused.run(0, sessionId)
-      const committed = queuedCount(sessionId) > 0 ? appendEvents(sessionId, null, [{ kind: 'queue.resumed' }]) : []
-      return { kind: 'ok', resumed: committed.length > 0, committed }
-    }),
+    resumeQueue: db.transaction(
+      (
+        sessionId: string
+      ): { kind: 'no_session' } | { kind: 'ok'; resumed: boolean; committed: CommittedEvent[] } => {
+        const s = sessionRow(sessionId)
+        if (!s) return { kind: 'no_session' }
+        if (s.queue_paused === 0) return { kind: 'ok', resumed: false, committed: [] }
+        q.setPaused.run(0, sessionId)
+        const committed =
+          queuedCount(sessionId) > 0
+            ? appendEvents(sessionId, null, [{ kind: 'queue.resumed' }])
+            : []
+        return { kind: 'ok', resumed: committed.length > 0, committed }
+      }
+    ),
 
     /** Removes a queued turn: it ends `cancelled`. */
     removeQueued: db.transaction((sessionId: string, turnId: string): QueuedChange => {
@@ -184,22 +235,26 @@ export function createQueueStore(db: Db, deps: QueueDeps) {
     }),
 
     /** Changes a queued turn's prompt (event `turn.edited`). */
-    editQueued: db.transaction((sessionId: string, turnId: string, prompt: string): QueuedChange => {
-      const r = turnRow(turnId)
-      if (!r || r.session_id !== sessionId) return { kind: 'not_found' }
-      if (r.status !== 'queued') return { kind: 'not_queued', turn: toTurn(r) }
-      q.setPrompt.run(prompt, turnId)
-      const committed = appendEvents(sessionId, turnId, [{ kind: 'turn.edited', prompt }])
-      return { kind: 'done', turn: turn(turnId), committed }
-    }),
+    editQueued: db.transaction(
+      (sessionId: string, turnId: string, prompt: string): QueuedChange => {
+        const r = turnRow(turnId)
+        if (!r || r.session_id !== sessionId) return { kind: 'not_found' }
+        if (r.status !== 'queued') return { kind: 'not_queued', turn: toTurn(r) }
+        q.setPrompt.run(prompt, turnId)
+        const committed = appendEvents(sessionId, turnId, [{ kind: 'turn.edited', prompt }])
+        return { kind: 'done', turn: turn(turnId), committed }
+      }
+    ),
 
     /** Removes every queued turn of a session, in order; each ends `cancelled`. */
-    clearQueue: db.transaction((sessionId: string): { turnIds: string[]; committed: CommittedEvent[] } => {
-      const turnIds = q.queuedIds.all(sessionId) as string[]
-      const committed = turnIds.flatMap((id) => endQueued(sessionId, id))
-      q.setPaused.run(0, sessionId)
-      return { turnIds, committed }
-    }),
+    clearQueue: db.transaction(
+      (sessionId: string): { turnIds: string[]; committed: CommittedEvent[] } => {
+        const turnIds = q.queuedIds.all(sessionId) as string[]
+        const committed = turnIds.flatMap((id) => endQueued(sessionId, id))
+        q.setPaused.run(0, sessionId)
+        return { turnIds, committed }
+      }
+    ),
 
     /** Sessions with turns waiting, for start-up. */
     sessionsWithQueue(): string[] {

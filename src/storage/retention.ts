@@ -13,7 +13,9 @@ export function createRetention(db: Db) {
     prunedThrough: db.prepare('SELECT pruned_through FROM sessions WHERE id = ?').pluck(),
     deleteEventsBatch: db.prepare(`DELETE FROM events WHERE id IN
       (SELECT id FROM events WHERE session_id = ? AND id <= ? ORDER BY id LIMIT ?)`),
-    setPrunedThrough: db.prepare('UPDATE sessions SET pruned_through = max(pruned_through, ?) WHERE id = ?'),
+    setPrunedThrough: db.prepare(
+      'UPDATE sessions SET pruned_through = max(pruned_through, ?) WHERE id = ?'
+    ),
   }
 
   return {
@@ -28,7 +30,10 @@ export function createRetention(db: Db) {
      */
     pruneEventsBefore(cutoff: string, batch = 5000): number {
       let removed = 0
-      for (const { sessionId, through } of q.prunable.all(cutoff) as { sessionId: string; through: number }[]) {
+      for (const { sessionId, through } of q.prunable.all(cutoff) as {
+        sessionId: string
+        through: number
+      }[]) {
         if (through <= ((q.prunedThrough.get(sessionId) as number | undefined) ?? 0)) continue
         for (;;) {
           const n = q.deleteEventsBatch.run(sessionId, through, batch).changes

@@ -1,4 +1,10 @@
-import type { Session, Turn, TurnProcessInfo, PermissionMode, StopReason } from '../sessions/types.js'
+import type {
+  Session,
+  Turn,
+  TurnProcessInfo,
+  PermissionMode,
+  StopReason,
+} from '../sessions/types.js'
 import type { TurnStatus } from '../events/types.js'
 
 /** Column shapes as SQLite returns them. */

@@ -3,7 +3,13 @@ import { toProcessInfo, toSession, toTurn, type SessionRow, type TurnRow } from 
 import type { CommittedEvent, NewEvent } from '../events/types.js'
 import { batchOf, eventBody } from './event-json.js'
 import { createQueueStore } from './queue.js'
-import type { PermissionMode, Session, StopReason, Turn, TurnProcessInfo } from '../sessions/types.js'
+import type {
+  PermissionMode,
+  Session,
+  StopReason,
+  Turn,
+  TurnProcessInfo,
+} from '../sessions/types.js'
 import type { Permission, PermissionOutcome } from '../approvals/types.js'
 import { createPermissionQueries } from './permissions.js'
 import type { Attachment } from '../sessions/attachments.js'
@@ -68,7 +74,8 @@ export type Store = ReturnType<typeof createStore>
 
 export function createStore(db: Db, now: () => Date = () => new Date()) {
   const q = {
-    insertSession: db.prepare(`INSERT INTO sessions (id, title, cwd, cwd_is_default, model, permission_mode,
+    insertSession:
+      db.prepare(`INSERT INTO sessions (id, title, cwd, cwd_is_default, model, permission_mode,
       allowed_tools, append_system_prompt, claude_session_id, created_at, updated_at)
       VALUES (@id, @title, @cwd, @cwdIsDefault, @model, @permissionMode, @allowedTools, @appendSystemPrompt,
       @claudeSessionId, @now, @now)`),
@@ -80,29 +87,47 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     listTurns: db.prepare(`${TURN_SELECT} WHERE t.session_id = ?
       ORDER BY t.status = 'queued', CASE WHEN t.status = 'queued' THEN t.rowid END, t.started_at, t.rowid`),
     runningTurns: db.prepare(`${TURN_SELECT} WHERE t.status = 'running' ORDER BY t.started_at`),
-    insertEvent: db.prepare('INSERT INTO events (session_id, turn_id, kind, body) VALUES (?, ?, ?, ?)'),
+    insertEvent: db.prepare(
+      'INSERT INTO events (session_id, turn_id, kind, body) VALUES (?, ?, ?, ?)'
+    ),
     touchSession: db.prepare('UPDATE sessions SET last_event_id = ?, updated_at = ? WHERE id = ?'),
     setPreview: db.prepare('UPDATE sessions SET preview = ? WHERE id = ?'),
     setClaudeStarted: db.prepare('UPDATE sessions SET claude_started = ? WHERE id = ?'),
-    addResult: db.prepare(`UPDATE sessions SET cost_usd = cost_usd + @cost, claude_total_cost = @total,
+    addResult:
+      db.prepare(`UPDATE sessions SET cost_usd = cost_usd + @cost, claude_total_cost = @total,
       input_tokens = input_tokens + @input, output_tokens = output_tokens + @output,
       context_tokens = @context WHERE id = @id`),
     setTurnCost: db.prepare('UPDATE turns SET cost_usd = ? WHERE id = ?'),
     setTurnError: db.prepare('UPDATE turns SET error = ? WHERE id = ?'),
-    endTurn: db.prepare(`UPDATE turns SET status = @status, ended_at = @endedAt, duration_ms = @durationMs,
+    endTurn:
+      db.prepare(`UPDATE turns SET status = @status, ended_at = @endedAt, duration_ms = @durationMs,
       exit_code = @exitCode, signal = @signal, last_event_id = @lastEventId WHERE id = @id`),
-    clearActive: db.prepare('UPDATE sessions SET active_turn_id = NULL WHERE id = ? AND active_turn_id = ?'),
+    clearActive: db.prepare(
+      'UPDATE sessions SET active_turn_id = NULL WHERE id = ? AND active_turn_id = ?'
+    ),
     setProgress: db.prepare(`UPDATE turns SET spool_offset = coalesce(?, spool_offset),
       translator_state = coalesce(?, translator_state) WHERE id = ?`),
-    setSpawn: db.prepare('UPDATE turns SET pid = ?, pid_start = ?, spool_path = ?, spool_offset = 0 WHERE id = ?'),
-    setStopReason: db.prepare('UPDATE turns SET stop_reason = coalesce(stop_reason, ?) WHERE id = ?'),
-    readEvents: db.prepare('SELECT id, body FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?'),
+    setSpawn: db.prepare(
+      'UPDATE turns SET pid = ?, pid_start = ?, spool_path = ?, spool_offset = 0 WHERE id = ?'
+    ),
+    setStopReason: db.prepare(
+      'UPDATE turns SET stop_reason = coalesce(stop_reason, ?) WHERE id = ?'
+    ),
+    readEvents: db.prepare(
+      'SELECT id, body FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?'
+    ),
     headEventId: db.prepare('SELECT last_event_id FROM sessions WHERE id = ?').pluck(),
-    cursorBounds: db.prepare('SELECT last_event_id AS head, pruned_through AS prunedThrough FROM sessions WHERE id = ?'),
-    attachments: db.prepare('SELECT media_type AS mediaType, data FROM turn_attachments WHERE turn_id = ? ORDER BY position'),
+    cursorBounds: db.prepare(
+      'SELECT last_event_id AS head, pruned_through AS prunedThrough FROM sessions WHERE id = ?'
+    ),
+    attachments: db.prepare(
+      'SELECT media_type AS mediaType, data FROM turn_attachments WHERE turn_id = ? ORDER BY position'
+    ),
     turnStartBefore: db
-      .prepare(`SELECT id FROM events WHERE session_id = ? AND id < ? AND kind = 'turn.started'
-        ORDER BY id DESC LIMIT 1 OFFSET ?`)
+      .prepare(
+        `SELECT id FROM events WHERE session_id = ? AND id < ? AND kind = 'turn.started'
+        ORDER BY id DESC LIMIT 1 OFFSET ?`
+      )
       .pluck(),
   }
 
@@ -110,7 +135,11 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
   const sessionRow = (id: string) => q.getSession.get(id) as SessionRow | undefined
   const turnRow = (id: string) => q.getTurn.get(id) as TurnRow | undefined
 
-  function appendEvents(sessionId: string, turnId: string | null, events: NewEvent[]): CommittedEvent[] {
+  function appendEvents(
+    sessionId: string,
+    turnId: string | null,
+    events: NewEvent[]
+  ): CommittedEvent[] {
     const ts = now().toISOString()
     const committed: CommittedEvent[] = []
     const batch = batchOf(sessionId, turnId, ts)
@@ -125,7 +154,13 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     return committed
   }
 
-  function applyEffects(sessionId: string, turnId: string | null, event: NewEvent, ts: string, id: number): void {
+  function applyEffects(
+    sessionId: string,
+    turnId: string | null,
+    event: NewEvent,
+    ts: string,
+    id: number
+  ): void {
     switch (event.kind) {
       case 'turn.started':
         q.setPreview.run(event.prompt.slice(0, PREVIEW_CHARS), sessionId)
@@ -144,7 +179,8 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
           total: event.totalCostUsd,
           input: u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens,
           output: u.outputTokens,
-          context: u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens + u.outputTokens,
+          context:
+            u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens + u.outputTokens,
         })
         if (turnId) q.setTurnCost.run(event.costUsd, turnId)
         break
@@ -225,7 +261,9 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
         values[key] = key === 'allowedTools' ? JSON.stringify(patch[key]) : patch[key]
       }
       if (sets.length > 0) {
-        db.prepare(`UPDATE sessions SET ${sets.join(', ')}, updated_at = @now WHERE id = @id`).run(values)
+        db.prepare(`UPDATE sessions SET ${sets.join(', ')}, updated_at = @now WHERE id = @id`).run(
+          values
+        )
       }
       return this.getSession(id)
     },
@@ -253,7 +291,10 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     },
 
     runningTurns(): RunningTurn[] {
-      return (q.runningTurns.all() as TurnRow[]).map((r) => ({ turn: toTurn(r), process: toProcessInfo(r) }))
+      return (q.runningTurns.all() as TurnRow[]).map((r) => ({
+        turn: toTurn(r),
+        process: toProcessInfo(r),
+      }))
     },
 
     recordSpawn(turnId: string, pid: number, pidStart: string | null, spoolPath: string): void {
@@ -267,9 +308,18 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
 
     /** Appends events and the spool position they came from in one transaction (exactly-once ingest). */
     append: db.transaction(
-      (sessionId: string, turnId: string | null, events: NewEvent[], progress?: Progress): CommittedEvent[] => {
+      (
+        sessionId: string,
+        turnId: string | null,
+        events: NewEvent[],
+        progress?: Progress
+      ): CommittedEvent[] => {
         const committed = appendEvents(sessionId, turnId, events)
-        if (turnId && progress && (progress.spoolOffset !== undefined || progress.translatorState !== undefined)) {
+        if (
+          turnId &&
+          progress &&
+          (progress.spoolOffset !== undefined || progress.translatorState !== undefined)
+        ) {
           q.setProgress.run(progress.spoolOffset ?? null, progress.translatorState ?? null, turnId)
         }
         return committed
@@ -284,11 +334,17 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
      * and the winner's `permission.resolved` event (and session rules) commit with it.
      */
     resolvePermission: db.transaction(
-      (sessionId: string, requestId: string, outcome: PermissionOutcome, newRuleId: () => string): ResolvePermissionResult => {
+      (
+        sessionId: string,
+        requestId: string,
+        outcome: PermissionOutcome,
+        newRuleId: () => string
+      ): ResolvePermissionResult => {
         const before = perms.get(requestId)
         if (!before || before.sessionId !== sessionId) return { kind: 'not_found' }
         const ts = now().toISOString()
-        if (!perms.resolve(requestId, outcome, ts)) return { kind: 'already_resolved', permission: before }
+        if (!perms.resolve(requestId, outcome, ts))
+          return { kind: 'already_resolved', permission: before }
         for (const rule of outcome.rules) perms.addRule(newRuleId(), sessionId, rule, requestId, ts)
         const committed = appendEvents(sessionId, before.turnId, [
           {
@@ -317,7 +373,10 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
 
     /** The newest event id, and the newest id retention removed (0: nothing pruned). */
     cursorBounds(sessionId: string): { head: number; prunedThrough: number } | null {
-      return (q.cursorBounds.get(sessionId) as { head: number; prunedThrough: number } | undefined) ?? null
+      return (
+        (q.cursorBounds.get(sessionId) as { head: number; prunedThrough: number } | undefined) ??
+        null
+      )
     },
 
     /** The images sent with a turn's prompt, in order. */

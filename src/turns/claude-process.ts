@@ -47,14 +47,21 @@ export async function spawnClaude(opts: {
     fds.push(out)
     const err = openSync(opts.stderrPath, 'w')
     fds.push(err)
-    child = spawn(opts.bin, opts.args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: [input, out, err] })
+    child = spawn(opts.bin, opts.args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      detached: true,
+      stdio: [input, out, err],
+    })
     // Opened while `input` still holds the FIFO, so there is a reader even if claude died at once.
     stdin = openStdinWriter(opts.stdinPath, opts.onStdinError)
   } finally {
     // claude has its own copies now; ours would keep the FIFO readable after claude is gone.
     for (const fd of fds) closeSync(fd)
   }
-  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  const exited = new Promise<Exit>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal }))
+  )
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve)
     child.once('error', reject)
@@ -67,7 +74,10 @@ export async function spawnClaude(opts: {
   return withStdin({ pid: child.pid!, startTime: processStartTime(child.pid!), exited }, stdin)
 }
 
-function withStdin(p: Pick<ClaudeProcess, 'pid' | 'startTime' | 'exited'>, stdin: StdinWriter | null): ClaudeProcess {
+function withStdin(
+  p: Pick<ClaudeProcess, 'pid' | 'startTime' | 'exited'>,
+  stdin: StdinWriter | null
+): ClaudeProcess {
   return {
     ...p,
     hasStdin: stdin !== null,
@@ -96,7 +106,10 @@ export function adoptClaude(
     }
     check()
   })
-  const stdin = stdinPath && isSameProcessAlive(pid, startTime) ? openStdinWriter(stdinPath, onStdinError) : null
+  const stdin =
+    stdinPath && isSameProcessAlive(pid, startTime)
+      ? openStdinWriter(stdinPath, onStdinError)
+      : null
   return withStdin({ pid, startTime, exited }, stdin)
 }
 

@@ -53,7 +53,10 @@ export async function followSpool(opts: {
   }
   const poll = setInterval(pump, opts.pollMs)
   pump()
-  const how = await Promise.race([opts.exited.then(() => 'exited' as const), opts.stop.then(() => 'stopped' as const)])
+  const how = await Promise.race([
+    opts.exited.then(() => 'exited' as const),
+    opts.stop.then(() => 'stopped' as const),
+  ])
   clearInterval(poll)
   watcher?.close()
   while (draining) await draining

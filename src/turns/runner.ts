@@ -22,7 +22,12 @@ const STORAGE_RETRY_MS = 2000
  * stream its spool into the log, the offset in the same transaction → finish: end the turn
  * exactly once. A stop request can come at any time (turn-control.ts).
  */
-export function startTurnRun(deps: TurnRunnerDeps, turn: Turn, runtime: SessionRuntime, adopt?: TurnProcessInfo): TurnRun {
+export function startTurnRun(
+  deps: TurnRunnerDeps,
+  turn: Turn,
+  runtime: SessionRuntime,
+  adopt?: TurnProcessInfo
+): TurnRun {
   let wakeDetach: () => void = () => {}
   const ctx: RunContext = {
     deps,
@@ -36,7 +41,9 @@ export function startTurnRun(deps: TurnRunnerDeps, turn: Turn, runtime: SessionR
       wakeDetach = () => resolve('detached')
     }),
   }
-  const done = run(ctx).catch((err: Error) => ctx.log.error('turn runner failed', { error: err.stack ?? err.message }))
+  const done = run(ctx).catch((err: Error) =>
+    ctx.log.error('turn runner failed', { error: err.stack ?? err.message })
+  )
   return {
     turnId: turn.id,
     sessionId: turn.sessionId,
@@ -84,7 +91,8 @@ function startWatchdogs(ctx: RunContext): () => void {
       const { s } = ctx
       if (s.exit) return
       // Silence while a question or approval is open is the user's, not claude's.
-      if (ctx.deps.store.permissions.pendingOfTurn(ctx.turn.id).length > 0) s.lastOutputAt = Date.now()
+      if (ctx.deps.store.permissions.pendingOfTurn(ctx.turn.id).length > 0)
+        s.lastOutputAt = Date.now()
       else if (Date.now() - s.lastOutputAt > config.stallTimeoutMs) requestStop(ctx, 'stall')
     },
     Math.min(5000, Math.max(50, config.stallTimeoutMs / 4))
@@ -100,9 +108,20 @@ async function spawnPhase(ctx: RunContext): Promise<void> {
     const proc = await spawnAttempt(ctx, files)
     if ((await stream(ctx, proc, files.spoolPath, 0)) === 'detached') return
     s.stderr = await readTail(files.stderrPath)
-    const next = retryDecision({ attempt: s.attempt, stopping: s.stopping, resume: s.resume, linesSeen: s.linesSeen, stderr: s.stderr, missingConversation: s.missingConversation })
+    const next = retryDecision({
+      attempt: s.attempt,
+      stopping: s.stopping,
+      resume: s.resume,
+      linesSeen: s.linesSeen,
+      stderr: s.stderr,
+      missingConversation: s.missingConversation,
+    })
     if (!next.retry) return
-    ctx.log.info(next.why === 'session_id_in_use' ? 'claude session id already in use; resuming it' : 'no conversation to resume; starting it with --session-id')
+    ctx.log.info(
+      next.why === 'session_id_in_use'
+        ? 'claude session id already in use; resuming it'
+        : 'no conversation to resume; starting it with --session-id'
+    )
     s.resume = next.resume
     s.missingConversation = false
     if (next.why === 'missing_conversation') s.translator = { ...s.translator, sawInit: false }
@@ -113,7 +132,10 @@ async function spawnPhase(ctx: RunContext): Promise<void> {
   }
 }
 
-async function spawnAttempt(ctx: RunContext, files: ReturnType<typeof spoolPaths>): Promise<ClaudeProcess> {
+async function spawnAttempt(
+  ctx: RunContext,
+  files: ReturnType<typeof spoolPaths>
+): Promise<ClaudeProcess> {
   const { s, deps, turn, runtime } = ctx
   const session = runtime.session
   const proc = await spawnClaude({
@@ -123,7 +145,10 @@ async function spawnAttempt(ctx: RunContext, files: ReturnType<typeof spoolPaths
       resume: s.resume,
       model: turn.model ?? session.model,
       permissionMode: session.permissionMode,
-      allowedTools: [...session.allowedTools, ...runtime.sessionRules.filter((r) => !session.allowedTools.includes(r))],
+      allowedTools: [
+        ...session.allowedTools,
+        ...runtime.sessionRules.filter((r) => !session.allowedTools.includes(r)),
+      ],
     }),
     cwd: session.cwd,
     env: deps.config.childEnv,
@@ -141,7 +166,8 @@ async function spawnAttempt(ctx: RunContext, files: ReturnType<typeof spoolPaths
     killTree(proc.pid)
     throw new Error(`could not open claude's stdin (${files.stdinPath})`)
   }
-  if (session.appendSystemPrompt) proc.write(initializeLine(`init_${turn.id}`, session.appendSystemPrompt))
+  if (session.appendSystemPrompt)
+    proc.write(initializeLine(`init_${turn.id}`, session.appendSystemPrompt))
   proc.write(userMessageLine(turn.prompt, deps.store.turnAttachments(turn.id)))
   connectBroker(ctx, proc)
   if (s.stopping) beginStop(ctx)
@@ -159,7 +185,12 @@ function connectBroker(ctx: RunContext, proc: ClaudeProcess): void {
 }
 
 /** Tails the spool until claude exits (then reads it to the end) or the daemon lets go. */
-async function stream(ctx: RunContext, proc: ClaudeProcess, spoolPath: string, startOffset: number): Promise<'exited' | 'detached'> {
+async function stream(
+  ctx: RunContext,
+  proc: ClaudeProcess,
+  spoolPath: string,
+  startOffset: number
+): Promise<'exited' | 'detached'> {
   const { s } = ctx
   if (s.phase !== 'detached') s.phase = 'streaming'
   const how = await followSpool({
@@ -180,9 +211,22 @@ async function adoptPhase(ctx: RunContext, info: TurnProcessInfo): Promise<void>
   const { s } = ctx
   const files = info.spoolPath ? siblingsOf(info.spoolPath) : null
   const onStdinError = (err: Error) => ctx.log.debug('claude stdin closed', { error: err.message })
-  const proc = info.pid !== null ? adoptClaude(info.pid, info.pidStart, ctx.deps.config.pollMs, files?.stdinPath ?? null, onStdinError) : null
+  const proc =
+    info.pid !== null
+      ? adoptClaude(
+          info.pid,
+          info.pidStart,
+          ctx.deps.config.pollMs,
+          files?.stdinPath ?? null,
+          onStdinError
+        )
+      : null
   s.proc = proc
-  ctx.log.info('adopted a turn from an earlier daemon', { pid: info.pid, alive: proc !== null, stdin: proc?.hasStdin ?? false })
+  ctx.log.info('adopted a turn from an earlier daemon', {
+    pid: info.pid,
+    alive: proc !== null,
+    stdin: proc?.hasStdin ?? false,
+  })
   if (proc) connectBroker(ctx, proc)
   if (s.stopReason !== null && proc) {
     // A cancel was under way when the earlier daemon went: carry it out.
@@ -220,7 +264,13 @@ async function finishPhase(ctx: RunContext): Promise<void> {
   })
   const extra: NewEvent[] = [
     ...errors,
-    { kind: 'turn.ended', status, durationMs: Date.now() - Date.parse(turn.startedAt), exitCode: exit.code, signal: exit.signal },
+    {
+      kind: 'turn.ended',
+      status,
+      durationMs: Date.now() - Date.parse(turn.startedAt),
+      exitCode: exit.code,
+      signal: exit.signal,
+    },
   ]
   if (!(await appendEnd(ctx, extra))) return
   s.phase = 'ended'
@@ -233,7 +283,7 @@ async function finishPhase(ctx: RunContext): Promise<void> {
  * good; if the daemon stops first, the next one adopts the turn and ends it.
  */
 async function appendEnd(ctx: RunContext, extra: NewEvent[]): Promise<boolean> {
-  for (let logged = false; ; ) {
+  for (let logged = false; ;) {
     try {
       ctx.deps.eventLog.append(ctx.turn.sessionId, ctx.turn.id, extra)
       return true
@@ -242,7 +292,10 @@ async function appendEnd(ctx: RunContext, extra: NewEvent[]): Promise<boolean> {
         ctx.log.error('could not record the end of the turn', { error: (err as Error).message })
         return false
       }
-      if (!logged) ctx.log.error('disk full: the end of the turn will be recorded when there is room', { error: (err as Error).message })
+      if (!logged)
+        ctx.log.error('disk full: the end of the turn will be recorded when there is room', {
+          error: (err as Error).message,
+        })
       logged = true
       const detached = await Promise.race([
         ctx.detachRequested.then(() => true),

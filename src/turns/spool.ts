@@ -27,7 +27,10 @@ export function createSpoolReader(path: string, startOffset: number, chunkSize =
       handle ??= await open(path, 'r')
       const { bytesRead } = await handle.read(buffer, 0, chunkSize, position)
       position += bytesRead
-      const data = carry.length > 0 ? Buffer.concat([carry, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead)
+      const data =
+        carry.length > 0
+          ? Buffer.concat([carry, buffer.subarray(0, bytesRead)])
+          : buffer.subarray(0, bytesRead)
       const lastNewline = data.lastIndexOf(10)
       let lines: string[] = []
       if (lastNewline >= 0) {
@@ -84,7 +87,9 @@ export function spoolTurnId(fileName: string): string {
 /** Every spool file of a turn (one set per attempt). */
 export async function removeSpool(spoolDir: string, turnId: string): Promise<void> {
   await Promise.all(
-    SPOOL_ATTEMPTS.flatMap((a) => Object.values(spoolPaths(spoolDir, turnId, a)).map((p) => rm(p, { force: true })))
+    SPOOL_ATTEMPTS.flatMap((a) =>
+      Object.values(spoolPaths(spoolDir, turnId, a)).map((p) => rm(p, { force: true }))
+    )
   )
 }
 

@@ -69,7 +69,10 @@ export function createSupervisor(deps: {
     const where = checkTurnCwd(runtime.session.cwd, roots, policy.dataDir)
     if (!where.ok) {
       eventLog.published(turn.sessionId, committed)
-      log.warn('turn not started: session directory refused', { session: turn.sessionId, turn: turn.id })
+      log.warn('turn not started: session directory refused', {
+        session: turn.sessionId,
+        turn: turn.id,
+      })
       eventLog.append(turn.sessionId, turn.id, [
         { kind: 'error', message: where.message, source: 'daemon' },
         { kind: 'turn.ended', status: 'failed', durationMs: 0, exitCode: null, signal: null },
@@ -79,7 +82,9 @@ export function createSupervisor(deps: {
     }
     const resolved = { ...runtime, session: { ...runtime.session, cwd: where.cwd } }
     // The spawn happens synchronously in here; waking readers can wait until it is under way.
-    track(startTurnRun({ config: deps.runner, store, eventLog, log, broker, fifos }, turn, resolved))
+    track(
+      startTurnRun({ config: deps.runner, store, eventLog, log, broker, fifos }, turn, resolved)
+    )
     eventLog.published(turn.sessionId, committed)
   }
 
@@ -90,7 +95,10 @@ export function createSupervisor(deps: {
       if (r.kind === 'paused') eventLog.published(sessionId, r.committed)
       if (r.kind === 'started') launch(r.turn, r.committed)
     } catch (err) {
-      log.error('could not advance the queue', { session: sessionId, error: (err as Error).message })
+      log.error('could not advance the queue', {
+        session: sessionId,
+        error: (err as Error).message,
+      })
     }
   }
 
@@ -128,7 +136,9 @@ export function createSupervisor(deps: {
 
     /** A permission mode change reaches the running claude too (set_permission_mode). */
     setPermissionMode(sessionId: string, mode: string): boolean {
-      return active.get(sessionId)?.control(setPermissionModeLine(`mode_${Date.now()}`, mode)) ?? false
+      return (
+        active.get(sessionId)?.control(setPermissionModeLine(`mode_${Date.now()}`, mode)) ?? false
+      )
     },
 
     /** Resolves when the session has no running turn, or after timeoutMs. */
@@ -167,7 +177,14 @@ export function createSupervisor(deps: {
       for (const { turn, process } of running) {
         const runtime = store.getSessionRuntime(turn.sessionId)
         if (!runtime) continue
-        track(startTurnRun({ config: deps.runner, store, eventLog, log, broker, fifos }, turn, runtime, process))
+        track(
+          startTurnRun(
+            { config: deps.runner, store, eventLog, log, broker, fifos },
+            turn,
+            runtime,
+            process
+          )
+        )
       }
       return running.length
     },

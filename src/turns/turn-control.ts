@@ -16,13 +16,19 @@ export function escalate(ctx: RunContext, sig: 'SIGINT' | 'SIGTERM' | 'SIGKILL')
   }
   log.info('signalling claude', { pid, signal: sig })
   signal(pid, sig)
-  ctx.timers.later(ctx.deps.config.signalGraceMs, () => escalate(ctx, sig === 'SIGINT' ? 'SIGTERM' : 'SIGKILL'))
+  ctx.timers.later(ctx.deps.config.signalGraceMs, () =>
+    escalate(ctx, sig === 'SIGINT' ? 'SIGTERM' : 'SIGKILL')
+  )
 }
 
 /** The stdin interrupt first (claude ends the turn cleanly and keeps the transcript), then signals. */
 export function beginStop(ctx: RunContext): void {
   const { s } = ctx
-  if (s.proc?.hasStdin && !s.translator.sawResult && s.proc.write(interruptLine(`int_${ctx.turn.id}`))) {
+  if (
+    s.proc?.hasStdin &&
+    !s.translator.sawResult &&
+    s.proc.write(interruptLine(`int_${ctx.turn.id}`))
+  ) {
     ctx.timers.later(ctx.deps.config.interruptGraceMs, () => escalate(ctx, 'SIGINT'))
   } else {
     escalate(ctx, 'SIGINT')

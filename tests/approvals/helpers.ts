@@ -12,15 +12,28 @@ export async function turnUntilRequest(d: TestDaemon, sessionId: string, prompt:
     'permission.requested',
     60_000
   )
-  return { turn, sse, requested: requested as LogEvent & { requestId: string; input: Record<string, unknown> } }
+  return {
+    turn,
+    sse,
+    requested: requested as LogEvent & { requestId: string; input: Record<string, unknown> },
+  }
 }
 
-export async function answer(d: TestDaemon, sessionId: string, requestId: string, body: Record<string, unknown>) {
+export async function answer(
+  d: TestDaemon,
+  sessionId: string,
+  requestId: string,
+  body: Record<string, unknown>
+) {
   return d.api.post(`/sessions/${sessionId}/permissions/${requestId}`, body)
 }
 
 export async function ended(sse: SseClient, turnId: string): Promise<LogEvent> {
-  const e = await sse.waitForEvent((x) => x.kind === 'turn.ended' && x.turnId === turnId, 'turn.ended', 60_000)
+  const e = await sse.waitForEvent(
+    (x) => x.kind === 'turn.ended' && x.turnId === turnId,
+    'turn.ended',
+    60_000
+  )
   return e
 }
 

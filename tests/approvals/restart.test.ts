@@ -31,14 +31,26 @@ const claudeEnv = () => ({
 describe('a pending approval survives kill -9 of the daemon', { timeout: 180_000 }, () => {
   it('stays pending with no daemon, is listed after the restart, is answered then, and the turn completes', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-approval-kill9-'))
-    const start = () => spawnDaemon({ dataDir, env: { AGENTMUX_CLAUDE_BIN: REAL_CLAUDE, AGENTMUX_CANCEL_GRACE_MS: '2000', ...claudeEnv() } })
+    const start = () =>
+      spawnDaemon({
+        dataDir,
+        env: { AGENTMUX_CLAUDE_BIN: REAL_CLAUDE, AGENTMUX_CANCEL_GRACE_MS: '2000', ...claudeEnv() },
+      })
     let p: DaemonProcess | null = await start()
     try {
       let api = createApi(p.url, TOKEN)
       const s = (await api.post('/sessions')).body
-      const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'go [tool:bash touch after-restart.txt]' })).body.turn
+      const turn = (
+        await api.post(`/sessions/${s.id}/turns`, {
+          prompt: 'go [tool:bash touch after-restart.txt]',
+        })
+      ).body.turn
       const sse = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN })
-      const requested = await sse.waitForEvent((e) => e.kind === 'permission.requested', 'permission.requested', 60_000)
+      const requested = await sse.waitForEvent(
+        (e) => e.kind === 'permission.requested',
+        'permission.requested',
+        60_000
+      )
       sse.close()
       p.child.kill('SIGKILL')
       await withTimeout(p.exited, 10_000, 'the daemon to die')
@@ -50,8 +62,13 @@ describe('a pending approval survives kill -9 of the daemon', { timeout: 180_000
       const listed = (await api.get(`/sessions/${s.id}/permissions`)).body.permissions
       expect(listed.map((x: { requestId: string }) => x.requestId)).toEqual([requested.requestId])
       expect((await api.get(`/sessions/${s.id}`)).body.pendingPermissions).toBe(1)
-      const again = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN, lastEventId: String(requested.id) })
-      const r = await api.post(`/sessions/${s.id}/permissions/${requested.requestId}`, { decision: 'allow' })
+      const again = await openSse(`${p.url}/sessions/${s.id}/events`, {
+        token: TOKEN,
+        lastEventId: String(requested.id),
+      })
+      const r = await api.post(`/sessions/${s.id}/permissions/${requested.requestId}`, {
+        decision: 'allow',
+      })
       expect(r.status).toBe(200)
       const end = await again.waitForEvent(turnEnded(turn.id), 'the adopted turn to end', 60_000)
       again.close()
@@ -59,7 +76,10 @@ describe('a pending approval survives kill -9 of the daemon', { timeout: 180_000
       expect(again.events.filter((e) => e.kind === 'permission.resolved')).toHaveLength(1)
       expect(existsSync(join(s.cwd, 'after-restart.txt'))).toBe(true)
       // The adopted claude was ended after its result through the re-opened FIFO.
-      await waitUntil(() => processesWith(s.claudeSessionId).length === 0, { label: 'claude to exit', timeoutMs: 30_000 })
+      await waitUntil(() => processesWith(s.claudeSessionId).length === 0, {
+        label: 'claude to exit',
+        timeoutMs: 30_000,
+      })
     } finally {
       if (p) {
         p.child.kill('SIGTERM')
@@ -74,7 +94,11 @@ describe('a pending approval survives kill -9 of the daemon', { timeout: 180_000
 describe('the approval timeout', { timeout: 120_000 }, () => {
   let d: TestDaemon
   beforeAll(async () => {
-    d = await startTestDaemon({ claudeBin: REAL_CLAUDE, config: { cancelGraceMs: 2000, approvalTimeoutMs: 1500 }, env: claudeEnv() })
+    d = await startTestDaemon({
+      claudeBin: REAL_CLAUDE,
+      config: { cancelGraceMs: 2000, approvalTimeoutMs: 1500 },
+      env: claudeEnv(),
+    })
   })
   afterAll(async () => {
     await d?.stop()
@@ -82,9 +106,21 @@ describe('the approval timeout', { timeout: 120_000 }, () => {
 
   it('denies a tool approval nobody answers, with interrupt; the turn fails and says why', async () => {
     const s = await createSession(d)
-    const { turn, sse, requested } = await turnUntilRequest(d, s.id, 'go [tool:bash touch too-late.txt]')
-    const resolved = await sse.waitForEvent((e) => e.kind === 'permission.resolved', 'permission.resolved', 30_000)
-    expect(resolved).toMatchObject({ requestId: requested.requestId, decision: 'deny', by: 'timeout' })
+    const { turn, sse, requested } = await turnUntilRequest(
+      d,
+      s.id,
+      'go [tool:bash touch too-late.txt]'
+    )
+    const resolved = await sse.waitForEvent(
+      (e) => e.kind === 'permission.resolved',
+      'permission.resolved',
+      30_000
+    )
+    expect(resolved).toMatchObject({
+      requestId: requested.requestId,
+      decision: 'deny',
+      by: 'timeout',
+    })
     expect(resolved.message).toContain('within 2 s')
     const end = await ended(sse, turn.id)
     sse.close()
@@ -102,7 +138,14 @@ describe('the approval timeout', { timeout: 120_000 }, () => {
     // An absence can only be checked by waiting: twice the tool timeout.
     await new Promise((r) => setTimeout(r, 3000))
     expect(sse.events.some((e) => e.kind === 'permission.resolved')).toBe(false)
-    expect((await answer(d, s.id, requested.requestId, { decision: 'allow', answers: { 'Which?': 'b' } })).status).toBe(200)
+    expect(
+      (
+        await answer(d, s.id, requested.requestId, {
+          decision: 'allow',
+          answers: { 'Which?': 'b' },
+        })
+      ).status
+    ).toBe(200)
     expect((await ended(sse, turn.id)).status).toBe('completed')
     sse.close()
   })

@@ -9,7 +9,19 @@ import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seriousViolations } from '../helpers/axe.js'
-import { CHROMIUM, appliedIds, assertPageBuilt, launchBrowser, loginPage, newPage, openSession, renderedIds, screenshotPath, waitTurnStatus, type OpenedPage } from '../helpers/browser.js'
+import {
+  CHROMIUM,
+  appliedIds,
+  assertPageBuilt,
+  launchBrowser,
+  loginPage,
+  newPage,
+  openSession,
+  renderedIds,
+  screenshotPath,
+  waitTurnStatus,
+  type OpenedPage,
+} from '../helpers/browser.js'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { startRealStack, type RealStack } from '../helpers/real-claude.js'
 import { createSession, history, postTurn } from '../helpers/session.js'
@@ -37,80 +49,120 @@ describe.skipIf(!CHROMIUM)('approval cards with the real claude (issue 9.10)', (
     await stack?.stop()
   })
 
-  it('taps Allow once on the pinned card; the other phone and a reload show how it ended; the list counts it', { timeout: 180_000 }, async () => {
-    const { d } = stack
-    const { page } = p
-    const s = await createSession(d, { title: 'approve me' })
-    await openSession(p, d, s.id)
-    // The second phone watches the list.
-    await q.page.goto(`${d.url}/#/`)
-    await q.page.waitForSelector(`.srow[data-session-id="${s.id}"]`)
+  it(
+    'taps Allow once on the pinned card; the other phone and a reload show how it ended; the list counts it',
+    { timeout: 180_000 },
+    async () => {
+      const { d } = stack
+      const { page } = p
+      const s = await createSession(d, { title: 'approve me' })
+      await openSession(p, d, s.id)
+      // The second phone watches the list.
+      await q.page.goto(`${d.url}/#/`)
+      await q.page.waitForSelector(`.srow[data-session-id="${s.id}"]`)
 
-    await page.fill('textarea.prompt', 'go [tool:bash touch approved-on-the-page.txt]')
-    await page.click('button.send')
-    const pinned = page.locator('.pin .approval[data-state=pending]')
-    await pinned.waitFor({ timeout: 60_000 })
-    await expect(pinned.locator('.approval-head').textContent()).resolves.toBe('!claude wants to use Bash')
-    await expect(pinned.locator('.approval-summary').textContent()).resolves.toBe('touch approved-on-the-page.txt')
-    // The same card sits in the chat where the request happened.
-    const inLog = page.locator('.log .approval[data-kind="permission.requested"]')
-    expect(await inLog.count()).toBe(1)
-    await waitUntil(async () => (await q.page.textContent(`.srow[data-session-id="${s.id}"] .badge`))?.includes('needs you'), { label: 'the pending count on the list' })
-    expect(await seriousViolations(page)).toEqual([])
-    await page.screenshot({ path: screenshotPath('approval-pending-360x740.png') })
+      await page.fill('textarea.prompt', 'go [tool:bash touch approved-on-the-page.txt]')
+      await page.click('button.send')
+      const pinned = page.locator('.pin .approval[data-state=pending]')
+      await pinned.waitFor({ timeout: 60_000 })
+      await expect(pinned.locator('.approval-head').textContent()).resolves.toBe(
+        '!claude wants to use Bash'
+      )
+      await expect(pinned.locator('.approval-summary').textContent()).resolves.toBe(
+        'touch approved-on-the-page.txt'
+      )
+      // The same card sits in the chat where the request happened.
+      const inLog = page.locator('.log .approval[data-kind="permission.requested"]')
+      expect(await inLog.count()).toBe(1)
+      await waitUntil(
+        async () =>
+          (await q.page.textContent(`.srow[data-session-id="${s.id}"] .badge`))?.includes(
+            'needs you'
+          ),
+        { label: 'the pending count on the list' }
+      )
+      expect(await seriousViolations(page)).toEqual([])
+      await page.screenshot({ path: screenshotPath('approval-pending-360x740.png') })
 
-    await pinned.locator('button[data-answer=allow-once]').tap()
-    await waitTurnStatus(page, 'completed', 60_000)
-    expect(await page.locator('.pin .approval').count()).toBe(0)
-    await expect(page.locator('.log .approval-outcome').textContent()).resolves.toBe('Allowed once.')
-    expect(existsSync(join(s.cwd, 'approved-on-the-page.txt'))).toBe(true)
-    await waitUntil(async () => !(await q.page.textContent(`.srow[data-session-id="${s.id}"] .badge`))?.includes('needs you'), { label: 'the count to go' })
-    await page.screenshot({ path: screenshotPath('approval-allowed-360x740.png'), fullPage: true })
+      await pinned.locator('button[data-answer=allow-once]').tap()
+      await waitTurnStatus(page, 'completed', 60_000)
+      expect(await page.locator('.pin .approval').count()).toBe(0)
+      await expect(page.locator('.log .approval-outcome').textContent()).resolves.toBe(
+        'Allowed once.'
+      )
+      expect(existsSync(join(s.cwd, 'approved-on-the-page.txt'))).toBe(true)
+      await waitUntil(
+        async () =>
+          !(await q.page.textContent(`.srow[data-session-id="${s.id}"] .badge`))?.includes(
+            'needs you'
+          ),
+        { label: 'the count to go' }
+      )
+      await page.screenshot({
+        path: screenshotPath('approval-allowed-360x740.png'),
+        fullPage: true,
+      })
 
-    // The other phone opens the session: the card is rebuilt from the log, answered elsewhere.
-    await openSession(q, d, s.id)
-    await expect(q.page.locator('.log .approval-outcome').textContent()).resolves.toBe('Allowed once on another device.')
-    expect(await q.page.locator('.log .approval[data-state=allowed]').count()).toBe(1)
-    // A reload of the first phone rebuilds the same card; every event is drawn once.
-    await page.reload()
-    await page.waitForSelector('.log[data-caught-up=true]', { state: 'attached' })
-    expect(await page.locator('.log .approval[data-state=allowed]').count()).toBe(1)
-    const h = await history(d, s.id)
-    // The reload attaches in catch-up mode: superseded deltas may be skipped, nothing else.
-    const applied = await appliedIds(page)
-    expect(isCatchupOf(applied, h)).toBe(true)
-    // Every event drawn exactly once (a tool's result sits inside its card, above the approval).
-    expect((await renderedIds(page)).sort((x, y) => x - y)).toEqual(h.filter((e) => e.kind !== 'text.delta').map((e) => e.id))
-  })
+      // The other phone opens the session: the card is rebuilt from the log, answered elsewhere.
+      await openSession(q, d, s.id)
+      await expect(q.page.locator('.log .approval-outcome').textContent()).resolves.toBe(
+        'Allowed once on another device.'
+      )
+      expect(await q.page.locator('.log .approval[data-state=allowed]').count()).toBe(1)
+      // A reload of the first phone rebuilds the same card; every event is drawn once.
+      await page.reload()
+      await page.waitForSelector('.log[data-caught-up=true]', { state: 'attached' })
+      expect(await page.locator('.log .approval[data-state=allowed]').count()).toBe(1)
+      const h = await history(d, s.id)
+      // The reload attaches in catch-up mode: superseded deltas may be skipped, nothing else.
+      const applied = await appliedIds(page)
+      expect(isCatchupOf(applied, h)).toBe(true)
+      // Every event drawn exactly once (a tool's result sits inside its card, above the approval).
+      expect((await renderedIds(page)).sort((x, y) => x - y)).toEqual(
+        h.filter((e) => e.kind !== 'text.delta').map((e) => e.id)
+      )
+    }
+  )
 
-  it('a question card: the options as buttons; a tap answers; a denied tool card with a message', { timeout: 180_000 }, async () => {
-    const { d } = stack
-    const { page } = p
-    const s = await createSession(d, { title: 'ask me' })
-    await openSession(p, d, s.id)
-    await page.fill('textarea.prompt', 'pick one [tool:ask Which color?|red|blue]')
-    await page.click('button.send')
-    const pinned = page.locator('.pin .approval[data-state=pending]')
-    await pinned.waitFor({ timeout: 60_000 })
-    await expect(pinned.locator('.approval-q').textContent()).resolves.toBe('Which color?')
-    expect(await pinned.locator('.approval-options button').allTextContents()).toEqual(['red', 'blue'])
-    await page.screenshot({ path: screenshotPath('approval-question-360x740.png') })
-    await pinned.locator('button[data-option=blue]').tap()
-    await waitTurnStatus(page, 'completed', 60_000)
-    await expect(page.locator('.log .approval-outcome').last().textContent()).resolves.toBe('Answered: blue')
-    const resolved = (await history(d, s.id)).find((e) => e.kind === 'permission.resolved')
-    expect(resolved).toMatchObject({ answers: { 'Which color?': 'blue' } })
+  it(
+    'a question card: the options as buttons; a tap answers; a denied tool card with a message',
+    { timeout: 180_000 },
+    async () => {
+      const { d } = stack
+      const { page } = p
+      const s = await createSession(d, { title: 'ask me' })
+      await openSession(p, d, s.id)
+      await page.fill('textarea.prompt', 'pick one [tool:ask Which color?|red|blue]')
+      await page.click('button.send')
+      const pinned = page.locator('.pin .approval[data-state=pending]')
+      await pinned.waitFor({ timeout: 60_000 })
+      await expect(pinned.locator('.approval-q').textContent()).resolves.toBe('Which color?')
+      expect(await pinned.locator('.approval-options button').allTextContents()).toEqual([
+        'red',
+        'blue',
+      ])
+      await page.screenshot({ path: screenshotPath('approval-question-360x740.png') })
+      await pinned.locator('button[data-option=blue]').tap()
+      await waitTurnStatus(page, 'completed', 60_000)
+      await expect(page.locator('.log .approval-outcome').last().textContent()).resolves.toBe(
+        'Answered: blue'
+      )
+      const resolved = (await history(d, s.id)).find((e) => e.kind === 'permission.resolved')
+      expect(resolved).toMatchObject({ answers: { 'Which color?': 'blue' } })
 
-    await page.fill('textarea.prompt', 'go [tool:bash touch not-this-one.txt]')
-    await page.click('button.send')
-    await pinned.waitFor({ timeout: 60_000 })
-    await pinned.locator('button[data-answer=deny]').tap()
-    await pinned.locator('textarea.approval-message').fill('not from the phone')
-    await pinned.locator('button[data-answer=deny-confirm]').tap()
-    await waitTurnStatus(page, 'completed', 60_000)
-    await expect(page.locator('.log .approval-outcome').last().textContent()).resolves.toBe('Denied: “not from the phone”')
-    expect(existsSync(join(s.cwd, 'not-this-one.txt'))).toBe(false)
-  })
+      await page.fill('textarea.prompt', 'go [tool:bash touch not-this-one.txt]')
+      await page.click('button.send')
+      await pinned.waitFor({ timeout: 60_000 })
+      await pinned.locator('button[data-answer=deny]').tap()
+      await pinned.locator('textarea.approval-message').fill('not from the phone')
+      await pinned.locator('button[data-answer=deny-confirm]').tap()
+      await waitTurnStatus(page, 'completed', 60_000)
+      await expect(page.locator('.log .approval-outcome').last().textContent()).resolves.toBe(
+        'Denied: “not from the phone”'
+      )
+      expect(existsSync(join(s.cwd, 'not-this-one.txt'))).toBe(false)
+    }
+  )
 
   it('a plan card shows the plan and approves it', { timeout: 180_000 }, async () => {
     const { d } = stack
@@ -127,7 +179,9 @@ describe.skipIf(!CHROMIUM)('approval cards with the real claude (issue 9.10)', (
     await page.screenshot({ path: screenshotPath('approval-plan-360x740.png') })
     await pinned.locator('button[data-answer=allow-once]').tap()
     await waitTurnStatus(page, 'completed', 60_000)
-    await expect(page.locator('.log .approval-outcome').last().textContent()).resolves.toBe('Plan approved.')
+    await expect(page.locator('.log .approval-outcome').last().textContent()).resolves.toBe(
+      'Plan approved.'
+    )
   })
 })
 
@@ -160,7 +214,11 @@ describe.skipIf(!CHROMIUM)('the follow-up queue in the page (issue 11.5)', () =>
       await page.click('button.send')
       await page.waitForSelector(`.queue-item:has-text("${text}")`)
     }
-    expect(await page.locator('.queue-item .queue-text').allTextContents()).toEqual(['second prompt', 'third prompt', 'fourth prompt'])
+    expect(await page.locator('.queue-item .queue-text').allTextContents()).toEqual([
+      'second prompt',
+      'third prompt',
+      'fourth prompt',
+    ])
     // The queue sits under the running turn.
     const logBox = (await page.locator('.log').boundingBox())!
     const queueBox = (await page.locator('.queue').boundingBox())!
@@ -173,16 +231,29 @@ describe.skipIf(!CHROMIUM)('the follow-up queue in the page (issue 11.5)', () =>
     await second.locator('button[data-action=edit]').click()
     await second.locator('textarea.queue-edit').fill('second prompt, edited')
     await second.locator('button[data-action=save]').click()
-    await waitUntil(async () => (await second.locator('.queue-text').textContent()) === 'second prompt, edited', { label: 'the edit' })
+    await waitUntil(
+      async () => (await second.locator('.queue-text').textContent()) === 'second prompt, edited',
+      { label: 'the edit' }
+    )
     await page.locator('.queue-item').nth(1).locator('button[data-action=remove]').click()
-    await waitUntil(async () => (await page.locator('.queue-item').count()) === 2, { label: 'the removal' })
-    const turns = (await d.api.get(`/sessions/${s.id}/turns`)).body.turns as { prompt: string; status: string }[]
-    expect(turns.filter((t) => t.status === 'queued').map((t) => t.prompt)).toEqual(['second prompt, edited', 'fourth prompt'])
+    await waitUntil(async () => (await page.locator('.queue-item').count()) === 2, {
+      label: 'the removal',
+    })
+    const turns = (await d.api.get(`/sessions/${s.id}/turns`)).body.turns as {
+      prompt: string
+      status: string
+    }[]
+    expect(turns.filter((t) => t.status === 'queued').map((t) => t.prompt)).toEqual([
+      'second prompt, edited',
+      'fourth prompt',
+    ])
 
     // ⋯ → Clear queue: the queued ones go, the running turn goes on.
     await page.click('button[aria-label="Session actions"]')
     await page.click('[data-action=clear-queue]')
-    await waitUntil(async () => (await page.locator('.queue-item').count()) === 0, { label: 'the queue to clear' })
+    await waitUntil(async () => (await page.locator('.queue-item').count()) === 0, {
+      label: 'the queue to clear',
+    })
     expect(await page.locator('.queue').isHidden()).toBe(true)
     expect((await d.api.get(`/sessions/${s.id}`)).body.status).toBe('running')
 
@@ -191,10 +262,16 @@ describe.skipIf(!CHROMIUM)('the follow-up queue in the page (issue 11.5)', () =>
     await waitTurnStatus(page, 'cancelled', 20_000)
     const resend = page.locator('.turn button.resend').last()
     await resend.tap()
-    await waitUntil(async () => {
-      const t = (await d.api.get(`/sessions/${s.id}/turns`)).body.turns as { prompt: string; status: string }[]
-      return t.filter((x) => x.prompt === 'first, slowly [slow:20000]').length === 2
-    }, { label: 'the resent prompt' })
+    await waitUntil(
+      async () => {
+        const t = (await d.api.get(`/sessions/${s.id}/turns`)).body.turns as {
+          prompt: string
+          status: string
+        }[]
+        return t.filter((x) => x.prompt === 'first, slowly [slow:20000]').length === 2
+      },
+      { label: 'the resent prompt' }
+    )
     await waitTurnStatus(page, 'running')
     await page.click('.turnbar button.cancel')
     await waitTurnStatus(page, 'cancelled', 20_000)
@@ -209,8 +286,12 @@ describe.skipIf(!CHROMIUM)('the follow-up queue in the page (issue 11.5)', () =>
     await page.waitForSelector('.queue-paused:not([hidden])', { timeout: 30_000 })
     await expect(page.textContent('.queue-paused')).resolves.toMatch(/Paused: the last turn failed/)
     await page.click('.queue-paused button[data-action=resume]')
-    await waitUntil(async () => (await page.locator('.queue-item').count()) === 0, { label: 'the queued prompt to start' })
+    await waitUntil(async () => (await page.locator('.queue-item').count()) === 0, {
+      label: 'the queued prompt to start',
+    })
     await waitTurnStatus(page, 'completed', 30_000)
-    await expect(page.locator('.item.user .user-text').last().textContent()).resolves.toBe('waits behind it')
+    await expect(page.locator('.item.user .user-text').last().textContent()).resolves.toBe(
+      'waits behind it'
+    )
   })
 })

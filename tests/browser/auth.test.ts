@@ -7,7 +7,14 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rotateToken, tokenPath } from '../../src/auth/token-file.js'
 import { createApi } from '../helpers/api.js'
-import { CHROMIUM, assertPageBuilt, launchBrowser, newPage, screenshotPath, type OpenedPage } from '../helpers/browser.js'
+import {
+  CHROMIUM,
+  assertPageBuilt,
+  launchBrowser,
+  newPage,
+  screenshotPath,
+  type OpenedPage,
+} from '../helpers/browser.js'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 
 let d: TestDaemon
@@ -45,7 +52,11 @@ describe.skipIf(!CHROMIUM)('logging in', () => {
       expect(await page.evaluate('history.length')).toBe(2)
       const cookies = await context.cookies()
       expect(cookies).toHaveLength(1)
-      expect(cookies[0]).toMatchObject({ name: 'agentmux_session', httpOnly: true, sameSite: 'Strict' })
+      expect(cookies[0]).toMatchObject({
+        name: 'agentmux_session',
+        httpOnly: true,
+        sameSite: 'Strict',
+      })
       expect(await page.evaluate('document.cookie')).toBe('')
     })
   })
@@ -96,7 +107,9 @@ describe.skipIf(!CHROMIUM)('logging in', () => {
       await expect(page.textContent('.login-box h1')).resolves.toBe('Your login has expired')
       await page.screenshot({ path: screenshotPath('expired-360x740.png') })
       // Streams are closed: nothing keeps hammering the daemon with a dead cookie.
-      const stored = JSON.parse((await page.evaluate(`localStorage.getItem('agentmux:draft:${s.id}')`)) as string)
+      const stored = JSON.parse(
+        (await page.evaluate(`localStorage.getItem('agentmux:draft:${s.id}')`)) as string
+      )
       expect(stored.text).toBe('typed before I noticed')
 
       // A reload with the dead cookie lands on the same screen.

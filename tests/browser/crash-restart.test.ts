@@ -7,7 +7,14 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMockAnthropic, type MockAnthropic } from '../mock-anthropic/server.js'
 import { createApi } from '../helpers/api.js'
-import { CHROMIUM, assertPageBuilt, launchBrowser, newPage, renderedIds, waitTurnStatus } from '../helpers/browser.js'
+import {
+  CHROMIUM,
+  assertPageBuilt,
+  launchBrowser,
+  newPage,
+  renderedIds,
+  waitTurnStatus,
+} from '../helpers/browser.js'
 import { REAL_CLAUDE } from '../helpers/daemon.js'
 import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { withTimeout } from '../helpers/wait.js'
@@ -64,7 +71,15 @@ describe.skipIf(!CHROMIUM)('kill -9 of the daemon mid-turn, in the page', () => 
       await page.waitForSelector('.log[data-caught-up=true]', { state: 'attached' })
       await page.fill('textarea.prompt', 'tell me a long story [slow:5000]')
       await page.click('button.send')
-      await page.waitForFunction(() => ((globalThis as any).document.querySelector('.item[data-kind=text], .item.streaming')?.textContent ?? '').includes('SLOW'), null, { timeout: 30_000 })
+      await page.waitForFunction(
+        () =>
+          (
+            (globalThis as any).document.querySelector('.item[data-kind=text], .item.streaming')
+              ?.textContent ?? ''
+          ).includes('SLOW'),
+        null,
+        { timeout: 30_000 }
+      )
 
       daemon.child.kill('SIGKILL')
       await withTimeout(daemon.exited, 10_000, 'the daemon to die')
@@ -74,9 +89,12 @@ describe.skipIf(!CHROMIUM)('kill -9 of the daemon mid-turn, in the page', () => 
       await waitTurnStatus(page, 'completed', 60_000)
       const text = await page.locator('.item[data-kind=text] .md').last().innerText()
       expect(text.startsWith('ECHO: tell me a long story [slow:5000]')).toBe(true)
-      const log = (await createApi(daemon.url, TOKEN).get(`/sessions/${s.id}/history?limit=1000`)).body.events
+      const log = (await createApi(daemon.url, TOKEN).get(`/sessions/${s.id}/history?limit=1000`))
+        .body.events
       expect(await renderedIds(page)).toEqual(
-        log.filter((e: { kind: string }) => e.kind !== 'text.delta').map((e: { id: number }) => e.id)
+        log
+          .filter((e: { kind: string }) => e.kind !== 'text.delta')
+          .map((e: { id: number }) => e.id)
       )
     } finally {
       await p.close()

@@ -10,7 +10,17 @@ import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seriousViolations } from '../helpers/axe.js'
-import { CHROMIUM, assertPageBuilt, launchBrowser, loginPage, newPage, openSession, screenshotPath, waitTurnStatus, type OpenedPage } from '../helpers/browser.js'
+import {
+  CHROMIUM,
+  assertPageBuilt,
+  launchBrowser,
+  loginPage,
+  newPage,
+  openSession,
+  screenshotPath,
+  waitTurnStatus,
+  type OpenedPage,
+} from '../helpers/browser.js'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { createSession, runTurn } from '../helpers/session.js'
 import { waitUntil } from '../helpers/wait.js'
@@ -46,9 +56,14 @@ describe.skipIf(!CHROMIUM)('the phone page: forms, navigation, connection (issue
     const dlg = page.locator('dialog[data-testid=new-session]')
     await dlg.waitFor()
     // No text field has the focus, so no keyboard covers the form.
-    expect(await page.evaluate(() => document.activeElement?.tagName)).not.toMatch(/INPUT|TEXTAREA|SELECT/)
+    expect(await page.evaluate(() => document.activeElement?.tagName)).not.toMatch(
+      /INPUT|TEXTAREA|SELECT/
+    )
     const options = await dlg.locator('select[name=permissionMode] option').allTextContents()
-    await waitUntil(async () => (await dlg.locator('select[name=permissionMode] option').count()) > 1, { label: 'the modes' })
+    await waitUntil(
+      async () => (await dlg.locator('select[name=permissionMode] option').count()) > 1,
+      { label: 'the modes' }
+    )
     const labels = await dlg.locator('select[name=permissionMode] option').allTextContents()
     expect(labels).toContain('Edit files without asking')
     expect(labels.some((l) => /bypass/i.test(l))).toBe(userInfo().uid !== 0)
@@ -60,7 +75,10 @@ describe.skipIf(!CHROMIUM)('the phone page: forms, navigation, connection (issue
     await picker.locator('.picker-dir').first().click()
     await picker.locator('.picker-dir', { hasText: 'projects' }).click()
     await picker.locator('.picker-dir', { hasText: 'alpha' }).click()
-    await waitUntil(async () => (await picker.locator('.picker-path').textContent())?.endsWith('/projects/alpha'), { label: 'the picker in alpha' })
+    await waitUntil(
+      async () => (await picker.locator('.picker-path').textContent())?.endsWith('/projects/alpha'),
+      { label: 'the picker in alpha' }
+    )
     await page.screenshot({ path: screenshotPath('trial-picker-360x740.png') })
     await picker.locator('button', { hasText: 'Use this folder' }).click()
     expect(await dlg.locator('input[name=cwd]').inputValue()).toMatch(/\/projects\/alpha$/)
@@ -68,7 +86,10 @@ describe.skipIf(!CHROMIUM)('the phone page: forms, navigation, connection (issue
     await dlg.locator('button[type=submit]').click()
     await page.waitForSelector('[data-view=chat] .log[data-caught-up=true]', { state: 'attached' })
     const sid = (await page.getAttribute('.log', 'data-session-id'))!
-    expect((await d.api.get(`/sessions/${sid}`)).body).toMatchObject({ permissionMode: 'plan', cwd: expect.stringMatching(/\/projects\/alpha$/) })
+    expect((await d.api.get(`/sessions/${sid}`)).body).toMatchObject({
+      permissionMode: 'plan',
+      cwd: expect.stringMatching(/\/projects\/alpha$/),
+    })
 
     // Next time: the folder is offered as a recent one; a folder outside the roots names the roots.
     await page.goto(`${d.url}/#/`)
@@ -77,7 +98,9 @@ describe.skipIf(!CHROMIUM)('the phone page: forms, navigation, connection (issue
     expect(await dlg.locator('input[name=cwd]').inputValue()).toMatch(/\/projects\/alpha$/)
     await dlg.locator('input[name=cwd]').fill('/')
     await dlg.locator('button[type=submit]').click()
-    await expect(dlg.locator('.form-error:not([hidden])').textContent()).resolves.toContain(`outside the allowed roots (`)
+    await expect(dlg.locator('.form-error:not([hidden])').textContent()).resolves.toContain(
+      `outside the allowed roots (`
+    )
     await dlg.locator('button', { hasText: 'Cancel' }).click()
   })
 
@@ -111,12 +134,17 @@ describe.skipIf(!CHROMIUM)('the phone page: forms, navigation, connection (issue
         const ps = [...document.querySelectorAll('.item.user')] as any[]
         return ps.findIndex((el) => Math.abs(el.getBoundingClientRect().top - top) < 12)
       })
-    const k = await waitUntil(async () => {
-      const i = await topPrompt()
-      return i >= 1 ? i : null
-    }, { label: 'a later prompt at the top' })
+    const k = await waitUntil(
+      async () => {
+        const i = await topPrompt()
+        return i >= 1 ? i : null
+      },
+      { label: 'a later prompt at the top' }
+    )
     await page.click('.findbar .nav-prev')
-    await waitUntil(async () => (await topPrompt()) === k - 1, { label: 'the prompt before it at the top' })
+    await waitUntil(async () => (await topPrompt()) === k - 1, {
+      label: 'the prompt before it at the top',
+    })
     await page.click('.findbar .nav-next')
     await waitUntil(async () => (await topPrompt()) === k, { label: 'and the next one again' })
     await page.click('.findbar button[aria-label="Close find"]')
@@ -137,7 +165,10 @@ describe.skipIf(!CHROMIUM)('the phone page: forms, navigation, connection (issue
     try {
       await q.page.goto(`${d.url}/`)
       await q.page.waitForSelector('input[name=token]')
-      await q.page.evaluate((t) => (window.location.hash = `#token=${encodeURIComponent(t)}`), d.token)
+      await q.page.evaluate(
+        (t) => (window.location.hash = `#token=${encodeURIComponent(t)}`),
+        d.token
+      )
       await q.page.waitForSelector('[data-view=list]')
       expect(q.page.url()).not.toContain('token')
     } finally {
@@ -171,24 +202,44 @@ describe.skipIf(!CHROMIUM)('the phone page: forms, navigation, connection (issue
 
   it('14, 15: the title keeps the width (a dot, not a pill); model, mode and tools show and change through ⋯', async () => {
     const { page } = p
-    const s = await createSession(d, { title: 'fix the tests please', model: 'sonnet', permissionMode: 'acceptEdits', allowedTools: ['Bash', 'Read'] })
+    const s = await createSession(d, {
+      title: 'fix the tests please',
+      model: 'sonnet',
+      permissionMode: 'acceptEdits',
+      allowedTools: ['Bash', 'Read'],
+    })
     await openSession(p, d, s.id)
     await page.waitForSelector('.pill[data-conn=live]')
-    expect(await page.evaluate(() => {
-      const t = document.querySelector('header .title')
-      return t.scrollWidth <= t.clientWidth
-    })).toBe(true)
+    expect(
+      await page.evaluate(() => {
+        const t = document.querySelector('header .title')
+        return t.scrollWidth <= t.clientWidth
+      })
+    ).toBe(true)
     expect((await page.locator('.pill').boundingBox())!.width).toBeLessThanOrEqual(30)
-    await expect(page.textContent('[data-testid=session-meta]')).resolves.toBe('sonnet · edits freely · Bash, Read')
+    await expect(page.textContent('[data-testid=session-meta]')).resolves.toBe(
+      'sonnet · edits freely · Bash, Read'
+    )
     await page.click('button[aria-label="Session actions"]')
     await page.click('[data-action=settings]')
     const dlg = page.locator('dialog[data-testid=settings]')
-    await waitUntil(async () => (await dlg.locator('select[name=permissionMode] option').count()) > 1, { label: 'the modes' })
+    await waitUntil(
+      async () => (await dlg.locator('select[name=permissionMode] option').count()) > 1,
+      { label: 'the modes' }
+    )
     await dlg.locator('select[name=permissionMode]').selectOption('plan')
     await dlg.locator('input[name=model]').fill('opus')
     await dlg.locator('button[type=submit]').click()
-    await waitUntil(async () => (await page.textContent('[data-testid=session-meta]')) === 'opus · plan only · Bash, Read', { label: 'the header row to update' })
-    expect((await d.api.get(`/sessions/${s.id}`)).body).toMatchObject({ model: 'opus', permissionMode: 'plan', allowedTools: ['Bash', 'Read'] })
+    await waitUntil(
+      async () =>
+        (await page.textContent('[data-testid=session-meta]')) === 'opus · plan only · Bash, Read',
+      { label: 'the header row to update' }
+    )
+    expect((await d.api.get(`/sessions/${s.id}`)).body).toMatchObject({
+      model: 'opus',
+      permissionMode: 'plan',
+      allowedTools: ['Bash', 'Read'],
+    })
     await page.screenshot({ path: screenshotPath('trial-header-360x740.png') })
   })
 
@@ -199,15 +250,21 @@ describe.skipIf(!CHROMIUM)('the phone page: forms, navigation, connection (issue
     await page.goto(`${d.url}/#/`)
     await page.waitForSelector('.srow')
     expect(await seriousViolations(page)).toEqual([])
-    const small = await page.evaluate(() =>
-      [...document.querySelectorAll('.srow-meta, .badge')].filter((e: any) => parseFloat(getComputedStyle(e).fontSize) < 13).length
+    const small = await page.evaluate(
+      () =>
+        [...document.querySelectorAll('.srow-meta, .badge')].filter(
+          (e: any) => parseFloat(getComputedStyle(e).fontSize) < 13
+        ).length
     )
     expect(small).toBe(0)
 
     await openSession(p, d, s.id)
     await page.waitForSelector('.item[data-kind="turn.ended"]')
-    const tiny = await page.evaluate(() =>
-      [...document.querySelectorAll('.result, .ended, .stamp, .notice, .tool-label, .turnbar')].filter((e: any) => parseFloat(getComputedStyle(e).fontSize) < 13).length
+    const tiny = await page.evaluate(
+      () =>
+        [
+          ...document.querySelectorAll('.result, .ended, .stamp, .notice, .tool-label, .turnbar'),
+        ].filter((e: any) => parseFloat(getComputedStyle(e).fontSize) < 13).length
     )
     expect(tiny).toBe(0)
     for (const el of await page.locator('details.tool').all()) await el.locator('summary').click()

@@ -5,7 +5,17 @@
  */
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CHROMIUM, assertPageBuilt, launchBrowser, loginPage, newPage, openSession, screenshotPath, waitTurnStatus, type OpenedPage } from '../helpers/browser.js'
+import {
+  CHROMIUM,
+  assertPageBuilt,
+  launchBrowser,
+  loginPage,
+  newPage,
+  openSession,
+  screenshotPath,
+  waitTurnStatus,
+  type OpenedPage,
+} from '../helpers/browser.js'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { createSession, postTurn, runTurn as runTurnApi } from '../helpers/session.js'
 import { waitUntil } from '../helpers/wait.js'
@@ -23,7 +33,8 @@ async function runTurn(sid: string, prompt: string): Promise<void> {
 }
 
 /** Visible text of the page's conversation, as a person reads it. */
-const visibleText = () => p.page.evaluate('document.querySelector(".log").innerText') as Promise<string>
+const visibleText = () =>
+  p.page.evaluate('document.querySelector(".log").innerText') as Promise<string>
 
 describe.skipIf(!CHROMIUM)('the phone page after the trial (issue 12)', () => {
   beforeAll(async () => {
@@ -53,22 +64,35 @@ describe.skipIf(!CHROMIUM)('the phone page after the trial (issue 12)', () => {
     const box = (await jump.boundingBox())!
     const dock = (await page.locator('footer.dock').boundingBox())!
     expect(box.y + box.height).toBeLessThanOrEqual(dock.y)
-    expect(await page.evaluate(([x, y]) => document.elementFromPoint(x!, y!)?.classList.contains('jump'), [box.x + box.width / 2, box.y + box.height / 2])).toBe(true)
+    expect(
+      await page.evaluate(
+        ([x, y]) => document.elementFromPoint(x!, y!)?.classList.contains('jump'),
+        [box.x + box.width / 2, box.y + box.height / 2]
+      )
+    ).toBe(true)
     await page.screenshot({ path: screenshotPath('trial-jump-360x740.png') })
     await waitTurnStatus(page, 'completed')
     await jump.tap()
-    await page.waitForFunction(() => document.documentElement.scrollHeight - (window.scrollY + window.innerHeight) < 40)
+    await page.waitForFunction(
+      () => document.documentElement.scrollHeight - (window.scrollY + window.innerHeight) < 40
+    )
 
     // Scrolled up, typing, Send: back at the bottom, and the keyboard (the focus) stays.
     await page.evaluate(() => window.scrollTo(0, 0))
     await page.focus('textarea.prompt')
     await page.fill('textarea.prompt', 'and now this')
     await page.tap('button.send')
-    await page.waitForFunction(() => document.documentElement.scrollHeight - (window.scrollY + window.innerHeight) < 40)
-    expect(await page.evaluate(() => document.activeElement?.classList.contains('prompt'))).toBe(true)
+    await page.waitForFunction(
+      () => document.documentElement.scrollHeight - (window.scrollY + window.innerHeight) < 40
+    )
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('prompt'))).toBe(
+      true
+    )
     await waitTurnStatus(page, 'completed')
     await page.waitForFunction(() => document.querySelector('textarea.prompt').value === '')
-    expect(await page.evaluate(() => document.activeElement?.classList.contains('prompt'))).toBe(true)
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('prompt'))).toBe(
+      true
+    )
   })
 
   it('6: a cancel, an API error and a denied tool each read as one plain sentence, details one tap away', async () => {
@@ -81,7 +105,9 @@ describe.skipIf(!CHROMIUM)('the phone page after the trial (issue 12)', () => {
     await page.click('.turnbar button.cancel')
     await waitTurnStatus(page, 'cancelled', 20_000)
     const ended = page.locator('.item[data-kind="turn.ended"]').last()
-    await expect(ended.locator('summary .ending-text').textContent()).resolves.toMatch(/^You cancelled this turn after [\d.:]+/)
+    await expect(ended.locator('summary .ending-text').textContent()).resolves.toMatch(
+      /^You cancelled this turn after [\d.:]+/
+    )
     // No internals on screen until asked for.
     expect(await visibleText()).not.toMatch(/ede_diagnostic|exit code|SIG/)
     expect(await page.locator('.log .error:visible, .log .diag:visible').count()).toBe(0)
@@ -91,7 +117,10 @@ describe.skipIf(!CHROMIUM)('the phone page after the trial (issue 12)', () => {
     await page.locator('button.resend').last().tap()
     await waitTurnStatus(page, 'running')
     const again = (await d.api.get(`/sessions/${s.id}/turns`)).body.turns as { prompt: string }[]
-    expect(again.map((t) => t.prompt)).toEqual(['go on and on [slow:20000]', 'go on and on [slow:20000]'])
+    expect(again.map((t) => t.prompt)).toEqual([
+      'go on and on [slow:20000]',
+      'go on and on [slow:20000]',
+    ])
     await page.click('.turnbar button.cancel')
     await waitTurnStatus(page, 'cancelled', 20_000)
 
@@ -104,7 +133,9 @@ describe.skipIf(!CHROMIUM)('the phone page after the trial (issue 12)', () => {
     expect(apiTurn.split('529 Overloaded').length - 1).toBeLessThanOrEqual(0)
     const failed = page.locator('.item[data-kind="turn.ended"]').last()
     await failed.locator('summary').click()
-    await expect(failed.locator('.ending-raw').textContent()).resolves.toContain('API Error: 529 Overloaded')
+    await expect(failed.locator('.ending-raw').textContent()).resolves.toContain(
+      'API Error: 529 Overloaded'
+    )
 
     await page.fill('textarea.prompt', 'write it [denied:Write]')
     await page.click('button.send')
@@ -113,7 +144,9 @@ describe.skipIf(!CHROMIUM)('the phone page after the trial (issue 12)', () => {
     await card.locator('summary').click()
     const cardText = await card.evaluate((el) => (el as any).innerText)
     expect(cardText.split('Permission to use Write has been denied').length - 1).toBe(1)
-    await expect(page.locator('.item[data-kind="turn.ended"]').last().textContent()).resolves.toMatch(/1 tool call not allowed/)
+    await expect(
+      page.locator('.item[data-kind="turn.ended"]').last().textContent()
+    ).resolves.toMatch(/1 tool call not allowed/)
     await page.screenshot({ path: screenshotPath('trial-endings-360x740.png'), fullPage: true })
   })
 
@@ -177,7 +210,13 @@ describe.skipIf(!CHROMIUM)('the phone page after the trial (issue 12)', () => {
     await page.waitForSelector('.code-box .copy-btn[data-copied=true]')
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe('echo copied-code\n')
     await page.locator('.item[data-kind=text] .msg-foot .copy-btn').last().click()
-    await waitUntil(async () => ((await page.evaluate('navigator.clipboard.readText()')) as string).includes('- [x] done item'), { label: 'the message on the clipboard' })
+    await waitUntil(
+      async () =>
+        ((await page.evaluate('navigator.clipboard.readText()')) as string).includes(
+          '- [x] done item'
+        ),
+      { label: 'the message on the clipboard' }
+    )
     await page.screenshot({ path: screenshotPath('trial-markdown-360x740.png'), fullPage: true })
   })
 
@@ -239,7 +278,9 @@ describe.skipIf(!CHROMIUM)('the phone page after the trial (issue 12)', () => {
     await page.locator('.slash-item[data-command=compact]').tap()
     expect(await page.inputValue('textarea.prompt')).toBe('/compact ')
     expect(await page.locator('.slash').isHidden()).toBe(true)
-    expect(await page.evaluate(() => document.activeElement?.classList.contains('prompt'))).toBe(true)
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('prompt'))).toBe(
+      true
+    )
     // A prompt that merely contains a slash gets no menu.
     await page.fill('textarea.prompt', 'look at src/main.ts')
     await page.dispatchEvent('textarea.prompt', 'input')

@@ -28,14 +28,21 @@ let browser: Browser
 let p: OpenedPage
 
 /** GET with Accept-Encoding: gzip, bytes as they travel (no decompression). */
-function rawGet(url: string): Promise<{ status: number; encoding: string | undefined; bytes: number; body: Buffer }> {
+function rawGet(
+  url: string
+): Promise<{ status: number; encoding: string | undefined; bytes: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { headers: { 'Accept-Encoding': 'gzip' } }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
         const body = Buffer.concat(chunks)
-        resolve({ status: res.statusCode ?? 0, encoding: res.headers['content-encoding'], bytes: body.length, body })
+        resolve({
+          status: res.statusCode ?? 0,
+          encoding: res.headers['content-encoding'],
+          bytes: body.length,
+          body,
+        })
       })
       res.on('error', reject)
     })
@@ -45,7 +52,8 @@ function rawGet(url: string): Promise<{ status: number; encoding: string | undef
   })
 }
 
-const nonDelta = (events: { id: number; kind: string }[]) => events.filter((e) => e.kind !== 'text.delta').map((e) => e.id)
+const nonDelta = (events: { id: number; kind: string }[]) =>
+  events.filter((e) => e.kind !== 'text.delta').map((e) => e.id)
 
 describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
   beforeAll(async () => {
@@ -93,7 +101,10 @@ describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
     await page.waitForSelector('[data-view=list]')
     await page.click('button.new-session')
     await page.fill('dialog[data-testid=new-session] input[name=title]', 'from the page')
-    await page.selectOption('dialog[data-testid=new-session] select[name=permissionMode]', 'acceptEdits')
+    await page.selectOption(
+      'dialog[data-testid=new-session] select[name=permissionMode]',
+      'acceptEdits'
+    )
     await page.screenshot({ path: screenshotPath('new-session-360x740.png') })
     await page.click('dialog[data-testid=new-session] button[type=submit]')
     await page.waitForSelector('[data-view=chat] .log[data-caught-up=true]', { state: 'attached' })
@@ -111,11 +122,15 @@ describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
     await page.waitForSelector('.item[data-kind="turn.result"]', { timeout: 20_000 })
     await waitTurnStatus(page, 'completed')
     expect(await page.inputValue('textarea.prompt')).toBe('')
-    expect(await page.textContent('.item.user .user-text')).toBe('hello from the phone\nsecond line [slow:1500]')
+    expect(await page.textContent('.item.user .user-text')).toBe(
+      'hello from the phone\nsecond line [slow:1500]'
+    )
     const reply = await page.textContent('.item[data-kind=text] .md')
     expect(reply).toContain('FAKE: hello from the phone')
     expect(await page.$('.assistant.streaming')).toBeNull()
-    expect(await page.textContent('.item[data-kind="turn.result"]')).toMatch(/\$[\d.]+ · .* in \/ .* out · /)
+    expect(await page.textContent('.item[data-kind="turn.result"]')).toMatch(
+      /\$[\d.]+ · .* in \/ .* out · /
+    )
     expect(await page.textContent('.item[data-kind="turn.ended"]')).toMatch(/^Completed/)
 
     const h = await history(d, sid!)
@@ -137,14 +152,20 @@ describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
     expect(cards.length).toBe(2)
     const first = page.locator('details.tool').first()
     await expect(first.locator('.tool-name').textContent()).resolves.toBe('Bash')
-    await expect(first.locator('.tool-sum').textContent()).resolves.toContain('echo hello-from-card')
+    await expect(first.locator('.tool-sum').textContent()).resolves.toContain(
+      'echo hello-from-card'
+    )
     expect(await first.getAttribute('data-tool-state')).toBe('ok')
     expect(await first.locator('.tool-result pre').isVisible()).toBe(false)
     await first.locator('summary').click()
     expect(await first.locator('.tool-result pre').isVisible()).toBe(true)
-    await expect(first.locator('.tool-result pre').textContent()).resolves.toContain('hello-from-card')
+    await expect(first.locator('.tool-result pre').textContent()).resolves.toContain(
+      'hello-from-card'
+    )
     // The command reads as a command, not as the tool's JSON input (issue 12.9).
-    await expect(first.locator('.tool-input .cmd').textContent()).resolves.toBe('$ echo hello-from-card')
+    await expect(first.locator('.tool-input .cmd').textContent()).resolves.toBe(
+      '$ echo hello-from-card'
+    )
     expect(await first.locator('.tool-body').textContent()).not.toContain('"command"')
     const second = page.locator('details.tool').nth(1)
     expect(await second.getAttribute('data-tool-state')).toBe('error')
@@ -190,11 +211,17 @@ describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
     await page.click('button.send')
     await waitTurnStatus(page, 'failed')
     expect(await page.locator('.item[data-kind=error]').count()).toBeGreaterThanOrEqual(1)
-    await expect(page.locator('.item[data-kind=error]').first().textContent()).resolves.toContain('something went badly')
+    await expect(page.locator('.item[data-kind=error]').first().textContent()).resolves.toContain(
+      'something went badly'
+    )
     // One plain sentence; the raw details (exit code, claude's stderr) one tap away (issue 12.6).
-    await expect(page.textContent('.item[data-kind="turn.ended"] summary')).resolves.toMatch(/^claude quit unexpectedly \(exit code 1\)/)
+    await expect(page.textContent('.item[data-kind="turn.ended"] summary')).resolves.toMatch(
+      /^claude quit unexpectedly \(exit code 1\)/
+    )
     await page.click('.item[data-kind="turn.ended"] summary')
-    await expect(page.textContent('.item[data-kind="turn.ended"] .ending-raw')).resolves.toMatch(/exit code: 1[\s\S]*something went badly/)
+    await expect(page.textContent('.item[data-kind="turn.ended"] .ending-raw')).resolves.toMatch(
+      /exit code: 1[\s\S]*something went badly/
+    )
     await expect(page.textContent('.turnbar-text')).resolves.toMatch(/^Last turn failed/)
   })
 
@@ -241,7 +268,10 @@ describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
     const { page } = p
     const s = await createSession(d, { title: 'long' })
     await postTurn(d, s.id, 'a lot [burst:4000]')
-    await waitUntil(async () => (await d.api.get(`/sessions/${s.id}`)).body.status === 'idle', { label: 'the burst turn', timeoutMs: 30_000 })
+    await waitUntil(async () => (await d.api.get(`/sessions/${s.id}`)).body.status === 'idle', {
+      label: 'the burst turn',
+      timeoutMs: 30_000,
+    })
     const h = await history(d, s.id)
     expect(h.length).toBeGreaterThan(4000)
     const t0 = Date.now()
@@ -264,7 +294,9 @@ describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
     await waitTurnStatus(page, 'completed', 30_000)
     const h2 = await history(d, s.id)
     expect(isCatchupOf(await appliedIds(page), h2)).toBe(true)
-    expect((await appliedIds(page)).filter((id) => id > h.at(-1)!.id)).toEqual(h2.filter((e) => e.id > h.at(-1)!.id).map((e) => e.id))
+    expect((await appliedIds(page)).filter((id) => id > h.at(-1)!.id)).toEqual(
+      h2.filter((e) => e.id > h.at(-1)!.id).map((e) => e.id)
+    )
     expect(await page.locator('.log .assistant').count()).toBe(2)
   })
 
@@ -276,10 +308,14 @@ describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
     await page.click('button.send')
     await page.waitForSelector('.assistant.streaming')
     await waitTurnStatus(page, 'running')
-    await expect(page.textContent('.turnbar-text')).resolves.toMatch(/^Running since \d\d:\d\d:\d\d · 0:\d\d/)
+    await expect(page.textContent('.turnbar-text')).resolves.toMatch(
+      /^Running since \d\d:\d\d:\d\d · 0:\d\d/
+    )
     await page.click('.turnbar button.cancel')
     await waitTurnStatus(page, 'cancelled', 20_000)
-    await expect(page.textContent('.item[data-kind="turn.ended"] summary')).resolves.toMatch(/^You cancelled this turn after /)
+    await expect(page.textContent('.item[data-kind="turn.ended"] summary')).resolves.toMatch(
+      /^You cancelled this turn after /
+    )
     const turns = (await d.api.get(`/sessions/${s.id}/turns`)).body.turns
     expect(turns.map((t: { status: string }) => t.status)).toEqual(['cancelled'])
     expect(await page.locator('.turnbar button.cancel').isVisible()).toBe(false)
@@ -296,20 +332,33 @@ describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
     await postTurn(d, s.id, 'busy [slow:4000]')
     await page.waitForSelector(`.srow[data-session-id="${s.id}"][data-status=running]`)
     await page.waitForFunction(
-      (id) => /^running \d+:\d\d$/.test((globalThis as any).document.querySelector(`.srow[data-session-id="${id}"] .badge`)?.textContent ?? ''),
+      (id) =>
+        /^running \d+:\d\d$/.test(
+          (globalThis as any).document.querySelector(`.srow[data-session-id="${id}"] .badge`)
+            ?.textContent ?? ''
+        ),
       s.id,
       { timeout: 10_000 }
     )
     // the most recently active session is first
     expect(await page.locator('.srow').first().getAttribute('data-session-id')).toBe(s.id)
-    await page.waitForSelector(`.srow[data-session-id="${s.id}"][data-status=idle]`, { timeout: 20_000 })
-    await expect(row.locator('.srow-meta').textContent()).resolves.toMatch(/just now · \$[\d.]+ · 1 turn$/)
+    await page.waitForSelector(`.srow[data-session-id="${s.id}"][data-status=idle]`, {
+      timeout: 20_000,
+    })
+    await expect(row.locator('.srow-meta').textContent()).resolves.toMatch(
+      /just now · \$[\d.]+ · 1 turn$/
+    )
 
     await row.locator('button.icon-btn').click()
     await page.click('dialog[data-testid=session-actions] >> text=Rename')
     await page.fill('dialog[data-testid=rename] input[name=title]', 'renamed here')
     await page.click('dialog[data-testid=rename] button[type=submit]')
-    await page.waitForFunction((id) => (globalThis as any).document.querySelector(`.srow[data-session-id="${id}"] .srow-title`)?.textContent === 'renamed here', s.id)
+    await page.waitForFunction(
+      (id) =>
+        (globalThis as any).document.querySelector(`.srow[data-session-id="${id}"] .srow-title`)
+          ?.textContent === 'renamed here',
+      s.id
+    )
     expect((await d.api.get(`/sessions/${s.id}`)).body.title).toBe('renamed here')
 
     await row.locator('button.icon-btn').click()
@@ -340,8 +389,15 @@ describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
     await page.reload()
     await page.waitForSelector('[data-view]')
     const s = await createSession(d, { title: 'Fix the flaky upload test' })
-    await postTurn(d, s.id, 'why does test/upload.spec.ts fail on CI? [think] [tool:echo "FAIL upload.spec.ts > retries (timeout 5000ms)"] [markdown]')
-    await waitUntil(async () => (await d.api.get(`/sessions/${s.id}`)).body.status === 'idle', { label: 'turn 1 ends', timeoutMs: 20_000 })
+    await postTurn(
+      d,
+      s.id,
+      'why does test/upload.spec.ts fail on CI? [think] [tool:echo "FAIL upload.spec.ts > retries (timeout 5000ms)"] [markdown]'
+    )
+    await waitUntil(async () => (await d.api.get(`/sessions/${s.id}`)).body.status === 'idle', {
+      label: 'turn 1 ends',
+      timeoutMs: 20_000,
+    })
     await postTurn(d, s.id, 'now write the fix and run the suite [slow:30000]')
     await openSession(p, d, s.id)
     await page.waitForSelector('.assistant.streaming')
@@ -350,9 +406,12 @@ describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
     await page.locator('details.tool summary').first().click()
     await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight)')
 
-    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')
+    const overflow = await page.evaluate(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth'
+    )
     expect(overflow).toBe(0)
-    const small = await page.evaluate(`[...document.querySelectorAll('button, a, summary, textarea, select, input')]
+    const small =
+      await page.evaluate(`[...document.querySelectorAll('button, a, summary, textarea, select, input')]
       .filter((e) => e.offsetParent !== null)
       .map((e) => { const r = e.getBoundingClientRect(); return { t: e.outerHTML.slice(0, 60), w: r.width, h: r.height } })
       .filter((r) => (r.h < 44 || r.w < 44) && !r.t.startsWith('<a href="http'))`)

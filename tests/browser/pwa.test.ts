@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CHROMIUM, CHROMIUM_ARGS, assertPageBuilt, launchBrowser, screenshotPath } from '../helpers/browser.js'
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  assertPageBuilt,
+  launchBrowser,
+  screenshotPath,
+} from '../helpers/browser.js'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { createSession, postTurn } from '../helpers/session.js'
 import { waitUntil } from '../helpers/wait.js'
@@ -54,12 +60,16 @@ describe.skipIf(!CHROMIUM)('the installable page', () => {
   })
 
   it('has no installability errors, and its service worker controls the page', async () => {
-    await page.waitForFunction('navigator.serviceWorker.controller !== null', undefined, { timeout: 15_000 })
+    await page.waitForFunction('navigator.serviceWorker.controller !== null', undefined, {
+      timeout: 15_000,
+    })
     const cdp = await context.newCDPSession(page)
     const manifest = (await cdp.send('Page.getAppManifest')) as { url: string; errors: unknown[] }
     expect(manifest.url).toBe(`${d.url}/manifest.webmanifest`)
     expect(manifest.errors).toEqual([])
-    const r = (await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: unknown[] }
+    const r = (await cdp.send('Page.getInstallabilityErrors')) as {
+      installabilityErrors: unknown[]
+    }
     expect(r.installabilityErrors).toEqual([])
     const scope = await page.evaluate('navigator.serviceWorker.ready.then((r) => r.scope)')
     expect(scope).toBe(`${d.url}/`)
@@ -67,19 +77,35 @@ describe.skipIf(!CHROMIUM)('the installable page', () => {
   })
 
   it('shows a push as a notification tagged <session>:<kind>', async () => {
-    const payload = { kind: 'turn.ended', title: '✓ From the daemon', body: 'All done', tag: 'ses_x:turn', url: `${d.url}/#/s/ses_x`, urgent: false }
+    const payload = {
+      kind: 'turn.ended',
+      title: '✓ From the daemon',
+      body: 'All done',
+      tag: 'ses_x:turn',
+      url: `${d.url}/#/s/ses_x`,
+      urgent: false,
+    }
     const cdp = await context.newCDPSession(page)
     const registrations: { registrationId: string; scopeURL: string }[] = []
-    cdp.on('ServiceWorker.workerRegistrationUpdated', (e: { registrations: { registrationId: string; scopeURL: string }[] }) => {
-      registrations.push(...e.registrations)
-    })
+    cdp.on(
+      'ServiceWorker.workerRegistrationUpdated',
+      (e: { registrations: { registrationId: string; scopeURL: string }[] }) => {
+        registrations.push(...e.registrations)
+      }
+    )
     await cdp.send('ServiceWorker.enable')
-    const reg = await waitUntil(() => registrations.find((x) => x.scopeURL === `${d.url}/`), { label: 'the worker registration' })
+    const reg = await waitUntil(() => registrations.find((x) => x.scopeURL === `${d.url}/`), {
+      label: 'the worker registration',
+    })
     const shown = await waitUntil(
       async () => {
         // Delivered again on each look: a push that reaches a worker still starting up is dropped
         // by Chromium, and a repeat with the same tag replaces the notification instead of adding one.
-        await cdp.send('ServiceWorker.deliverPushMessage', { origin: d.url, registrationId: reg.registrationId, data: JSON.stringify(payload) })
+        await cdp.send('ServiceWorker.deliverPushMessage', {
+          origin: d.url,
+          registrationId: reg.registrationId,
+          data: JSON.stringify(payload),
+        })
         return page
           .evaluate(
             `navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((list) =>
@@ -89,7 +115,14 @@ describe.skipIf(!CHROMIUM)('the installable page', () => {
       },
       { timeoutMs: 15_000, intervalMs: 500, label: 'the notification' }
     )
-    expect(shown).toEqual([{ title: '✓ From the daemon', body: 'All done', tag: 'ses_x:turn', data: { url: `${d.url}/#/s/ses_x` } }])
+    expect(shown).toEqual([
+      {
+        title: '✓ From the daemon',
+        body: 'All done',
+        tag: 'ses_x:turn',
+        data: { url: `${d.url}/#/s/ses_x` },
+      },
+    ])
     await cdp.detach()
   })
 
@@ -110,12 +143,20 @@ describe.skipIf(!CHROMIUM)('the installable page', () => {
     await page.waitForSelector('[data-view=list]')
     const shownTitle = await page.title()
     const turn = await postTurn(d, s.id, 'take a while [slow:600]')
-    await waitUntil(async () => (await d.api.get(`/sessions/${s.id}`)).body.status === 'running', { label: 'the turn running' })
+    await waitUntil(async () => (await d.api.get(`/sessions/${s.id}`)).body.status === 'running', {
+      label: 'the turn running',
+    })
     await setVisibility('hidden')
-    await waitUntil(async () => (await page.title()) === '✓ Background job', { timeoutMs: 20_000, label: 'the hidden-tab title' })
+    await waitUntil(async () => (await page.title()) === '✓ Background job', {
+      timeoutMs: 20_000,
+      label: 'the hidden-tab title',
+    })
     expect((await d.api.get(`/sessions/${s.id}/turns`)).body.turns[0].id).toBe(turn.id)
     await setVisibility('visible')
-    await waitUntil(async () => (await page.title()) === shownTitle, { timeoutMs: 5_000, label: 'the title restored' })
+    await waitUntil(async () => (await page.title()) === shownTitle, {
+      timeoutMs: 5_000,
+      label: 'the title restored',
+    })
   })
 
   it('reattaches the session stream without visible=1 while hidden, and with it when shown again', async () => {
@@ -129,10 +170,14 @@ describe.skipIf(!CHROMIUM)('the installable page', () => {
     page.on('request', onRequest)
     try {
       await setVisibility('hidden')
-      await waitUntil(() => urls.some((u) => !u.includes('visible=1')), { label: 'a hidden reattach' })
+      await waitUntil(() => urls.some((u) => !u.includes('visible=1')), {
+        label: 'a hidden reattach',
+      })
       const n = urls.length
       await setVisibility('visible')
-      await waitUntil(() => urls.slice(n).some((u) => u.endsWith('&visible=1')), { label: 'a visible reattach' })
+      await waitUntil(() => urls.slice(n).some((u) => u.endsWith('&visible=1')), {
+        label: 'a visible reattach',
+      })
     } finally {
       page.off('request', onRequest)
     }

@@ -47,12 +47,21 @@ describe.skipIf(!CHROMIUM)('the page with the real claude', () => {
     await page.click('button.send')
     await page.waitForSelector('.item[data-kind="turn.ended"]', { timeout: 60_000 })
     await waitTurnStatus(page, 'completed')
-    await expect(page.locator('.item[data-kind=text] .md').last().innerText()).resolves.toBe('ECHO: hello from the page')
-    await expect(page.textContent('.item[data-kind="turn.result"]')).resolves.toMatch(/^\$[\d.]+ · /)
+    await expect(page.locator('.item[data-kind=text] .md').last().innerText()).resolves.toBe(
+      'ECHO: hello from the page'
+    )
+    await expect(page.textContent('.item[data-kind="turn.result"]')).resolves.toMatch(
+      /^\$[\d.]+ · /
+    )
 
     await page.fill('textarea.prompt', 'format it [markdown]')
     await page.click('button.send')
-    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('.item[data-kind="turn.ended"]').length === 2, null, { timeout: 60_000 })
+    await page.waitForFunction(
+      () =>
+        (globalThis as any).document.querySelectorAll('.item[data-kind="turn.ended"]').length === 2,
+      null,
+      { timeout: 60_000 }
+    )
     const md = page.locator('.item[data-kind=text] .md').last()
     expect(await md.locator('table').count()).toBe(1)
     expect(await md.locator('pre code').count()).toBe(1)
@@ -64,11 +73,15 @@ describe.skipIf(!CHROMIUM)('the page with the real claude', () => {
     const card = page.locator('details.tool').first()
     await expect(card.locator('.tool-name').textContent()).resolves.toBe('Bash')
     await expect(card.locator('.tool-sum').textContent()).resolves.toBe('echo hello-from-real-bash')
-    await expect(card.locator('.tool-result pre').textContent()).resolves.toContain('hello-from-real-bash')
+    await expect(card.locator('.tool-result pre').textContent()).resolves.toContain(
+      'hello-from-real-bash'
+    )
 
     const h = await history(d, sid)
     expect(await appliedIds(page)).toEqual(h.map((e) => e.id))
-    expect(await renderedIds(page)).toEqual(h.filter((e) => e.kind !== 'text.delta').map((e) => e.id))
+    expect(await renderedIds(page)).toEqual(
+      h.filter((e) => e.kind !== 'text.delta').map((e) => e.id)
+    )
     expect(p.errors).toEqual([])
   })
 })

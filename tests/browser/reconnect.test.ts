@@ -27,14 +27,21 @@ let d: TestDaemon
 let browser: Browser
 let p: OpenedPage
 
-const nonDelta = (events: LogEvent[]) => events.filter((e) => e.kind !== 'text.delta').map((e) => e.id)
+const nonDelta = (events: LogEvent[]) =>
+  events.filter((e) => e.kind !== 'text.delta').map((e) => e.id)
 
-async function turns(sid: string): Promise<{ id: string; status: string; clientTurnId: string | null }[]> {
+async function turns(
+  sid: string
+): Promise<{ id: string; status: string; clientTurnId: string | null }[]> {
   return (await d.api.get(`/sessions/${sid}/turns`)).body.turns
 }
 
 async function idle(sid: string, label: string, timeoutMs = 30_000): Promise<void> {
-  await waitUntil(async () => (await d.api.get(`/sessions/${sid}`)).body.status === 'idle', { label, timeoutMs, intervalMs: 100 })
+  await waitUntil(async () => (await d.api.get(`/sessions/${sid}`)).body.status === 'idle', {
+    label,
+    timeoutMs,
+    intervalMs: 100,
+  })
 }
 
 /** The chat attaches in catch-up mode (README, Catch-up), newest turns first; visible=1 while shown (presence). */
@@ -50,7 +57,9 @@ async function expectInSync(sid: string): Promise<void> {
   expect(isCatchupOf(applied, h), `applied ${JSON.stringify(applied)}`).toBe(true)
   expect(await renderedIds(p.page)).toEqual(nonDelta(h))
   const texts = h.filter((e) => e.kind === 'text').map((e) => e.text)
-  const shown = await p.page.$$eval('.log .item[data-kind=text] .md', (els) => els.map((e) => e.textContent))
+  const shown = await p.page.$$eval('.log .item[data-kind=text] .md', (els) =>
+    els.map((e) => e.textContent)
+  )
   expect(shown.length).toBe(texts.length)
 }
 
@@ -114,9 +123,15 @@ describe.skipIf(!CHROMIUM)('reconnection', () => {
     await page.waitForSelector('.assistant.streaming')
     await waitTurnStatus(page, 'running')
     const before = await page.textContent('.assistant.streaming')
-    await page.waitForFunction((n) => ((globalThis as any).document.querySelector('.assistant.streaming')?.textContent?.length ?? Infinity) > n, before!.length, {
-      timeout: 10_000,
-    })
+    await page.waitForFunction(
+      (n) =>
+        ((globalThis as any).document.querySelector('.assistant.streaming')?.textContent?.length ??
+          Infinity) > n,
+      before!.length,
+      {
+        timeout: 10_000,
+      }
+    )
     await waitTurnStatus(page, 'completed')
     expect(await page.locator('.item.user').count()).toBe(2)
     await expectInSync(s.id)
@@ -134,7 +149,9 @@ describe.skipIf(!CHROMIUM)('reconnection', () => {
     await expect(page.textContent('.cnote')).resolves.toContain('offline')
     // The text stays in the box, read-only, and in localStorage with its clientTurnId.
     expect(await page.inputValue('textarea.prompt')).toBe('written in the tunnel')
-    const stored = JSON.parse((await page.evaluate(`localStorage.getItem('agentmux:draft:${s.id}')`)) as string)
+    const stored = JSON.parse(
+      (await page.evaluate(`localStorage.getItem('agentmux:draft:${s.id}')`)) as string
+    )
     expect(stored).toMatchObject({ text: 'written in the tunnel', pending: true })
     expect(stored.cid).toMatch(/^web-/)
     expect(await turns(s.id)).toHaveLength(0)
@@ -173,7 +190,11 @@ describe.skipIf(!CHROMIUM)('reconnection', () => {
       await page.fill('textarea.prompt', 'only once please')
       await page.click('button.send')
       await waitTurnStatus(page, 'completed')
-      await page.waitForFunction(() => (globalThis as any).document.querySelector('textarea.prompt').value === '', null, { timeout: 15_000 })
+      await page.waitForFunction(
+        () => (globalThis as any).document.querySelector('textarea.prompt').value === '',
+        null,
+        { timeout: 15_000 }
+      )
     } finally {
       await page.unroute('**/sessions/*/turns')
     }
@@ -202,12 +223,17 @@ describe.skipIf(!CHROMIUM)('reconnection', () => {
     })
     await page.click('button.send')
     await page.waitForSelector('.composer[data-state=pending]')
-    const cid = JSON.parse((await page.evaluate(`localStorage.getItem('agentmux:draft:${s.id}')`)) as string).cid
+    const cid = JSON.parse(
+      (await page.evaluate(`localStorage.getItem('agentmux:draft:${s.id}')`)) as string
+    ).cid
     const before = attempts.length
     // The page goes away with the prompt unsent; the next load picks the send up on its own.
     await page.reload()
     await page.waitForSelector('.composer[data-state=pending]')
-    await waitUntil(() => attempts.length > before, { label: 'a send attempt after the reload', timeoutMs: 10_000 })
+    await waitUntil(() => attempts.length > before, {
+      label: 'a send attempt after the reload',
+      timeoutMs: 10_000,
+    })
     expect(await page.inputValue('textarea.prompt')).toBe('half a thought')
     blocking = false
     await page.evaluate(`window.dispatchEvent(new Event('online'))`)
@@ -234,8 +260,15 @@ describe.skipIf(!CHROMIUM)('reconnection', () => {
     await idle(s.id, 'the other turn')
     const urls = p.requests.length
     await page.click(`.srow[data-session-id="${s.id}"] a.srow-main`)
-    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('.item.user').length === 2, null, { timeout: 10_000 })
-    const attach = p.requests.slice(urls).map((r) => r.url()).filter((u) => u.includes(`/sessions/${s.id}/events`))
+    await page.waitForFunction(
+      () => (globalThis as any).document.querySelectorAll('.item.user').length === 2,
+      null,
+      { timeout: 10_000 }
+    )
+    const attach = p.requests
+      .slice(urls)
+      .map((r) => r.url())
+      .filter((u) => u.includes(`/sessions/${s.id}/events`))
     expect(attach).toEqual([`${d.url}/sessions/${s.id}/events?after=${last}${ATTACH}`])
     await expectInSync(s.id)
   })
@@ -260,7 +293,10 @@ describe.skipIf(!CHROMIUM)('reconnection', () => {
       await waitUntil(
         () => {
           const urls = p.requests.slice(from).map((r) => r.url())
-          return urls.includes(`${d.url}/sessions/${s.id}/events?after=${last}${ATTACH}`) && urls.includes(`${d.url}/events`)
+          return (
+            urls.includes(`${d.url}/sessions/${s.id}/events?after=${last}${ATTACH}`) &&
+            urls.includes(`${d.url}/events`)
+          )
         },
         { label: `both streams reopened after ${wake}`, timeoutMs: 5_000 }
       )
@@ -281,10 +317,16 @@ describe.skipIf(!CHROMIUM)('reconnection', () => {
       await q.page.waitForSelector('.pill[data-conn=live]')
       const from = q.requests.length
       await q.page.clock.fastForward(45_000)
-      await waitUntil(() => q.requests.slice(from).some((r) => r.url() === `${d.url}/sessions/${s.id}/events?after=0${ATTACH}`), {
-        label: 'the watchdog reopening the session stream',
-        timeoutMs: 10_000,
-      })
+      await waitUntil(
+        () =>
+          q.requests
+            .slice(from)
+            .some((r) => r.url() === `${d.url}/sessions/${s.id}/events?after=0${ATTACH}`),
+        {
+          label: 'the watchdog reopening the session stream',
+          timeoutMs: 10_000,
+        }
+      )
       await q.page.waitForSelector('.pill[data-conn=live]')
     } finally {
       await q.close()
@@ -299,8 +341,12 @@ describe.skipIf(!CHROMIUM)('reconnection', () => {
     await page.click('button.send')
     await waitTurnStatus(page, 'completed')
     // Pretend our cursor came from another life of this session, then force a reconnect.
-    await page.evaluate(`window.agentmux.view.last = 999999999; window.dispatchEvent(new Event('online'))`)
-    await page.waitForFunction(() => (globalThis as any).agentmux.view.last < 999999999, null, { timeout: 10_000 })
+    await page.evaluate(
+      `window.agentmux.view.last = 999999999; window.dispatchEvent(new Event('online'))`
+    )
+    await page.waitForFunction(() => (globalThis as any).agentmux.view.last < 999999999, null, {
+      timeout: 10_000,
+    })
     await page.waitForSelector('.log[data-caught-up=true]', { state: 'attached' })
     await waitTurnStatus(page, 'completed')
     await expectInSync(s.id)
@@ -321,7 +367,11 @@ describe.skipIf(!CHROMIUM)('reconnection', () => {
     await conn('live', 30_000)
     await page.fill('textarea.prompt', 'after the restart')
     await page.click('button.send')
-    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('.item.user').length === 2, null, { timeout: 20_000 })
+    await page.waitForFunction(
+      () => (globalThis as any).document.querySelectorAll('.item.user').length === 2,
+      null,
+      { timeout: 20_000 }
+    )
     await waitTurnStatus(page, 'completed')
     await expectInSync(s.id)
   })

@@ -20,97 +20,108 @@ async function kill9(p: DaemonProcess): Promise<void> {
 }
 
 describe('kill -9 of the daemon at random moments', () => {
-  it(`loses nothing acknowledged over ${CYCLES} cycles, and every turn ends exactly once`, { timeout: 60_000 + CYCLES * 4000 }, async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-kill9-'))
-    const received = new Map<string, LogEvent[]>()
-    const sessionIds: string[] = []
-    let turnsStarted = 0
+  it(
+    `loses nothing acknowledged over ${CYCLES} cycles, and every turn ends exactly once`,
+    { timeout: 60_000 + CYCLES * 4000 },
+    async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-kill9-'))
+      const received = new Map<string, LogEvent[]>()
+      const sessionIds: string[] = []
+      let turnsStarted = 0
 
-    for (let cycle = 0; cycle <= CYCLES; cycle++) {
-      const p = await spawnDaemon({ dataDir })
-      const api = createApi(p.url, TOKEN)
-      if (cycle === 0) {
-        for (let i = 0; i < SESSIONS; i++) sessionIds.push((await api.post('/sessions', { title: `kill9-${i}` })).body.id)
-      }
-      const clients: SseClient[] = []
-      for (const id of sessionIds) {
-        const seen = received.get(id) ?? []
-        received.set(id, seen)
-        const last = seen[seen.length - 1]
-        const c = await openSse(`${p.url}/sessions/${id}/events`, {
-          token: TOKEN,
-          ...(last ? { lastEventId: String(last.id) } : {}),
-        })
-        clients.push(c)
-      }
-      const last = cycle === CYCLES
-      if (!last) {
-        // Keep the sessions busy: a new turn wherever the previous one has ended (no queue here:
-        // tests/durability/queue-kill9.test.ts kills the daemon with turns queued).
+      for (let cycle = 0; cycle <= CYCLES; cycle++) {
+        const p = await spawnDaemon({ dataDir })
+        const api = createApi(p.url, TOKEN)
+        if (cycle === 0) {
+          for (let i = 0; i < SESSIONS; i++)
+            sessionIds.push((await api.post('/sessions', { title: `kill9-${i}` })).body.id)
+        }
+        const clients: SseClient[] = []
         for (const id of sessionIds) {
-          const r = await api.post(`/sessions/${id}/turns`, {
-            prompt: `cycle ${cycle} [burst:1500] [burst-rate:3000]`,
-            clientTurnId: `c${cycle}-${id}`,
-            queue: false,
+          const seen = received.get(id) ?? []
+          received.set(id, seen)
+          const last = seen[seen.length - 1]
+          const c = await openSse(`${p.url}/sessions/${id}/events`, {
+            token: TOKEN,
+            ...(last ? { lastEventId: String(last.id) } : {}),
           })
-          if (r.status === 202) turnsStarted++
-          else expect(r.status).toBe(409)
+          clients.push(c)
         }
-        // The kill lands at a random moment: mid-spawn, mid-burst, mid-commit, between turns.
-        await new Promise((r) => setTimeout(r, 30 + Math.random() * 700))
-        await kill9(p)
-      } else {
-        // The last daemon lives: every adopted turn must end, and its clients must see it.
-        await waitUntil(
-          async () => {
-            const turns = await Promise.all(sessionIds.map(async (id) => (await api.get(`/sessions/${id}/turns`)).body.turns))
-            return turns.flat().every((t: { status: string }) => t.status !== 'running')
-          },
-          { timeoutMs: 30_000, intervalMs: 100, label: 'every turn to end under the last daemon' }
-        )
+        const last = cycle === CYCLES
+        if (!last) {
+          // Keep the sessions busy: a new turn wherever the previous one has ended (no queue here:
+          // tests/durability/queue-kill9.test.ts kills the daemon with turns queued).
+          for (const id of sessionIds) {
+            const r = await api.post(`/sessions/${id}/turns`, {
+              prompt: `cycle ${cycle} [burst:1500] [burst-rate:3000]`,
+              clientTurnId: `c${cycle}-${id}`,
+              queue: false,
+            })
+            if (r.status === 202) turnsStarted++
+            else expect(r.status).toBe(409)
+          }
+          // The kill lands at a random moment: mid-spawn, mid-burst, mid-commit, between turns.
+          await new Promise((r) => setTimeout(r, 30 + Math.random() * 700))
+          await kill9(p)
+        } else {
+          // The last daemon lives: every adopted turn must end, and its clients must see it.
+          await waitUntil(
+            async () => {
+              const turns = await Promise.all(
+                sessionIds.map(async (id) => (await api.get(`/sessions/${id}/turns`)).body.turns)
+              )
+              return turns.flat().every((t: { status: string }) => t.status !== 'running')
+            },
+            { timeoutMs: 30_000, intervalMs: 100, label: 'every turn to end under the last daemon' }
+          )
+          for (const [i, id] of sessionIds.entries()) {
+            const head = (await api.get(`/sessions/${id}`)).body.lastEventId
+            const lastSeen = (c: SseClient) => c.events.at(-1)?.id ?? received.get(id)!.at(-1)?.id
+            await clients[i]!.waitFor((c) => lastSeen(c) === head, `client ${i} to reach the head`)
+          }
+        }
         for (const [i, id] of sessionIds.entries()) {
-          const head = (await api.get(`/sessions/${id}`)).body.lastEventId
-          const lastSeen = (c: SseClient) => c.events.at(-1)?.id ?? received.get(id)!.at(-1)?.id
-          await clients[i]!.waitFor((c) => lastSeen(c) === head, `client ${i} to reach the head`)
+          clients[i]!.close()
+          received.get(id)!.push(...clients[i]!.events)
+        }
+        if (last) {
+          p.child.kill('SIGTERM')
+          await withTimeout(p.exited, 15_000, 'the last daemon to exit')
         }
       }
-      for (const [i, id] of sessionIds.entries()) {
-        clients[i]!.close()
-        received.get(id)!.push(...clients[i]!.events)
-      }
-      if (last) {
-        p.child.kill('SIGTERM')
-        await withTimeout(p.exited, 15_000, 'the last daemon to exit')
-      }
-    }
 
-    const db = inspectDb(dataDir)
-    try {
-      expect(db.integrity()).toBe('ok')
-      let checked = 0
-      for (const id of sessionIds) {
-        const log = db.events(id)
-        const ids = log.map((e) => e.id)
-        for (let i = 1; i < ids.length; i++) expect(ids[i]!).toBeGreaterThan(ids[i - 1]!)
-        // What clients got, re-attaching each cycle with their last id, is exactly the log:
-        // nothing acknowledged was lost, nothing came twice, nothing was skipped.
-        const got = received.get(id)!
-        expect(got.map((e) => e.id)).toEqual(ids)
-        expect(got.map((e) => JSON.stringify(e))).toEqual(log.map((e) => JSON.stringify(e)))
-        checked += got.length
+      const db = inspectDb(dataDir)
+      try {
+        expect(db.integrity()).toBe('ok')
+        let checked = 0
+        for (const id of sessionIds) {
+          const log = db.events(id)
+          const ids = log.map((e) => e.id)
+          for (let i = 1; i < ids.length; i++) expect(ids[i]!).toBeGreaterThan(ids[i - 1]!)
+          // What clients got, re-attaching each cycle with their last id, is exactly the log:
+          // nothing acknowledged was lost, nothing came twice, nothing was skipped.
+          const got = received.get(id)!
+          expect(got.map((e) => e.id)).toEqual(ids)
+          expect(got.map((e) => JSON.stringify(e))).toEqual(log.map((e) => JSON.stringify(e)))
+          checked += got.length
+        }
+        const turns = db.turns()
+        expect(turns.length).toBe(turnsStarted)
+        for (const t of turns) {
+          expect(t.status).not.toBe('running')
+          const ended = db
+            .events(t.sessionId)
+            .filter((e) => e.kind === 'turn.ended' && e.turnId === t.id)
+          expect(ended, `turn ${t.id}`).toHaveLength(1)
+        }
+        console.log(
+          `kill9: ${CYCLES} kills, ${turnsStarted} turns, ${checked} events checked, statuses ${JSON.stringify(countBy(turns.map((t) => t.status)))}`
+        )
+      } finally {
+        db.close()
       }
-      const turns = db.turns()
-      expect(turns.length).toBe(turnsStarted)
-      for (const t of turns) {
-        expect(t.status).not.toBe('running')
-        const ended = db.events(t.sessionId).filter((e) => e.kind === 'turn.ended' && e.turnId === t.id)
-        expect(ended, `turn ${t.id}`).toHaveLength(1)
-      }
-      console.log(`kill9: ${CYCLES} kills, ${turnsStarted} turns, ${checked} events checked, statuses ${JSON.stringify(countBy(turns.map((t) => t.status)))}`)
-    } finally {
-      db.close()
     }
-  })
+  )
 })
 
 function countBy(xs: string[]): Record<string, number> {

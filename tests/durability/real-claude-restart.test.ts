@@ -46,26 +46,43 @@ describe('the real claude across daemon crashes', () => {
     const s = (await api.post('/sessions')).body
     const seen: LogEvent[] = []
     for (let cycle = 0; cycle < 3; cycle++) {
-      const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: `story ${cycle} [slow:2500]` })).body.turn
-      const sse = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN, ...(seen.length ? { lastEventId: String(seen.at(-1)!.id) } : {}) })
-      await sse.waitFor((c) => c.events.filter((e) => e.kind === 'text.delta').length >= 3, 'a few deltas', 30_000)
+      const turn = (
+        await api.post(`/sessions/${s.id}/turns`, { prompt: `story ${cycle} [slow:2500]` })
+      ).body.turn
+      const sse = await openSse(`${p.url}/sessions/${s.id}/events`, {
+        token: TOKEN,
+        ...(seen.length ? { lastEventId: String(seen.at(-1)!.id) } : {}),
+      })
+      await sse.waitFor(
+        (c) => c.events.filter((e) => e.kind === 'text.delta').length >= 3,
+        'a few deltas',
+        30_000
+      )
       await kill9(p)
       seen.push(...sse.events)
       // claude keeps going without a daemon: it holds its stdin FIFO itself (no EOF) and finishes the
       // turn; the next daemon ends it after its result (end_session).
       p = await realDaemon(dataDir)
       api = createApi(p.url, TOKEN)
-      const again = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN, lastEventId: String(seen.at(-1)!.id) })
+      const again = await openSse(`${p.url}/sessions/${s.id}/events`, {
+        token: TOKEN,
+        lastEventId: String(seen.at(-1)!.id),
+      })
       const ended = await again.waitForEvent(turnEnded(turn.id), 'the adopted turn to end', 30_000)
       again.close()
       seen.push(...again.events)
       expect(ended.status).toBe('completed')
-      const text = seen.filter((e) => e.turnId === turn.id && e.kind === 'text').pop()!.text as string
+      const text = seen.filter((e) => e.turnId === turn.id && e.kind === 'text').pop()!
+        .text as string
       expect(text).toContain(`ECHO: story ${cycle}`)
     }
     const log = (await api.get(`/sessions/${s.id}/history?limit=1000`)).body.events as LogEvent[]
     expect(seen.map((e) => e.id)).toEqual(log.map((e) => e.id))
-    expect(log.filter((e) => e.kind === 'turn.ended').map((e) => e.status)).toEqual(['completed', 'completed', 'completed'])
+    expect(log.filter((e) => e.kind === 'turn.ended').map((e) => e.status)).toEqual([
+      'completed',
+      'completed',
+      'completed',
+    ])
     p.child.kill('SIGTERM')
     await withTimeout(p.exited, 15_000, 'exit')
     const db = inspectDb(dataDir)
@@ -78,23 +95,39 @@ describe('the real claude across daemon crashes', () => {
     let p = await realDaemon(dataDir)
     let api = createApi(p.url, TOKEN)
     const s = (await api.post('/sessions')).body
-    const first = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'remember marmalade [slow:4000]' })).body.turn
+    const first = (
+      await api.post(`/sessions/${s.id}/turns`, { prompt: 'remember marmalade [slow:4000]' })
+    ).body.turn
     const sse = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN })
-    await sse.waitFor((c) => c.events.filter((e) => e.kind === 'text.delta').length >= 3, 'a few deltas', 30_000)
+    await sse.waitFor(
+      (c) => c.events.filter((e) => e.kind === 'text.delta').length >= 3,
+      'a few deltas',
+      30_000
+    )
     const claudePids = processesWith(s.claudeSessionId)
     expect(claudePids.length).toBeGreaterThan(0)
     // As an OOM kill would: both at once.
     for (const pid of claudePids) process.kill(pid, 'SIGKILL')
     await kill9(p)
     sse.close()
-    await waitUntil(() => processesWith(s.claudeSessionId).length === 0, { label: 'claude to be gone' })
+    await waitUntil(() => processesWith(s.claudeSessionId).length === 0, {
+      label: 'claude to be gone',
+    })
     p = await realDaemon(dataDir)
     api = createApi(p.url, TOKEN)
-    const again = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN, lastEventId: sse.lastEventId! })
-    const ended = await again.waitForEvent(turnEnded(first.id), 'the interrupted turn to be ended', 30_000)
+    const again = await openSse(`${p.url}/sessions/${s.id}/events`, {
+      token: TOKEN,
+      lastEventId: sse.lastEventId!,
+    })
+    const ended = await again.waitForEvent(
+      turnEnded(first.id),
+      'the interrupted turn to be ended',
+      30_000
+    )
     expect(ended.status).toBe('interrupted')
     mock.reset()
-    const second = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'what was it? [history]' })).body.turn
+    const second = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'what was it? [history]' }))
+      .body.turn
     const done = await again.waitForEvent(turnEnded(second.id), 'the next turn', 30_000)
     again.close()
     expect(done.status).toBe('completed')

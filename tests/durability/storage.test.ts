@@ -21,7 +21,8 @@ describe('crash safety of the log', () => {
     const p = await spawnDaemon({ dataDir })
     const api = createApi(p.url, TOKEN)
     const s = (await api.post('/sessions')).body
-    const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'fill [burst:800]' })).body.turn
+    const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'fill [burst:800]' })).body
+      .turn
     const sse = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN })
     await sse.waitForEvent(turnEnded(turn.id), 'turn.ended')
     sse.close()
@@ -36,8 +37,12 @@ describe('crash safety of the log', () => {
     expect((await api2.get('/healthz')).status).toBe(200)
     const log = (await api2.get(`/sessions/${s.id}/history?limit=1000`)).body.events
     expect(log.map((e: { id: number }) => e.id)).toEqual(sse.events.map((e) => e.id))
-    const next = (await api2.post(`/sessions/${s.id}/turns`, { prompt: 'after the tear' })).body.turn
-    const sse2 = await openSse(`${again.url}/sessions/${s.id}/events`, { token: TOKEN, lastEventId: String(log.at(-1).id) })
+    const next = (await api2.post(`/sessions/${s.id}/turns`, { prompt: 'after the tear' })).body
+      .turn
+    const sse2 = await openSse(`${again.url}/sessions/${s.id}/events`, {
+      token: TOKEN,
+      lastEventId: String(log.at(-1).id),
+    })
     expect((await sse2.waitForEvent(turnEnded(next.id), 'the next turn')).status).toBe('completed')
     sse2.close()
     again.child.kill('SIGTERM')
@@ -75,7 +80,11 @@ describe('disk full', () => {
       // Free space; the end of the stopped turn is recorded on its own.
       expect((await d.api.del(`/sessions/${filler.id}`)).status).toBe(204)
       const sse = await attach(d, s.id)
-      const ended = await sse.waitForEvent(turnEnded(turn.id), 'the end of the turn once there is room', 30_000)
+      const ended = await sse.waitForEvent(
+        turnEnded(turn.id),
+        'the end of the turn once there is room',
+        30_000
+      )
       sse.close()
       expect(ended.status).toBe('failed')
       const error = sse.events.filter((e) => e.turnId === turn.id && e.kind === 'error').pop()!
@@ -93,7 +102,9 @@ describe('disk full', () => {
     try {
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', mnt], { stdio: 'ignore' })
     } catch {
-      console.warn('DISK-FULL TMPFS TEST NOT RUN: cannot mount a tmpfs here (needs root); the size-cap test above covers SQLITE_FULL')
+      console.warn(
+        'DISK-FULL TMPFS TEST NOT RUN: cannot mount a tmpfs here (needs root); the size-cap test above covers SQLITE_FULL'
+      )
       ctx.skip()
       return
     }
@@ -103,14 +114,20 @@ describe('disk full', () => {
     try {
       const api = createApi(p.url, TOKEN)
       const keep = (await api.post('/sessions')).body
-      const kept = (await api.post(`/sessions/${keep.id}/turns`, { prompt: 'before [burst:300]' })).body.turn
+      const kept = (await api.post(`/sessions/${keep.id}/turns`, { prompt: 'before [burst:300]' }))
+        .body.turn
       const sse = await openSse(`${p.url}/sessions/${keep.id}/events`, { token: TOKEN })
       await sse.waitForEvent(turnEnded(kept.id), 'the first turn')
       sse.close()
       const s = (await api.post('/sessions')).body
-      const big = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'big [burst:40000] [burst-rate:8000]' })).body.turn
+      const big = (
+        await api.post(`/sessions/${s.id}/turns`, { prompt: 'big [burst:40000] [burst-rate:8000]' })
+      ).body.turn
       const live = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN })
-      await live.waitFor((c) => c.events.filter((e) => e.kind === 'text.delta').length > 100, 'the turn to be streaming')
+      await live.waitFor(
+        (c) => c.events.filter((e) => e.kind === 'text.delta').length > 100,
+        'the turn to be streaming'
+      )
       // Fill the file system while the turn streams into it.
       const filler = join(mnt, 'filler')
       try {
@@ -119,17 +136,31 @@ describe('disk full', () => {
         // dd stops with ENOSPC: the file system is full
       }
       // Writes are refused cleanly; reads still work, and what was committed is intact.
-      await waitUntil(async () => (await api.post('/sessions')).status === 507, { timeoutMs: 15_000, label: 'writes to be refused' })
+      await waitUntil(async () => (await api.post('/sessions')).status === 507, {
+        timeoutMs: 15_000,
+        label: 'writes to be refused',
+      })
       expect((await api.get('/sessions')).status).toBe(200)
       const log = (await api.get(`/sessions/${keep.id}/history?limit=1000`)).body.events
       expect(log.map((e: { id: number }) => e.id)).toEqual(sse.events.map((e) => e.id))
       rmSync(filler)
-      const ended = await live.waitForEvent(turnEnded(big.id), 'the big turn to end once there is room', 30_000)
+      const ended = await live.waitForEvent(
+        turnEnded(big.id),
+        'the big turn to end once there is room',
+        30_000
+      )
       live.close()
       expect(ended.status).toBe('failed')
-      const events = (await api.get(`/sessions/${s.id}/history?limit=1000&after=${live.events.at(-40)?.id ?? 0}`)).body.events
+      const events = (
+        await api.get(`/sessions/${s.id}/history?limit=1000&after=${live.events.at(-40)?.id ?? 0}`)
+      ).body.events
       expect(events.filter(turnEnded(big.id))).toHaveLength(1)
-      console.log(`tmpfs disk full mid-turn: ${live.events.filter((e) => e.kind === 'error').map((e) => e.message).join(' | ')}`)
+      console.log(
+        `tmpfs disk full mid-turn: ${live.events
+          .filter((e) => e.kind === 'error')
+          .map((e) => e.message)
+          .join(' | ')}`
+      )
       // With room again, everything works.
       expect((await api.post('/sessions')).status).toBe(201)
     } finally {
@@ -157,9 +188,14 @@ describe('retention', () => {
       await feed.waitFor((x) => x.frames.some((f) => f.event === 'caught-up'), 'caught-up')
       const r = await d.daemon.runRetention()
       expect(r.sessions).toBe(1)
-      const ids = (await d.api.get('/sessions')).body.sessions.map((s: { id: string }) => s.id).sort()
+      const ids = (await d.api.get('/sessions')).body.sessions
+        .map((s: { id: string }) => s.id)
+        .sort()
       expect(ids).toEqual([a.id, b.id].sort())
-      await feed.waitFor((x) => x.frames.some((f) => f.data.includes('session.deleted') && f.data.includes(c.id)), 'session.deleted for c')
+      await feed.waitFor(
+        (x) => x.frames.some((f) => f.data.includes('session.deleted') && f.data.includes(c.id)),
+        'session.deleted for c'
+      )
       feed.close()
       await d.api.post(`/sessions/${b.id}/cancel`)
       void busy
@@ -174,7 +210,10 @@ describe('retention', () => {
       const s = await createSession(d)
       const old = await runTurn(d, s.id, 'old turn')
       // Age-based retention needs time to pass: the cutoff is one second.
-      await waitUntil(() => Date.now() - Date.parse(old.ended.ts) > 1500, { timeoutMs: 5000, label: 'the first turn to age' })
+      await waitUntil(() => Date.now() - Date.parse(old.ended.ts) > 1500, {
+        timeoutMs: 5000,
+        label: 'the first turn to age',
+      })
       const fresh = await runTurn(d, s.id, 'fresh turn')
       const r = await d.daemon.runRetention()
       expect(r.events).toBe(old.events.length)
@@ -183,7 +222,10 @@ describe('retention', () => {
       const prunedThrough = old.events.at(-1)!.id
       const stale = await attach(d, s.id, { lastEventId: String(old.events[2]!.id) })
       await stale.waitFor((x) => x.frames.some((f) => f.event === 'caught-up'), 'caught-up')
-      expect(stale.frames[0]).toMatchObject({ event: 'reset', data: JSON.stringify({ lastEventId: prunedThrough }) })
+      expect(stale.frames[0]).toMatchObject({
+        event: 'reset',
+        data: JSON.stringify({ lastEventId: prunedThrough }),
+      })
       expect(stale.events.map((e) => e.id)).toEqual(kept.map((e) => e.id))
       stale.close()
       const fromStart = await attach(d, s.id)

@@ -31,15 +31,25 @@ function png(w: number, h: number, seed: number): Buffer {
   const rows: Buffer[] = []
   for (let y = 0; y < h; y++) {
     const row = Buffer.alloc(1 + w * 3)
-    for (let x = 0; x < w; x++) row.set([(x * 8 + seed) & 255, (y * 8) & 255, seed & 255], 1 + x * 3)
+    for (let x = 0; x < w; x++)
+      row.set([(x * 8 + seed) & 255, (y * 8) & 255, seed & 255], 1 + x * 3)
     rows.push(row)
   }
   const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
-  return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))])
+  return Buffer.concat([
+    sig,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ])
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
-const image = (b: Buffer, mediaType = 'image/png') => ({ type: 'image', mediaType, data: b.toString('base64') })
+const image = (b: Buffer, mediaType = 'image/png') => ({
+  type: 'image',
+  mediaType,
+  data: b.toString('base64'),
+})
 
 describe('image attachments with the real claude', () => {
   it('sends the images as image content blocks in the user message, and they reach the API', async () => {
@@ -48,7 +58,9 @@ describe('image attachments with the real claude', () => {
     const a = png(32, 24, 1)
     const b = png(40, 40, 99)
     mock.reset()
-    const turn = await postTurn(d, s.id, 'what is in these pictures?', { attachments: [image(a), image(b)] })
+    const turn = await postTurn(d, s.id, 'what is in these pictures?', {
+      attachments: [image(a), image(b)],
+    })
     const sse = await attach(d, s.id)
     const ended = await sse.waitForEvent(turnEnded(turn.id), 'turn.ended', 60_000)
     expect(ended.status).toBe('completed')
@@ -59,7 +71,12 @@ describe('image attachments with the real claude', () => {
     ])
     sse.close()
     // claude adds a text note per image ("[Image: source: …]"), so the prompt is among the texts.
-    const req = mock.requests().find((r) => r.path === '/v1/messages' && r.texts.some((t) => t.includes('what is in these pictures?')))
+    const req = mock
+      .requests()
+      .find(
+        (r) =>
+          r.path === '/v1/messages' && r.texts.some((t) => t.includes('what is in these pictures?'))
+      )
     expect(req, JSON.stringify(mock.requests().map((r) => [r.texts, r.images]))).toBeDefined()
     expect(req!.images).toEqual([
       { mediaType: 'image/png', bytes: a.length, sha256: sha(a) },
@@ -88,9 +105,15 @@ describe('image attachments with the real claude', () => {
     const reqs = mock.requests().filter((r) => r.path === '/v1/messages')
     const withPicture = reqs.find((r) => r.texts.some((t) => t.includes('and this picture?')))
     expect(withPicture, JSON.stringify(reqs.map((r) => [r.texts, r.images]))).toBeDefined()
-    expect(withPicture!.images).toEqual([{ mediaType: 'image/png', bytes: img.length, sha256: sha(img) }])
+    expect(withPicture!.images).toEqual([
+      { mediaType: 'image/png', bytes: img.length, sha256: sha(img) },
+    ])
     // The first turn's request went out without it.
-    const firstReq = reqs.find((r) => r.texts.some((t) => t.includes('first')) && !r.texts.some((t) => t.includes('and this picture?')))
+    const firstReq = reqs.find(
+      (r) =>
+        r.texts.some((t) => t.includes('first')) &&
+        !r.texts.some((t) => t.includes('and this picture?'))
+    )
     expect(firstReq?.images ?? []).toEqual([])
   })
 
@@ -102,11 +125,23 @@ describe('image attachments with the real claude', () => {
     const cases: [unknown[], number, string][] = [
       [[image(png(4, 4, 0), 'image/jpeg')], 400, 'invalid_attachment'],
       [[{ type: 'image', mediaType: 'image/png', data: 'not base64!' }], 400, 'invalid_request'],
-      [[{ type: 'image', mediaType: 'image/tiff', data: png(4, 4, 0).toString('base64') }], 400, 'invalid_request'],
-      [[{ type: 'file', mediaType: 'image/png', data: png(4, 4, 0).toString('base64') }], 400, 'invalid_request'],
+      [
+        [{ type: 'image', mediaType: 'image/tiff', data: png(4, 4, 0).toString('base64') }],
+        400,
+        'invalid_request',
+      ],
+      [
+        [{ type: 'file', mediaType: 'image/png', data: png(4, 4, 0).toString('base64') }],
+        400,
+        'invalid_request',
+      ],
       [Array.from({ length: 9 }, () => image(png(4, 4, 0))), 400, 'invalid_request'],
       [[image(big(5 * 1024 * 1024 + 1))], 413, 'attachment_too_large'],
-      [[image(big(4_900_000)), image(big(4_900_000)), image(big(1_000_000))], 413, 'attachments_too_large'],
+      [
+        [image(big(4_900_000)), image(big(4_900_000)), image(big(1_000_000))],
+        413,
+        'attachments_too_large',
+      ],
     ]
     for (const [attachments, status, code] of cases) {
       const r = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'look', attachments })

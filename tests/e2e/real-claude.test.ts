@@ -2,7 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dieOnceWrapper, processesWith, startRealStack, type RealStack } from '../helpers/real-claude.js'
+import {
+  dieOnceWrapper,
+  processesWith,
+  startRealStack,
+  type RealStack,
+} from '../helpers/real-claude.js'
 import { attach, createSession, history, kinds, postTurn, runTurn } from '../helpers/session.js'
 import { turnEnded, type LogEvent } from '../helpers/sse.js'
 import { waitUntil } from '../helpers/wait.js'
@@ -24,9 +29,18 @@ describe('the real claude 2.1.330 against the mock Messages API', () => {
     const { events, ended } = await runTurn(d, s.id, 'hello mock')
     expect(ended).toMatchObject({ status: 'completed', exitCode: 0, signal: null })
     const init = events.find((e) => e.kind === 'agent.init')!
-    expect(init).toMatchObject({ claudeSessionId: s.claudeSessionId, cwd: s.cwd, version: '2.1.330' })
+    expect(init).toMatchObject({
+      claudeSessionId: s.claudeSessionId,
+      cwd: s.cwd,
+      version: '2.1.330',
+    })
     expect(events.find((e) => e.kind === 'text')!.text).toBe('ECHO: hello mock')
-    expect(events.filter((e) => e.kind === 'text.delta').map((e) => e.text).join('')).toBe('ECHO: hello mock')
+    expect(
+      events
+        .filter((e) => e.kind === 'text.delta')
+        .map((e) => e.text)
+        .join('')
+    ).toBe('ECHO: hello mock')
     const result = events.find((e) => e.kind === 'turn.result')!
     expect(result).toMatchObject({ isError: false, subtype: 'success', text: 'ECHO: hello mock' })
     expect(result.costUsd as number).toBeGreaterThan(0)
@@ -42,7 +56,9 @@ describe('the real claude 2.1.330 against the mock Messages API', () => {
     expect(second.ended.status).toBe('completed')
     const req = mock.requests().find((r) => r.prompt?.includes('what was it?'))!
     expect(req.texts.join('\n')).toContain('the secret is kumquat')
-    expect(second.events.find((e) => e.kind === 'text')!.text).toContain('ECHO: the secret is kumquat')
+    expect(second.events.find((e) => e.kind === 'text')!.text).toContain(
+      'ECHO: the secret is kumquat'
+    )
     const turns = (await d.api.get(`/sessions/${s.id}/turns`)).body.turns
     expect(turns.map((t: { status: string }) => t.status)).toEqual(['completed', 'completed'])
   })
@@ -57,7 +73,9 @@ describe('the real claude 2.1.330 against the mock Messages API', () => {
     const result = events.find((e) => e.kind === 'tool.result')!
     expect(result).toMatchObject({ toolUseId: use.toolUseId, isError: false })
     expect(result.text).toContain('hello-from-bash')
-    expect(events.filter((e) => e.kind === 'text').pop()!.text).toContain('TOOL RESULT: hello-from-bash')
+    expect(events.filter((e) => e.kind === 'text').pop()!.text).toContain(
+      'TOOL RESULT: hello-from-bash'
+    )
   })
 
   it('cancels mid-reply: cancelled, partial text, no error event, and the next turn resumes', async () => {
@@ -88,12 +106,18 @@ describe('the real claude 2.1.330 against the mock Messages API', () => {
     const turn = await postTurn(d, s.id, `wait [tool:bash node -e "${marker}"]`)
     const sse = await attach(d, s.id)
     await sse.waitForEvent((e) => e.kind === 'tool.use', 'the tool call', 30_000)
-    await waitUntil(() => processesWith(marker).length > 0, { label: 'the tool process to start', timeoutMs: 15_000 })
+    await waitUntil(() => processesWith(marker).length > 0, {
+      label: 'the tool process to start',
+      timeoutMs: 15_000,
+    })
     expect((await d.api.post(`/sessions/${s.id}/cancel`)).body.cancelled).toBe(true)
     const ended = await sse.waitForEvent(turnEnded(turn.id), 'turn.ended', 30_000)
     sse.close()
     expect(ended.status).toBe('cancelled')
-    await waitUntil(() => processesWith(marker).length === 0, { label: 'no tool process left', timeoutMs: 15_000 })
+    await waitUntil(() => processesWith(marker).length === 0, {
+      label: 'no tool process left',
+      timeoutMs: 15_000,
+    })
     const next = await runTurn(d, s.id, 'and after that?')
     expect(next.ended.status).toBe('completed')
   })
@@ -117,7 +141,11 @@ describe('the real claude 2.1.330 against the mock Messages API', () => {
     const s = await createSession(d)
     const turn = await postTurn(d, s.id, 'stream it [slow:3000]')
     const first = await attach(d, s.id)
-    await first.waitFor((c) => c.events.filter((e) => e.kind === 'text.delta').length >= 5, 'five deltas', 30_000)
+    await first.waitFor(
+      (c) => c.events.filter((e) => e.kind === 'text.delta').length >= 5,
+      'five deltas',
+      30_000
+    )
     first.close()
     const second = await attach(d, s.id, { lastEventId: first.lastEventId! })
     await second.waitForEvent(turnEnded(turn.id), 'turn.ended', 30_000)
@@ -145,11 +173,16 @@ describe('the real claude 2.1.330 against the mock Messages API', () => {
     const { d, mock } = stack
     const s = await createSession(d)
     mock.reset()
-    const first = await postTurn(d, s.id, 'only once [slow:1500]', { clientTurnId: 'retry-after-blip' })
+    const first = await postTurn(d, s.id, 'only once [slow:1500]', {
+      clientTurnId: 'retry-after-blip',
+    })
     const busy = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'another', queue: false })
     expect(busy.status).toBe(409)
     expect(busy.body.error.code).toBe('turn_in_progress')
-    const dup = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'only once [slow:1500]', clientTurnId: 'retry-after-blip' })
+    const dup = await d.api.post(`/sessions/${s.id}/turns`, {
+      prompt: 'only once [slow:1500]',
+      clientTurnId: 'retry-after-blip',
+    })
     expect(dup.status).toBe(202)
     expect(dup.body.turn.id).toBe(first.id)
     const sse = await attach(d, s.id)
@@ -183,7 +216,9 @@ describe('a claude that dies before printing anything, then the real one', () =>
       expect(kinds(dead.events)).not.toContain('agent.init')
       const next = await runTurn(local.d, s.id, 'second try')
       expect(next.ended.status).toBe('completed')
-      expect(next.events.find((e) => e.kind === 'agent.init')!.claudeSessionId).toBe(s.claudeSessionId)
+      expect(next.events.find((e) => e.kind === 'agent.init')!.claudeSessionId).toBe(
+        s.claudeSessionId
+      )
       expect(next.events.find((e) => e.kind === 'text')!.text).toBe('ECHO: second try')
     } finally {
       await local.stop()

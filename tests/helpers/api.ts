@@ -6,7 +6,12 @@ export interface ApiResponse<T = any> {
 }
 
 export function createApi(baseUrl: string, token?: string) {
-  async function call<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  async function call<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {}
+  ): Promise<ApiResponse<T>> {
     const h: Record<string, string> = { ...headers }
     if (token) h.Authorization = `Bearer ${token}`
     let payload: string | undefined

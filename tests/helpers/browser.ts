@@ -6,7 +6,13 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core'
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Page,
+  type Request,
+} from 'playwright-core'
 import type { TestDaemon } from './daemon.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -29,7 +35,12 @@ export const CHROMIUM_ARGS = [
 
 /** The chromium executable, or null (then the tests skip). AGENTMUX_CHROMIUM overrides. */
 export function findChromium(): string | null {
-  const candidates = [process.env.AGENTMUX_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
+  const candidates = [
+    process.env.AGENTMUX_CHROMIUM,
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+  ]
   for (const c of candidates) if (c && existsSync(c)) return c
   for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
     try {
@@ -51,7 +62,8 @@ if (!CHROMIUM) {
 }
 
 export function assertPageBuilt(): void {
-  if (!existsSync(join(WEB_DIST, 'index.html')) || !existsSync(WEB_TEST_BUNDLE)) throw new Error('web/dist is not built: run `npm run build` first')
+  if (!existsSync(join(WEB_DIST, 'index.html')) || !existsSync(WEB_TEST_BUNDLE))
+    throw new Error('web/dist is not built: run `npm run build` first')
 }
 
 export async function launchBrowser(): Promise<Browser> {
@@ -86,7 +98,9 @@ export async function newPage(browser: Browser, opts: PageOpts = {}): Promise<Op
   })
   context.setDefaultTimeout(20_000)
   // The production script has no test hooks: the tests run the same page built with them.
-  await context.route(/\/assets\/app-[^/]+\.js$/, (route) => route.fulfill({ path: WEB_TEST_BUNDLE, contentType: 'text/javascript; charset=utf-8' }))
+  await context.route(/\/assets\/app-[^/]+\.js$/, (route) =>
+    route.fulfill({ path: WEB_TEST_BUNDLE, contentType: 'text/javascript; charset=utf-8' })
+  )
   const page = await context.newPage()
   const requests: Request[] = []
   const errors: string[] = []
@@ -111,7 +125,9 @@ export async function openSession(p: OpenedPage, d: TestDaemon, id: string): Pro
 
 /** The ids of the rendered events of the open chat, in DOM order. */
 export async function renderedIds(page: Page): Promise<number[]> {
-  return page.$$eval('.log [data-event-id]', (els) => els.map((e) => Number(e.getAttribute('data-event-id'))))
+  return page.$$eval('.log [data-event-id]', (els) =>
+    els.map((e) => Number(e.getAttribute('data-event-id')))
+  )
 }
 
 /** Every event id the open chat applied, in order (window.agentmux.applied()). */

@@ -46,5 +46,8 @@ export function isCatchupOf(applied: readonly number[], log: readonly FinalState
   const kept = new Set(applied)
   const missing = log.filter((e) => !kept.has(e.id))
   if (missing.some((e) => e.kind !== 'text.delta')) return false
-  return JSON.stringify(finalState(log.filter((e) => kept.has(e.id)))) === JSON.stringify(finalState(log))
+  return (
+    JSON.stringify(finalState(log.filter((e) => kept.has(e.id)))) ===
+    JSON.stringify(finalState(log))
+  )
 }

@@ -3,14 +3,26 @@
  * P-256 key pair and auth secret, VAPID JWT verification (RFC 8292) and aes128gcm decryption
  * (RFC 8188 + RFC 8291).
  */
-import { createDecipheriv, createECDH, createHmac, createPublicKey, randomBytes, verify, type ECDH } from 'node:crypto'
+import {
+  createDecipheriv,
+  createECDH,
+  createHmac,
+  createPublicKey,
+  randomBytes,
+  verify,
+  type ECDH,
+} from 'node:crypto'
 
 export interface Subscriber {
   ecdh: ECDH
   publicKey: Buffer
   auth: Buffer
   /** The body of POST /push/subscriptions for an endpoint. */
-  subscription(endpoint: string): { endpoint: string; expirationTime: null; keys: { p256dh: string; auth: string } }
+  subscription(endpoint: string): {
+    endpoint: string
+    expirationTime: null
+    keys: { p256dh: string; auth: string }
+  }
 }
 
 export function newSubscriber(): Subscriber {
@@ -33,7 +45,10 @@ export function newSubscriber(): Subscriber {
 const hmac = (key: Buffer, data: Buffer) => createHmac('sha256', key).update(data).digest()
 
 /** RFC 8291 §3.4 + RFC 8188 §2: one record (what a push message is), its padding stripped. */
-export function decryptAes128gcm(body: Buffer, sub: Subscriber): { plaintext: Buffer; recordSize: number; serverKey: Buffer } {
+export function decryptAes128gcm(
+  body: Buffer,
+  sub: Subscriber
+): { plaintext: Buffer; recordSize: number; serverKey: Buffer } {
   const salt = body.subarray(0, 16)
   const recordSize = body.readUInt32BE(16)
   const idLen = body[20]!
@@ -49,7 +64,10 @@ export function decryptAes128gcm(body: Buffer, sub: Subscriber): { plaintext: Bu
   const nonce = hmac(prk, Buffer.from('Content-Encoding: nonce\0\x01', 'binary')).subarray(0, 12)
   const decipher = createDecipheriv('aes-128-gcm', cek, nonce)
   decipher.setAuthTag(record.subarray(record.length - 16))
-  const padded = Buffer.concat([decipher.update(record.subarray(0, record.length - 16)), decipher.final()])
+  const padded = Buffer.concat([
+    decipher.update(record.subarray(0, record.length - 16)),
+    decipher.final(),
+  ])
   let end = padded.length - 1
   while (end >= 0 && padded[end] === 0) end--
   // The last record's padding delimiter is 2.
@@ -58,7 +76,11 @@ export function decryptAes128gcm(body: Buffer, sub: Subscriber): { plaintext: Bu
 }
 
 /** Splits `vapid t=<jwt>, k=<key>` and verifies the ES256 signature with k. */
-export function verifyVapid(authorization: string): { header: Record<string, unknown>; claims: Record<string, unknown>; key: string } {
+export function verifyVapid(authorization: string): {
+  header: Record<string, unknown>
+  claims: Record<string, unknown>
+  key: string
+} {
   const m = /^vapid t=([^,\s]+),\s*k=([A-Za-z0-9_-]+)$/.exec(authorization)
   if (!m) throw new Error(`not a VAPID Authorization header: ${authorization}`)
   const [jwt, key] = [m[1]!, m[2]!]
@@ -67,10 +89,20 @@ export function verifyVapid(authorization: string): { header: Record<string, unk
   const raw = Buffer.from(key, 'base64url')
   if (raw.length !== 65 || raw[0] !== 4) throw new Error('k is not an uncompressed P-256 point')
   const publicKey = createPublicKey({
-    key: { kty: 'EC', crv: 'P-256', x: raw.subarray(1, 33).toString('base64url'), y: raw.subarray(33).toString('base64url') },
+    key: {
+      kty: 'EC',
+      crv: 'P-256',
+      x: raw.subarray(1, 33).toString('base64url'),
+      y: raw.subarray(33).toString('base64url'),
+    },
     format: 'jwk',
   })
-  const ok = verify('sha256', Buffer.from(`${h}.${p}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'))
+  const ok = verify(
+    'sha256',
+    Buffer.from(`${h}.${p}`),
+    { key: publicKey, dsaEncoding: 'ieee-p1363' },
+    Buffer.from(s, 'base64url')
+  )
   if (!ok) throw new Error('VAPID JWT signature does not verify')
   return {
     header: JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as Record<string, unknown>,

@@ -20,14 +20,21 @@ export interface Receiver {
   close(): Promise<void>
 }
 
-export async function startReceiver(opts: { port?: number; respond?: Receiver['respond'] } = {}): Promise<Receiver> {
+export async function startReceiver(
+  opts: { port?: number; respond?: Receiver['respond'] } = {}
+): Promise<Receiver> {
   const requests: Received[] = []
   // The handler reads `r`, which exists by the time a request arrives.
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      const got = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) }
+      const got = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      }
       const status = r.respond(requests.length, got)
       requests.push({ ...got, status })
       res.writeHead(status, { 'Content-Type': 'text/plain' }).end(status < 300 ? 'ok' : 'no')

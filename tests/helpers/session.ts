@@ -8,13 +8,22 @@ export async function createSession(d: TestDaemon, body: Record<string, unknown>
   return r.body as { id: string; claudeSessionId: string; cwd: string; title: string }
 }
 
-export async function postTurn(d: TestDaemon, sessionId: string, prompt: string, extra: Record<string, unknown> = {}) {
+export async function postTurn(
+  d: TestDaemon,
+  sessionId: string,
+  prompt: string,
+  extra: Record<string, unknown> = {}
+) {
   const r = await d.api.post(`/sessions/${sessionId}/turns`, { prompt, ...extra })
   expect(r.status, JSON.stringify(r.body)).toBe(202)
   return r.body.turn as { id: string; status: string; clientTurnId: string | null }
 }
 
-export function attach(d: TestDaemon, sessionId: string, opts: { after?: number; lastEventId?: string } = {}): Promise<SseClient> {
+export function attach(
+  d: TestDaemon,
+  sessionId: string,
+  opts: { after?: number; lastEventId?: string } = {}
+): Promise<SseClient> {
   const q = opts.after !== undefined ? `?after=${opts.after}` : ''
   return openSse(`${d.url}/sessions/${sessionId}/events${q}`, {
     token: d.token,
@@ -23,7 +32,12 @@ export function attach(d: TestDaemon, sessionId: string, opts: { after?: number;
 }
 
 /** Runs a turn to its end and returns that turn's events as an attached client saw them. */
-export async function runTurn(d: TestDaemon, sessionId: string, prompt: string, extra: Record<string, unknown> = {}) {
+export async function runTurn(
+  d: TestDaemon,
+  sessionId: string,
+  prompt: string,
+  extra: Record<string, unknown> = {}
+) {
   const turn = await postTurn(d, sessionId, prompt, extra)
   const sse = await attach(d, sessionId)
   const ended = await sse.waitForEvent(turnEnded(turn.id), `turn.ended of ${turn.id}`, 45_000)

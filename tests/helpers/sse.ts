@@ -54,7 +54,11 @@ export async function openSse(
   )
 
   let buffer = ''
-  let cur: { event: string; id: string | null; data: string[] } = { event: 'message', id: null, data: [] }
+  let cur: { event: string; id: string | null; data: string[] } = {
+    event: 'message',
+    id: null,
+    data: [],
+  }
   // A gzip'd stream (asked for with an Accept-Encoding header) is read through a decoder.
   const body = res.headers['content-encoding'] === 'gzip' ? res.pipe(createGunzip()) : res
   body.setEncoding('utf8')
@@ -134,4 +138,5 @@ export async function openSse(
   return client
 }
 
-export const turnEnded = (turnId: string) => (e: LogEvent) => e.kind === 'turn.ended' && e.turnId === turnId
+export const turnEnded = (turnId: string) => (e: LogEvent) =>
+  e.kind === 'turn.ended' && e.turnId === turnId

@@ -20,7 +20,8 @@ export async function waitUntil<T>(
   for (;;) {
     const v = await check()
     if (v) return v as NonNullable<T>
-    if (Date.now() > deadline) throw new Error(`timed out after ${opts.timeoutMs ?? 10_000} ms waiting for ${opts.label}`)
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${opts.timeoutMs ?? 10_000} ms waiting for ${opts.label}`)
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 25))
   }
 }

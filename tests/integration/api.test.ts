@@ -61,14 +61,31 @@ describe('sessions API', () => {
 
   it('shows when the running turn started, and turn.started carries the clientTurnId', async () => {
     const s = await createSession(d)
-    const turn = (await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'slow [slow:1000]', clientTurnId: 'cid-1' })).body.turn
+    const turn = (
+      await d.api.post(`/sessions/${s.id}/turns`, {
+        prompt: 'slow [slow:1000]',
+        clientTurnId: 'cid-1',
+      })
+    ).body.turn
     const running = (await d.api.get(`/sessions/${s.id}`)).body
-    expect(running).toMatchObject({ status: 'running', activeTurnId: turn.id, activeTurnStartedAt: turn.startedAt })
+    expect(running).toMatchObject({
+      status: 'running',
+      activeTurnId: turn.id,
+      activeTurnStartedAt: turn.startedAt,
+    })
     const sse = await attach(d, s.id)
     await sse.waitForEvent(turnEnded(turn.id), 'turn.ended')
     sse.close()
-    expect(sse.events[0]).toMatchObject({ kind: 'turn.started', prompt: 'slow [slow:1000]', clientTurnId: 'cid-1', model: null })
-    expect((await d.api.get(`/sessions/${s.id}`)).body).toMatchObject({ status: 'idle', activeTurnStartedAt: null })
+    expect(sse.events[0]).toMatchObject({
+      kind: 'turn.started',
+      prompt: 'slow [slow:1000]',
+      clientTurnId: 'cid-1',
+      model: null,
+    })
+    expect((await d.api.get(`/sessions/${s.id}`)).body).toMatchObject({
+      status: 'idle',
+      activeTurnStartedAt: null,
+    })
   })
 
   it('serves no favicon, without asking for a token', async () => {
@@ -93,10 +110,19 @@ describe('sessions API', () => {
       allowedTools: ['Bash(git *)', 'Edit'],
       appendSystemPrompt: 'Be brief.',
     })
-    expect(s).toMatchObject({ title: 'app', cwd: dir, model: 'sonnet', permissionMode: 'acceptEdits' })
+    expect(s).toMatchObject({
+      title: 'app',
+      cwd: dir,
+      model: 'sonnet',
+      permissionMode: 'acceptEdits',
+    })
     const { events } = await runTurn(d, s.id, 'hi')
     const init = events.find((e) => e.kind === 'agent.init')!
-    expect(init).toMatchObject({ cwd: dir, model: 'claude-sonnet-5-5', permissionMode: 'acceptEdits' })
+    expect(init).toMatchObject({
+      cwd: dir,
+      model: 'claude-sonnet-5-5',
+      permissionMode: 'acceptEdits',
+    })
   })
 
   it('lists sessions most recently active first', async () => {
@@ -116,7 +142,12 @@ describe('sessions API', () => {
       allowedTools: ['Read'],
     })
     expect(r.status).toBe(200)
-    expect(r.body).toMatchObject({ title: 'renamed', model: 'opus', permissionMode: 'plan', allowedTools: ['Read'] })
+    expect(r.body).toMatchObject({
+      title: 'renamed',
+      model: 'opus',
+      permissionMode: 'plan',
+      allowedTools: ['Read'],
+    })
     const cleared = await d.api.patch(`/sessions/${s.id}`, { model: null, permissionMode: null })
     expect(cleared.body).toMatchObject({ model: null, permissionMode: null, title: 'renamed' })
   })
@@ -133,19 +164,48 @@ describe('bad input gets a clear 4xx JSON error and changes nothing', () => {
   it('rejects malformed bodies', async () => {
     const s = await createSession(d)
     const turns = `/sessions/${s.id}/turns`
-    expectError(await d.api.call('POST', turns, '{"prompt":', { 'Content-Type': 'application/json' }), 400, 'invalid_json')
-    expectError(await d.api.call('POST', turns, 'prompt=hi', { 'Content-Type': 'application/x-www-form-urlencoded' }), 415)
-    expectError(await d.api.call('POST', turns, JSON.stringify({ prompt: 'hi' }), { 'Content-Type': 'text/plain' }), 415)
+    expectError(
+      await d.api.call('POST', turns, '{"prompt":', { 'Content-Type': 'application/json' }),
+      400,
+      'invalid_json'
+    )
+    expectError(
+      await d.api.call('POST', turns, 'prompt=hi', {
+        'Content-Type': 'application/x-www-form-urlencoded',
+      }),
+      415
+    )
+    expectError(
+      await d.api.call('POST', turns, JSON.stringify({ prompt: 'hi' }), {
+        'Content-Type': 'text/plain',
+      }),
+      415
+    )
     expectError(await d.api.post(turns, { prompt: 42 }), 400, 'invalid_request')
     expectError(await d.api.post(turns, { prompt: '   ' }), 400, 'invalid_request')
     expectError(await d.api.post(turns, { prompt: 'hi', extra: 1 }), 400, 'invalid_request')
     expectError(await d.api.post(turns, [1, 2]), 400, 'invalid_request')
-    expectError(await d.api.post(turns, { prompt: 'x'.repeat(200 * 1024 + 1) }), 400, 'invalid_request')
+    expectError(
+      await d.api.post(turns, { prompt: 'x'.repeat(200 * 1024 + 1) }),
+      400,
+      'invalid_request'
+    )
     // This route takes bodies up to ~15 MB (images ride in it): a 1 MB prompt is a 400, 16 MB a 413.
-    expectError(await d.api.post(turns, { prompt: 'x'.repeat(1024 * 1024 + 10) }), 400, 'invalid_request')
-    expectError(await d.api.post(turns, { prompt: 'x'.repeat(16 * 1024 * 1024) }), 413, 'body_too_large')
+    expectError(
+      await d.api.post(turns, { prompt: 'x'.repeat(1024 * 1024 + 10) }),
+      400,
+      'invalid_request'
+    )
+    expectError(
+      await d.api.post(turns, { prompt: 'x'.repeat(16 * 1024 * 1024) }),
+      413,
+      'body_too_large'
+    )
     expectError(await d.api.post(turns, { prompt: 'hi', clientTurnId: 'has space' }), 400)
-    expectError(await d.api.post(turns, { prompt: 'hi', model: '--dangerously-skip-permissions' }), 400)
+    expectError(
+      await d.api.post(turns, { prompt: 'hi', model: '--dangerously-skip-permissions' }),
+      400
+    )
     expectError(await d.api.post('/sessions', { permissionMode: 'yolo' }), 400)
     expectError(await d.api.post('/sessions', { title: 'a\u0000b' }), 400)
     expectError(await d.api.post('/sessions', { title: 'x'.repeat(201) }), 400)
@@ -161,7 +221,15 @@ describe('bad input gets a clear 4xx JSON error and changes nothing', () => {
     const link = join(d.dataDir, 'link-out')
     if (!existsSync(link)) symlinkSync('/usr', link)
     const before = (await d.api.get('/sessions')).body.sessions.length
-    for (const cwd of ['relative/dir', join(d.dataDir, 'missing'), file, '/usr', link, `${d.dataDir}/../..`, `${d.dataDir}\u0000x`]) {
+    for (const cwd of [
+      'relative/dir',
+      join(d.dataDir, 'missing'),
+      file,
+      '/usr',
+      link,
+      `${d.dataDir}/../..`,
+      `${d.dataDir}\u0000x`,
+    ]) {
       const r = await d.api.post('/sessions', { cwd })
       expectError(r, 400)
       expect(['invalid_cwd', 'cwd_not_allowed']).toContain(r.body.error.code)
@@ -172,8 +240,16 @@ describe('bad input gets a clear 4xx JSON error and changes nothing', () => {
   it('checks ids before any lookup, and unknown routes are JSON 404s', async () => {
     expectError(await d.api.get('/sessions/../../etc/passwd'), 404)
     expectError(await d.api.get('/sessions/ses_short'), 400, 'invalid_id')
-    expectError(await d.api.get(`/sessions/${encodeURIComponent("ses_' OR 1=1 --")}`), 400, 'invalid_id')
-    expectError(await d.api.post('/sessions/ses_0000000000000000/turns', { prompt: 'hi' }), 404, 'session_not_found')
+    expectError(
+      await d.api.get(`/sessions/${encodeURIComponent("ses_' OR 1=1 --")}`),
+      400,
+      'invalid_id'
+    )
+    expectError(
+      await d.api.post('/sessions/ses_0000000000000000/turns', { prompt: 'hi' }),
+      404,
+      'session_not_found'
+    )
     expectError(await d.api.post('/sessions/ses_0000000000000000/cancel'), 404, 'session_not_found')
     expectError(await d.api.get('/nope'), 404, 'not_found')
   })

@@ -25,17 +25,23 @@ describe('SSE attach', () => {
   it('answers with SSE headers, a retry line first, replay, caught-up, then the live tail', async () => {
     const s = await createSession(d)
     await runTurn(d, s.id, 'first')
-    const firstBytes = await new Promise<{ headers: Record<string, unknown>; text: string }>((resolve, reject) => {
-      const req = request(`${d.url}/sessions/${s.id}/events`, { headers: { Authorization: `Bearer ${d.token}` } }, (res) => {
-        res.setEncoding('utf8')
-        res.once('data', (text: string) => {
-          resolve({ headers: res.headers, text })
-          req.destroy()
-        })
-      })
-      req.on('error', reject)
-      req.end()
-    })
+    const firstBytes = await new Promise<{ headers: Record<string, unknown>; text: string }>(
+      (resolve, reject) => {
+        const req = request(
+          `${d.url}/sessions/${s.id}/events`,
+          { headers: { Authorization: `Bearer ${d.token}` } },
+          (res) => {
+            res.setEncoding('utf8')
+            res.once('data', (text: string) => {
+              resolve({ headers: res.headers, text })
+              req.destroy()
+            })
+          }
+        )
+        req.on('error', reject)
+        req.end()
+      }
+    )
     expect(firstBytes.headers['content-type']).toBe('text/event-stream; charset=utf-8')
     expect(firstBytes.headers['cache-control']).toBe('no-store')
     expect(firstBytes.headers['x-accel-buffering']).toBe('no')
@@ -79,9 +85,15 @@ describe('SSE attach', () => {
     const mid = log[3]!.id
     const viaQuery = await attach(d, s.id, { after: mid })
     await viaQuery.waitFor((c) => c.frames.some((f) => f.event === 'caught-up'), 'caught-up')
-    expectExactlyTheLog(viaQuery.events, log.filter((e) => e.id > mid))
+    expectExactlyTheLog(
+      viaQuery.events,
+      log.filter((e) => e.id > mid)
+    )
     viaQuery.close()
-    const both = await openSse(`${d.url}/sessions/${s.id}/events?after=0`, { token: d.token, lastEventId: String(mid) })
+    const both = await openSse(`${d.url}/sessions/${s.id}/events?after=0`, {
+      token: d.token,
+      lastEventId: String(mid),
+    })
     await both.waitFor((c) => c.frames.some((f) => f.event === 'caught-up'), 'caught-up')
     expect(both.events[0]!.id).toBe(log.find((e) => e.id > mid)!.id)
     both.close()
@@ -94,7 +106,10 @@ describe('SSE attach', () => {
     const head = log[log.length - 1]!.id
     const sse = await attach(d, s.id, { lastEventId: String(head + 1000) })
     await sse.waitFor((c) => c.frames.some((f) => f.event === 'caught-up'), 'caught-up')
-    expect(sse.frames[0]).toMatchObject({ event: 'reset', data: JSON.stringify({ lastEventId: head }) })
+    expect(sse.frames[0]).toMatchObject({
+      event: 'reset',
+      data: JSON.stringify({ lastEventId: head }),
+    })
     expect(sse.events).toHaveLength(0)
     const t = await postTurn(d, s.id, 'two')
     await sse.waitForEvent(turnEnded(t.id), 'live events after the reset')
@@ -105,7 +120,9 @@ describe('SSE attach', () => {
   it('rejects bad cursors with 400 and unknown sessions with 404, before any stream', async () => {
     const s = await createSession(d)
     for (const bad of ['abc', '-1', '1.5', '1e3', '99999999999999999999', ' ', '0x10']) {
-      const r = await d.api.call('GET', `/sessions/${s.id}/events`, undefined, { 'Last-Event-ID': bad })
+      const r = await d.api.call('GET', `/sessions/${s.id}/events`, undefined, {
+        'Last-Event-ID': bad,
+      })
       expect(r.status, `Last-Event-ID ${JSON.stringify(bad)}`).toBe(400)
       expect(r.body.error.code).toBe('invalid_request')
     }
@@ -167,7 +184,9 @@ describe('SSE attach', () => {
     const s = await createSession(d)
     const before = d.daemon.stats().sseClients
     const clients = await Promise.all([attach(d, s.id), attach(d, s.id), attach(d, s.id)])
-    await waitUntil(() => d.daemon.stats().sseClients === before + 3, { label: 'three clients registered' })
+    await waitUntil(() => d.daemon.stats().sseClients === before + 3, {
+      label: 'three clients registered',
+    })
     for (const c of clients) c.close()
     await waitUntil(() => d.daemon.stats().sseClients === before, { label: 'clients cleaned up' })
   })
@@ -199,21 +218,36 @@ describe('the session list stream (GET /events)', () => {
     expect(initial.map((m) => m.session.id)).toContain(existing.id)
 
     const s = await createSession(d, { title: 'watched' })
-    const updates = () => feed.frames.filter((f) => f.event === 'message').map((f) => JSON.parse(f.data))
-    await feed.waitFor(() => updates().some((m) => m.session?.id === s.id), 'session.updated for the new session')
-    const turn = await postTurn(d, s.id, 'slow [slow:1500]')
-    await feed.waitFor(() => updates().some((m) => m.session?.id === s.id && m.session.status === 'running'), 'running')
+    const updates = () =>
+      feed.frames.filter((f) => f.event === 'message').map((f) => JSON.parse(f.data))
     await feed.waitFor(
-      () => updates().some((m) => m.session?.id === s.id && m.session.status === 'idle' && m.session.turnCount === 1),
+      () => updates().some((m) => m.session?.id === s.id),
+      'session.updated for the new session'
+    )
+    const turn = await postTurn(d, s.id, 'slow [slow:1500]')
+    await feed.waitFor(
+      () => updates().some((m) => m.session?.id === s.id && m.session.status === 'running'),
+      'running'
+    )
+    await feed.waitFor(
+      () =>
+        updates().some(
+          (m) => m.session?.id === s.id && m.session.status === 'idle' && m.session.turnCount === 1
+        ),
       'idle again',
       20_000
     )
-    const last = updates().filter((m) => m.session?.id === s.id).pop()
+    const last = updates()
+      .filter((m) => m.session?.id === s.id)
+      .pop()
     expect(last.session.activeTurnId).toBeNull()
     expect(last.session.costUsd).toBeGreaterThan(0)
     void turn
     expect((await d.api.del(`/sessions/${s.id}`)).status).toBe(204)
-    await feed.waitFor(() => updates().some((m) => m.kind === 'session.deleted' && m.id === s.id), 'session.deleted')
+    await feed.waitFor(
+      () => updates().some((m) => m.kind === 'session.deleted' && m.id === s.id),
+      'session.deleted'
+    )
     feed.close()
   })
 
@@ -237,7 +271,11 @@ async function pauseClient(daemon: TestDaemon, sessionId: string) {
   const chunks: string[] = []
   const res = await withTimeout(
     new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-      const req = request(`${daemon.url}/sessions/${sessionId}/events`, { headers: { Authorization: `Bearer ${daemon.token}` } }, resolve)
+      const req = request(
+        `${daemon.url}/sessions/${sessionId}/events`,
+        { headers: { Authorization: `Bearer ${daemon.token}` } },
+        resolve
+      )
       req.on('error', reject)
       req.end()
     }),

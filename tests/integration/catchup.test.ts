@@ -12,7 +12,11 @@ afterAll(async () => {
   await d?.stop()
 })
 
-function open(sid: string, query: string, opts: { lastEventId?: string; gzip?: boolean } = {}): Promise<SseClient> {
+function open(
+  sid: string,
+  query: string,
+  opts: { lastEventId?: string; gzip?: boolean } = {}
+): Promise<SseClient> {
   return openSse(`${d.url}/sessions/${sid}/events${query}`, {
     token: d.token,
     ...(opts.lastEventId !== undefined ? { lastEventId: opts.lastEventId } : {}),
@@ -29,21 +33,30 @@ describe('catch-up attach', () => {
     // A turn whose reply is still streaming when the client attaches.
     const live = await postTurn(d, s.id, '[burst:400] [burst-rate:100]')
     const watcher = await open(s.id, '')
-    await watcher.waitFor((c) => c.events.filter((e) => e.kind === 'text.delta' && e.turnId === live.id).length >= 20, 'live deltas')
+    await watcher.waitFor(
+      (c) => c.events.filter((e) => e.kind === 'text.delta' && e.turnId === live.id).length >= 20,
+      'live deltas'
+    )
 
     const cu = await open(s.id, '?mode=catchup')
     await cu.waitFor(caughtUp, 'caught-up')
     const atCaughtUp = [...cu.events]
     // Deltas of finished blocks are gone; those of the block still open are there.
     const done = await history(d, s.id)
-    const finishedTurnIds = new Set(done.filter((e) => e.kind === 'turn.ended').map((e) => e.turnId))
-    expect(atCaughtUp.some((e) => e.kind === 'text.delta' && finishedTurnIds.has(e.turnId))).toBe(false)
+    const finishedTurnIds = new Set(
+      done.filter((e) => e.kind === 'turn.ended').map((e) => e.turnId)
+    )
+    expect(atCaughtUp.some((e) => e.kind === 'text.delta' && finishedTurnIds.has(e.turnId))).toBe(
+      false
+    )
     expect(atCaughtUp.some((e) => e.kind === 'text.delta' && e.turnId === live.id)).toBe(true)
     expect(atCaughtUp.length).toBeLessThan(done.filter((e) => e.id <= atCaughtUp.at(-1)!.id).length)
     // The last event sent carries the head the catch-up started from.
     const cuIndex = cu.frames.findIndex((f) => f.event === 'caught-up')
     const cuFrame = JSON.parse(cu.frames[cuIndex]!.data) as { lastEventId: number }
-    expect(cu.frames.slice(0, cuIndex).findLast((f) => f.id !== null)!.id).toBe(String(cuFrame.lastEventId))
+    expect(cu.frames.slice(0, cuIndex).findLast((f) => f.id !== null)!.id).toBe(
+      String(cuFrame.lastEventId)
+    )
     expect(atCaughtUp.at(-1)!.id).toBe(cuFrame.lastEventId)
 
     // Disconnect mid-turn, resume exactly from the cursor held: no gap, no duplicate.
@@ -54,7 +67,9 @@ describe('catch-up attach', () => {
     await resumed.waitForEvent(turnEnded(live.id), 'turn.ended', 30_000)
     await watcher.waitForEvent(turnEnded(live.id), 'watcher turn.ended', 30_000)
     const log = await history(d, s.id)
-    expect(resumed.events.map((e) => e.id)).toEqual(log.filter((e) => e.id > Number(cursor)).map((e) => e.id))
+    expect(resumed.events.map((e) => e.id)).toEqual(
+      log.filter((e) => e.id > Number(cursor)).map((e) => e.id)
+    )
     const ids = [...cu.events, ...resumed.events].map((e) => e.id)
     expect(new Set(ids).size).toBe(ids.length)
     expect(finalState([...cu.events, ...resumed.events])).toEqual(finalState(log))
@@ -111,7 +126,10 @@ describe('catch-up attach', () => {
     expect(gz.events).toEqual(plain.events)
     // A live turn reaches the compressed stream frame by frame (flushed per write).
     const t = await postTurn(d, s.id, '[slow:3000]')
-    await gz.waitFor((c) => c.events.some((e) => e.kind === 'text.delta' && e.turnId === t.id), 'a live delta, before the turn ends')
+    await gz.waitFor(
+      (c) => c.events.some((e) => e.kind === 'text.delta' && e.turnId === t.id),
+      'a live delta, before the turn ends'
+    )
     expect(gz.events.some((e) => e.kind === 'turn.ended' && e.turnId === t.id)).toBe(false)
     await gz.waitForEvent(turnEnded(t.id), 'turn.ended', 30_000)
     await plain.waitForEvent(turnEnded(t.id), 'turn.ended', 30_000)

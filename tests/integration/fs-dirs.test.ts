@@ -40,7 +40,11 @@ describe('GET /fs/dirs and GET /config', () => {
     expect(r.body.parent).toBeNull()
     expect(r.body.dirs.map((x: { name: string }) => x.name)).toEqual(['alias', 'beta', 'proj'])
     const sub = await d.api.get(`/fs/dirs?path=${encodeURIComponent(join(root, 'proj'))}`)
-    expect(sub.body).toMatchObject({ path: join(realRoot, 'proj'), parent: realRoot, dirs: [{ name: 'src', path: join(realRoot, 'proj', 'src') }] })
+    expect(sub.body).toMatchObject({
+      path: join(realRoot, 'proj'),
+      parent: realRoot,
+      dirs: [{ name: 'src', path: join(realRoot, 'proj', 'src') }],
+    })
   })
 
   it('refuses paths outside the roots (also through a symlink) and names the roots', async () => {

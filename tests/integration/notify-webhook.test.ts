@@ -34,9 +34,15 @@ describe('webhook and ntfy notifications', () => {
   it('retries a failing webhook with the same key until 2xx, signed, and never after', async () => {
     const s = await createSession(d, { title: 'Webhook ✓ test' })
     const { turnId, ended } = await runTurn(d, s.id, 'say hi')
-    await waitUntil(() => hook.requests.some((r) => r.status === 200), { timeoutMs: 15_000, label: 'the webhook to get a 200' })
+    await waitUntil(() => hook.requests.some((r) => r.status === 200), {
+      timeoutMs: 15_000,
+      label: 'the webhook to get a 200',
+    })
     // Once the outbox has nothing pending, the delivery row is settled: no further attempt can follow.
-    await waitUntil(() => d.daemon.stats().notify.pending === 0, { timeoutMs: 10_000, label: 'the outbox to drain' })
+    await waitUntil(() => d.daemon.stats().notify.pending === 0, {
+      timeoutMs: 10_000,
+      label: 'the outbox to drain',
+    })
 
     const attempts = hook.requests
     expect(attempts.length).toBeGreaterThanOrEqual(3)
@@ -73,7 +79,9 @@ describe('webhook and ntfy notifications', () => {
     const r = ntfy.requests[0]!
     expect(r.path).toBe('/agentmux-topic')
     // Credentials in the URL travel as Basic auth.
-    expect(r.headers['authorization']).toBe(`Basic ${Buffer.from('tester:p@ss').toString('base64')}`)
+    expect(r.headers['authorization']).toBe(
+      `Basic ${Buffer.from('tester:p@ss').toString('base64')}`
+    )
     expect(r.headers['content-type']).toBe('text/plain; charset=utf-8')
     // Non-ASCII titles travel as an RFC 2047 encoded word, which ntfy decodes.
     const title = r.headers['title'] as string

@@ -11,16 +11,29 @@ afterAll(async () => {
   await d?.stop()
 })
 
-type TurnBody = { id: string; status: string; position: number | null; prompt: string; clientTurnId: string | null }
+type TurnBody = {
+  id: string
+  status: string
+  position: number | null
+  prompt: string
+  clientTurnId: string | null
+}
 
-const turnsOf = async (sessionId: string): Promise<TurnBody[]> => (await d.api.get(`/sessions/${sessionId}/turns`)).body.turns
+const turnsOf = async (sessionId: string): Promise<TurnBody[]> =>
+  (await d.api.get(`/sessions/${sessionId}/turns`)).body.turns
 const sessionOf = async (sessionId: string) => (await d.api.get(`/sessions/${sessionId}`)).body
 
 /** Every turn of the log has exactly one turn.ended; the started ones exactly one turn.started. */
 function expectEachEndsOnce(log: LogEvent[], turnIds: string[]): void {
   for (const id of turnIds) {
-    expect(log.filter((e) => e.kind === 'turn.ended' && e.turnId === id), `turn.ended of ${id}`).toHaveLength(1)
-    expect(log.filter((e) => e.kind === 'turn.started' && e.turnId === id).length, `turn.started of ${id}`).toBeLessThanOrEqual(1)
+    expect(
+      log.filter((e) => e.kind === 'turn.ended' && e.turnId === id),
+      `turn.ended of ${id}`
+    ).toHaveLength(1)
+    expect(
+      log.filter((e) => e.kind === 'turn.started' && e.turnId === id).length,
+      `turn.started of ${id}`
+    ).toBeLessThanOrEqual(1)
   }
 }
 
@@ -45,10 +58,20 @@ describe('the follow-up queue', () => {
     const a = await postTurn(d, s.id, 'first [slow:600]')
     expect(a).toMatchObject({ status: 'running', position: null })
     const queued: TurnBody[] = []
-    for (const p of ['second', 'third', 'fourth [history]']) queued.push((await postTurn(d, s.id, p)) as TurnBody)
-    expect(queued.map((t) => [t.status, t.position])).toEqual([['queued', 1], ['queued', 2], ['queued', 3]])
+    for (const p of ['second', 'third', 'fourth [history]'])
+      queued.push((await postTurn(d, s.id, p)) as TurnBody)
+    expect(queued.map((t) => [t.status, t.position])).toEqual([
+      ['queued', 1],
+      ['queued', 2],
+      ['queued', 3],
+    ])
     const mid = await sessionOf(s.id)
-    expect(mid).toMatchObject({ status: 'running', activeTurnId: a.id, queuedTurns: 3, queuePaused: false })
+    expect(mid).toMatchObject({
+      status: 'running',
+      activeTurnId: a.id,
+      queuedTurns: 3,
+      queuePaused: false,
+    })
     expect((await turnsOf(s.id)).map((t) => t.id)).toEqual([a.id, ...queued.map((t) => t.id)])
 
     const sse = await attach(d, s.id, { after: 0 })
@@ -69,7 +92,12 @@ describe('the follow-up queue', () => {
     expect(reply).toMatch(/HISTORY: first \[slow:600\]\nHISTORY: second\nHISTORY: third/)
     const turns = await turnsOf(s.id)
     expect(turns.map((t) => [t.status, t.position])).toEqual(Array(4).fill(['completed', null]))
-    expect(await sessionOf(s.id)).toMatchObject({ status: 'idle', queuedTurns: 0, queuePaused: false, turnCount: 4 })
+    expect(await sessionOf(s.id)).toMatchObject({
+      status: 'idle',
+      queuedTurns: 0,
+      queuePaused: false,
+      turnCount: 4,
+    })
   })
 
   it('edits and removes queued turns; 409 once a turn runs or ended, 404 for an unknown one', async () => {
@@ -78,14 +106,24 @@ describe('the follow-up queue', () => {
     const b = (await postTurn(d, s.id, 'b')) as TurnBody
     const c = (await postTurn(d, s.id, 'c')) as TurnBody
 
-    const edited = await d.api.patch(`/sessions/${s.id}/turns/${c.id}`, { prompt: 'c, edited [history]' })
+    const edited = await d.api.patch(`/sessions/${s.id}/turns/${c.id}`, {
+      prompt: 'c, edited [history]',
+    })
     expect(edited.status, JSON.stringify(edited.body)).toBe(200)
-    expect(edited.body.turn).toMatchObject({ id: c.id, status: 'queued', position: 2, prompt: 'c, edited [history]' })
+    expect(edited.body.turn).toMatchObject({
+      id: c.id,
+      status: 'queued',
+      position: 2,
+      prompt: 'c, edited [history]',
+    })
 
     const removed = await d.api.del(`/sessions/${s.id}/turns/${b.id}`)
     expect(removed.status, JSON.stringify(removed.body)).toBe(200)
     expect(removed.body.turn).toMatchObject({ id: b.id, status: 'cancelled', position: null })
-    expect((await turnsOf(s.id)).find((t) => t.id === c.id)).toMatchObject({ status: 'queued', position: 1 })
+    expect((await turnsOf(s.id)).find((t) => t.id === c.id)).toMatchObject({
+      status: 'queued',
+      position: 1,
+    })
     expect(await sessionOf(s.id)).toMatchObject({ queuedTurns: 1 })
 
     const again = await d.api.del(`/sessions/${s.id}/turns/${b.id}`)
@@ -95,12 +133,18 @@ describe('the follow-up queue', () => {
     const running = await d.api.del(`/sessions/${s.id}/turns/${a.id}`)
     expect(running.status).toBe(409)
     expect(running.body.error.message).toContain(`POST /sessions/${s.id}/cancel`)
-    expect((await d.api.patch(`/sessions/${s.id}/turns/${a.id}`, { prompt: 'too late' })).status).toBe(409)
+    expect(
+      (await d.api.patch(`/sessions/${s.id}/turns/${a.id}`, { prompt: 'too late' })).status
+    ).toBe(409)
     expect((await d.api.del(`/sessions/${s.id}/turns/trn_0000000000000000`)).status).toBe(404)
     expect((await d.api.del(`/sessions/ses_0000000000000000/turns/${c.id}`)).status).toBe(404)
     expect((await d.api.del(`/sessions/${s.id}/turns/not-a-turn`)).status).toBe(400)
-    expect((await d.api.patch(`/sessions/${s.id}/turns/${c.id}`, { prompt: '   ' })).status).toBe(400)
-    expect((await d.api.patch(`/sessions/${s.id}/turns/${c.id}`, { prompt: 'x', extra: 1 })).status).toBe(400)
+    expect((await d.api.patch(`/sessions/${s.id}/turns/${c.id}`, { prompt: '   ' })).status).toBe(
+      400
+    )
+    expect(
+      (await d.api.patch(`/sessions/${s.id}/turns/${c.id}`, { prompt: 'x', extra: 1 })).status
+    ).toBe(400)
 
     // Cancelling the running turn pauses the queue: c waits.
     const cancel = await d.api.post(`/sessions/${s.id}/cancel`)
@@ -109,25 +153,45 @@ describe('the follow-up queue', () => {
     const paused = await sse.waitForEvent((e) => e.kind === 'queue.paused', 'queue.paused')
     expect(paused).toMatchObject({ reason: 'cancelled', turnId: a.id })
     expect(sse.events.find(turnEnded(a.id))).toMatchObject({ status: 'cancelled' })
-    expect(await sessionOf(s.id)).toMatchObject({ status: 'idle', queuedTurns: 1, queuePaused: true })
-    expect((await turnsOf(s.id)).find((t) => t.id === c.id)).toMatchObject({ status: 'queued', position: 1 })
+    expect(await sessionOf(s.id)).toMatchObject({
+      status: 'idle',
+      queuedTurns: 1,
+      queuePaused: true,
+    })
+    expect((await turnsOf(s.id)).find((t) => t.id === c.id)).toMatchObject({
+      status: 'queued',
+      position: 1,
+    })
 
     const resumed = await d.api.post(`/sessions/${s.id}/queue/resume`)
     expect(resumed.status).toBe(200)
     expect(resumed.body.resumed).toBe(true)
-    expect(resumed.body.session).toMatchObject({ status: 'running', activeTurnId: c.id, queuePaused: false })
+    expect(resumed.body.session).toMatchObject({
+      status: 'running',
+      activeTurnId: c.id,
+      queuePaused: false,
+    })
     await sse.waitForEvent(turnEnded(c.id), 'the edited turn to end')
     sse.close()
     const log = await history(d, s.id)
-    expect(log.filter((e) => e.kind === 'turn.edited')).toMatchObject([{ turnId: c.id, prompt: 'c, edited [history]' }])
-    expect(log.find((e) => e.kind === 'turn.started' && e.turnId === c.id)).toMatchObject({ prompt: 'c, edited [history]' })
+    expect(log.filter((e) => e.kind === 'turn.edited')).toMatchObject([
+      { turnId: c.id, prompt: 'c, edited [history]' },
+    ])
+    expect(log.find((e) => e.kind === 'turn.started' && e.turnId === c.id)).toMatchObject({
+      prompt: 'c, edited [history]',
+    })
     expect(log.some((e) => e.kind === 'turn.started' && e.turnId === b.id)).toBe(false)
     expect(log.filter((e) => e.kind === 'queue.resumed')).toHaveLength(1)
     expectEachEndsOnce(log, [a.id, b.id, c.id])
     // The removed prompt never reached claude: its turn has only its queueing and its end.
-    expect(log.filter((e) => e.turnId === b.id).map((e) => e.kind)).toEqual(['turn.queued', 'turn.ended'])
+    expect(log.filter((e) => e.turnId === b.id).map((e) => e.kind)).toEqual([
+      'turn.queued',
+      'turn.ended',
+    ])
     expect(log.filter((e) => e.turnId === c.id && e.kind === 'agent.init')).toHaveLength(1)
-    expect((await d.api.patch(`/sessions/${s.id}/turns/${c.id}`, { prompt: 'after' })).status).toBe(409)
+    expect((await d.api.patch(`/sessions/${s.id}/turns/${c.id}`, { prompt: 'after' })).status).toBe(
+      409
+    )
     expect((await d.api.post(`/sessions/${s.id}/queue/resume`)).body.resumed).toBe(false)
   })
 
@@ -139,7 +203,9 @@ describe('the follow-up queue', () => {
     expect(busy.status).toBe(409)
     expect(busy.body.error.code).toBe('turn_in_progress')
     expect(busy.body.error.message).toContain(a.id)
-    expect((await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'x', queue: 'no' })).status).toBe(400)
+    expect((await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'x', queue: 'no' })).status).toBe(
+      400
+    )
     expect(await turnsOf(s.id)).toHaveLength(1)
     const sse = await attach(d, s.id, { after: 0 })
     await d.api.post(`/sessions/${s.id}/cancel`)
@@ -158,7 +224,11 @@ describe('the follow-up queue', () => {
     const paused = await sse.waitForEvent((e) => e.kind === 'queue.paused', 'queue.paused')
     expect(paused).toMatchObject({ reason: 'failed', turnId: a.id })
     expect(sse.events.find(turnEnded(a.id))).toMatchObject({ status: 'failed' })
-    expect(await sessionOf(s.id)).toMatchObject({ status: 'idle', queuedTurns: 2, queuePaused: true })
+    expect(await sessionOf(s.id)).toMatchObject({
+      status: 'idle',
+      queuedTurns: 2,
+      queuePaused: true,
+    })
 
     const fix = await postTurn(d, s.id, 'fix it')
     expect(fix.status).toBe('running')
@@ -168,7 +238,9 @@ describe('the follow-up queue', () => {
     expect(runOrder(log)).toEqual([a.id, fix.id, b.id, c.id])
     const resumedAt = log.findIndex((e) => e.kind === 'queue.resumed')
     expect(resumedAt).toBeGreaterThan(log.findIndex((e) => e.kind === 'queue.paused'))
-    expect(resumedAt).toBeLessThan(log.findIndex((e) => e.kind === 'turn.started' && e.turnId === fix.id))
+    expect(resumedAt).toBeLessThan(
+      log.findIndex((e) => e.kind === 'turn.started' && e.turnId === fix.id)
+    )
     expectEachEndsOnce(log, [a.id, fix.id, b.id, c.id])
   })
 
@@ -187,20 +259,42 @@ describe('the follow-up queue', () => {
     expect(log.some((e) => e.kind === 'queue.paused')).toBe(false)
     expect(runOrder(log)).toEqual([a.id])
     expectEachEndsOnce(log, [a.id, b.id, c.id])
-    expect((await turnsOf(s.id)).map((t) => t.status)).toEqual(['cancelled', 'cancelled', 'cancelled'])
-    expect(await sessionOf(s.id)).toMatchObject({ status: 'idle', queuedTurns: 0, queuePaused: false })
+    expect((await turnsOf(s.id)).map((t) => t.status)).toEqual([
+      'cancelled',
+      'cancelled',
+      'cancelled',
+    ])
+    expect(await sessionOf(s.id)).toMatchObject({
+      status: 'idle',
+      queuedTurns: 0,
+      queuePaused: false,
+    })
     expect((await d.api.post(`/sessions/${s.id}/cancel`, { clearQueue: 'yes' })).status).toBe(400)
   })
 
   it('the same clientTurnId on a queued turn answers with that turn, queued once', async () => {
     const s = await createSession(d)
     const a = await postTurn(d, s.id, 'hold [hang]')
-    const first = (await postTurn(d, s.id, 'from the phone', { clientTurnId: 'phone-7' })) as TurnBody
-    const again = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'from the phone', clientTurnId: 'phone-7' })
+    const first = (await postTurn(d, s.id, 'from the phone', {
+      clientTurnId: 'phone-7',
+    })) as TurnBody
+    const again = await d.api.post(`/sessions/${s.id}/turns`, {
+      prompt: 'from the phone',
+      clientTurnId: 'phone-7',
+    })
     expect(again.status).toBe(202)
-    expect(again.body.turn).toMatchObject({ id: first.id, status: 'queued', position: 1, clientTurnId: 'phone-7' })
+    expect(again.body.turn).toMatchObject({
+      id: first.id,
+      status: 'queued',
+      position: 1,
+      clientTurnId: 'phone-7',
+    })
     // Even with queue:false: the turn exists, so it is answered, not refused.
-    const noQueue = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'from the phone', clientTurnId: 'phone-7', queue: false })
+    const noQueue = await d.api.post(`/sessions/${s.id}/turns`, {
+      prompt: 'from the phone',
+      clientTurnId: 'phone-7',
+      queue: false,
+    })
     expect(noQueue.body.turn.id).toBe(first.id)
     expect(await turnsOf(s.id)).toHaveLength(2)
     const sse = await attach(d, s.id, { after: 0 })
@@ -228,7 +322,9 @@ describe('the follow-up queue', () => {
 
   it('titles an untitled session from the first prompt line when the turn begins', async () => {
     const s = await createSession(d)
-    const r = await d.api.post(`/sessions/${s.id}/turns`, { prompt: '  Fix the login bug\nand more detail' })
+    const r = await d.api.post(`/sessions/${s.id}/turns`, {
+      prompt: '  Fix the login bug\nand more detail',
+    })
     expect(r.status).toBe(202)
     expect((await sessionOf(s.id)).title).toBe('Fix the login bug')
     const sse = await attach(d, s.id, { after: 0 })

@@ -37,7 +37,10 @@ describe('turn lifecycle with the fake claude', () => {
     const r1 = first.events.find((e) => e.kind === 'turn.result')!
     const r2 = second.events.find((e) => e.kind === 'turn.result')!
     expect(r2.totalCostUsd as number).toBeGreaterThan(r1.totalCostUsd as number)
-    expect(r2.costUsd as number).toBeCloseTo((r2.totalCostUsd as number) - (r1.totalCostUsd as number), 9)
+    expect(r2.costUsd as number).toBeCloseTo(
+      (r2.totalCostUsd as number) - (r1.totalCostUsd as number),
+      9
+    )
   })
 
   it('renders a tool call and its result', async () => {
@@ -62,7 +65,9 @@ describe('turn lifecycle with the fake claude', () => {
   it('reports API retries and an API error as a failed turn', async () => {
     const s = await createSession(d)
     const retried = await runTurn(d, s.id, 'hi [retry:2]')
-    expect(retried.events.filter((e) => e.kind === 'agent.retry').map((e) => e.attempt)).toEqual([1, 2])
+    expect(retried.events.filter((e) => e.kind === 'agent.retry').map((e) => e.attempt)).toEqual([
+      1, 2,
+    ])
     expect(retried.ended.status).toBe('completed')
     const failed = await runTurn(d, s.id, 'hi [api-error]')
     expect(failed.ended.status).toBe('failed')
@@ -108,7 +113,9 @@ describe('turn lifecycle with the fake claude', () => {
       expect(dead.events.filter((e) => e.kind === 'error')).toHaveLength(1)
       const next = await runTurn(d, s.id, 'hello again')
       expect(next.ended.status).toBe('completed')
-      expect(next.events.find((e) => e.kind === 'agent.init')!.claudeSessionId).toBe(s.claudeSessionId)
+      expect(next.events.find((e) => e.kind === 'agent.init')!.claudeSessionId).toBe(
+        s.claudeSessionId
+      )
     }
   })
 
@@ -117,7 +124,10 @@ describe('turn lifecycle with the fake claude', () => {
     // A conversation exists that the daemon never saw start (claude died after writing it).
     const stateDir = join(d.dataDir, 'fake-claude-state')
     mkdirSync(stateDir, { recursive: true })
-    writeFileSync(join(stateDir, `${s.claudeSessionId}.json`), JSON.stringify({ prompts: ['ghost prompt'], totalCost: 0 }))
+    writeFileSync(
+      join(stateDir, `${s.claudeSessionId}.json`),
+      JSON.stringify({ prompts: ['ghost prompt'], totalCost: 0 })
+    )
     const { events, ended } = await runTurn(d, s.id, 'who is there [history]')
     expect(ended.status).toBe('completed')
     expect(events.find((e) => e.kind === 'text')!.text).toContain('HISTORY: ghost prompt')
@@ -139,7 +149,11 @@ describe('turn lifecycle with the fake claude', () => {
     expect(own.filter((e) => e.kind === 'error')).toHaveLength(0)
     expect(own.find((e) => e.kind === 'text')?.aborted).toBe(true)
     sse.close()
-    expect((await d.api.post(`/sessions/${s.id}/cancel`)).body).toEqual({ cancelled: false, turn: null, removedTurnIds: [] })
+    expect((await d.api.post(`/sessions/${s.id}/cancel`)).body).toEqual({
+      cancelled: false,
+      turn: null,
+      removedTurnIds: [],
+    })
     const next = await runTurn(d, s.id, 'again [history]')
     expect(next.ended.status).toBe('completed')
     expect(next.events.find((e) => e.kind === 'text')!.text).toContain('HISTORY: take your time')
@@ -162,9 +176,12 @@ describe('turn lifecycle with the fake claude', () => {
     const s = await createSession(d)
     const pidFile = join(d.dataDir, `orphan-${s.id}.pid`)
     const turn = await postTurn(d, s.id, `stubborn [ignore-signals] [spawn-orphan:${pidFile}]`)
-    const orphan = await waitUntil(() => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0), {
-      label: 'the tool to start its detached grandchild',
-    })
+    const orphan = await waitUntil(
+      () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0),
+      {
+        label: 'the tool to start its detached grandchild',
+      }
+    )
     expect(alive(orphan)).toBe(true)
     await d.api.post(`/sessions/${s.id}/cancel`)
     const sse = await attach(d, s.id)
@@ -175,8 +192,18 @@ describe('turn lifecycle with the fake claude', () => {
   })
 
   it.each([
-    { what: 'a stalled claude', config: { stallTimeoutMs: 400 }, prompt: 'stall [hang]', reason: 'printed nothing' },
-    { what: 'a turn past the turn timeout', config: { turnTimeoutMs: 500 }, prompt: 'slow [slow:10000]', reason: 'timed out' },
+    {
+      what: 'a stalled claude',
+      config: { stallTimeoutMs: 400 },
+      prompt: 'stall [hang]',
+      reason: 'printed nothing',
+    },
+    {
+      what: 'a turn past the turn timeout',
+      config: { turnTimeoutMs: 500 },
+      prompt: 'slow [slow:10000]',
+      reason: 'timed out',
+    },
   ])('stops $what and fails the turn with the reason', async ({ config, prompt, reason }) => {
     const local = await startTestDaemon({ config })
     try {
@@ -204,7 +231,10 @@ describe('turn lifecycle with the fake claude', () => {
   it('allows one turn at a time with {"queue": false} (409) and the same clientTurnId never runs twice', async () => {
     const s = await createSession(d)
     const first = await postTurn(d, s.id, 'slow [slow:1500]', { clientTurnId: 'phone-1' })
-    const again = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'slow [slow:1500]', clientTurnId: 'phone-1' })
+    const again = await d.api.post(`/sessions/${s.id}/turns`, {
+      prompt: 'slow [slow:1500]',
+      clientTurnId: 'phone-1',
+    })
     expect(again.status).toBe(202)
     expect(again.body.turn.id).toBe(first.id)
     const other = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'another', queue: false })
@@ -213,7 +243,10 @@ describe('turn lifecycle with the fake claude', () => {
     const sse = await attach(d, s.id)
     await sse.waitForEvent(turnEnded(first.id), 'first turn to end')
     sse.close()
-    const afterEnd = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'slow [slow:1500]', clientTurnId: 'phone-1' })
+    const afterEnd = await d.api.post(`/sessions/${s.id}/turns`, {
+      prompt: 'slow [slow:1500]',
+      clientTurnId: 'phone-1',
+    })
     expect(afterEnd.body.turn.id).toBe(first.id)
     expect(afterEnd.body.turn.status).toBe('completed')
     const turns = (await d.api.get(`/sessions/${s.id}/turns`)).body.turns
@@ -226,8 +259,12 @@ function FAKE_THEN_MISSING(): string {
   const dir = join(process.cwd(), 'node_modules', '.cache', 'agentmux-tests')
   mkdirSync(dir, { recursive: true })
   const path = join(dir, `vanishing-claude-${process.pid}.sh`)
-  writeFileSync(path, '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "2.1.330 (Claude Code)"; rm -f "$0"; exit 0; fi\nexit 1\n', {
-    mode: 0o755,
-  })
+  writeFileSync(
+    path,
+    '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "2.1.330 (Claude Code)"; rm -f "$0"; exit 0; fi\nexit 1\n',
+    {
+      mode: 0o755,
+    }
+  )
   return path
 }

@@ -2,7 +2,12 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
-import { decryptAes128gcm, newSubscriber, verifyVapid, type Subscriber } from '../helpers/push-service.js'
+import {
+  decryptAes128gcm,
+  newSubscriber,
+  verifyVapid,
+  type Subscriber,
+} from '../helpers/push-service.js'
 import { startReceiver, type Received, type Receiver } from '../helpers/receiver.js'
 import { attach, createSession, runTurn } from '../helpers/session.js'
 import { openSse } from '../helpers/sse.js'
@@ -17,7 +22,9 @@ let publicKey: string
 beforeAll(async () => {
   // One push service: /good accepts, /gone answers 410 like an expired subscription.
   service = await startReceiver({ respond: (_, r) => (r.path.startsWith('/gone') ? 410 : 201) })
-  d = await startTestDaemon({ config: { notifyRetryMs: 50, vapidSubject: 'mailto:owner@example.com' } })
+  d = await startTestDaemon({
+    config: { notifyRetryMs: 50, vapidSubject: 'mailto:owner@example.com' },
+  })
   sub = newSubscriber()
   gone = newSubscriber()
 })
@@ -40,7 +47,10 @@ async function settled(eventId: number): Promise<void> {
 }
 
 function open(r: Received, s: Subscriber) {
-  return JSON.parse(decryptAes128gcm(r.body, s).plaintext.toString('utf8')) as Record<string, unknown>
+  return JSON.parse(decryptAes128gcm(r.body, s).plaintext.toString('utf8')) as Record<
+    string,
+    unknown
+  >
 }
 
 describe('Web Push', () => {
@@ -64,7 +74,13 @@ describe('Web Push', () => {
       { ...good, keys: { ...good.keys, p256dh: good.keys.p256dh.slice(0, 40) } },
       { ...good, keys: { ...good.keys, auth: Buffer.alloc(8).toString('base64url') } },
       // 65 bytes starting with 4, but not a point on the curve.
-      { ...good, keys: { ...good.keys, p256dh: Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]).toString('base64url') } },
+      {
+        ...good,
+        keys: {
+          ...good.keys,
+          p256dh: Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]).toString('base64url'),
+        },
+      },
     ]
     for (const b of bad) {
       const r = await d.api.post('/push/subscriptions', b)
@@ -72,7 +88,9 @@ describe('Web Push', () => {
       expect(r.body.error.code).toBe('invalid_request')
     }
     expect((await d.api.post('/push/subscriptions', good)).status).toBe(201)
-    expect((await d.api.post('/push/subscriptions', gone.subscription(`${service.url}/gone`))).status).toBe(201)
+    expect(
+      (await d.api.post('/push/subscriptions', gone.subscription(`${service.url}/gone`))).status
+    ).toBe(201)
   })
 
   it('sends an encrypted, VAPID-signed push when a turn ends, and drops a 410 subscription at once', async () => {
@@ -121,7 +139,9 @@ describe('Web Push', () => {
   it('skips the push while a visible page is attached to the session, not while a hidden one is', async () => {
     const s = await createSession(d, { title: 'Watched' })
     const before = to('/good').length
-    const page = await openSse(`${d.url}/sessions/${s.id}/events?after=0&visible=1`, { token: d.token })
+    const page = await openSse(`${d.url}/sessions/${s.id}/events?after=0&visible=1`, {
+      token: d.token,
+    })
     try {
       const { ended } = await runTurn(d, s.id, 'while watched')
       await settled(ended.id)
@@ -132,7 +152,9 @@ describe('Web Push', () => {
     // Hidden pages attach without visible=1: the push goes out.
     const hidden = await attach(d, s.id)
     try {
-      await waitUntil(() => d.daemon.stats().sseClients === 1, { label: 'only the hidden stream left' })
+      await waitUntil(() => d.daemon.stats().sseClients === 1, {
+        label: 'only the hidden stream left',
+      })
       const { ended } = await runTurn(d, s.id, 'while hidden')
       await settled(ended.id)
       expect(to('/good').length).toBe(before + 1)
@@ -155,11 +177,20 @@ describe('Web Push', () => {
   it('refuses more than 64 subscriptions with 409, but an existing one may renew its keys', async () => {
     // The tests above removed theirs (410, DELETE): the table is empty here.
     const endpoints = Array.from({ length: 64 }, (_, i) => `https://push.example.com/cap-${i}`)
-    for (const e of endpoints) expect((await d.api.post('/push/subscriptions', newSubscriber().subscription(e))).status).toBe(201)
-    const over = await d.api.post('/push/subscriptions', newSubscriber().subscription('https://push.example.com/one-more'))
+    for (const e of endpoints)
+      expect(
+        (await d.api.post('/push/subscriptions', newSubscriber().subscription(e))).status
+      ).toBe(201)
+    const over = await d.api.post(
+      '/push/subscriptions',
+      newSubscriber().subscription('https://push.example.com/one-more')
+    )
     expect(over.status).toBe(409)
     expect(over.body.error.code).toBe('too_many_subscriptions')
-    expect((await d.api.post('/push/subscriptions', newSubscriber().subscription(endpoints[0]!))).status).toBe(201)
-    for (const e of endpoints) expect((await d.api.call('DELETE', '/push/subscriptions', { endpoint: e })).status).toBe(204)
+    expect(
+      (await d.api.post('/push/subscriptions', newSubscriber().subscription(endpoints[0]!))).status
+    ).toBe(201)
+    for (const e of endpoints)
+      expect((await d.api.call('DELETE', '/push/subscriptions', { endpoint: e })).status).toBe(204)
   })
 })

@@ -17,7 +17,14 @@ import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { openSse } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
-import { expectError, isErrorShape, parseSetCookie, raw as rawRequest, type RawRequest, type RawResponse } from './http.js'
+import {
+  expectError,
+  isErrorShape,
+  parseSetCookie,
+  raw as rawRequest,
+  type RawRequest,
+  type RawResponse,
+} from './http.js'
 
 const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/src/main.js')
 const JSON_TYPE = { 'content-type': 'application/json' }
@@ -44,31 +51,60 @@ const pushKey = createECDH('prime256v1')
 pushKey.generateKeys()
 const PUSH_SUBSCRIPTION = JSON.stringify({
   endpoint: 'https://push.example.com/route-check',
-  keys: { p256dh: pushKey.getPublicKey().toString('base64url'), auth: Buffer.alloc(16, 7).toString('base64url') },
+  keys: {
+    p256dh: pushKey.getPublicKey().toString('base64url'),
+    auth: Buffer.alloc(16, 7).toString('base64url'),
+  },
 })
-type Route = { method: string; path: (id: string) => string; body?: string; sse?: boolean; ok: number }
+type Route = {
+  method: string
+  path: (id: string) => string
+  body?: string
+  sse?: boolean
+  ok: number
+}
 /** Every route of the API. Bodies are valid, so the token is the only thing that can be wrong. */
 const ROUTES: Route[] = [
   { method: 'GET', path: () => '/sessions', ok: 200 },
   { method: 'POST', path: () => '/sessions', body: '{"title":"made by the route check"}', ok: 201 },
   { method: 'GET', path: (id) => `/sessions/${id}`, ok: 200 },
   { method: 'PATCH', path: (id) => `/sessions/${id}`, body: '{"title":"patched"}', ok: 200 },
-  { method: 'POST', path: (id) => `/sessions/${id}/turns`, body: '{"prompt":"hello from the route check"}', ok: 202 },
+  {
+    method: 'POST',
+    path: (id) => `/sessions/${id}/turns`,
+    body: '{"prompt":"hello from the route check"}',
+    ok: 202,
+  },
   { method: 'GET', path: (id) => `/sessions/${id}/turns`, ok: 200 },
   { method: 'POST', path: (id) => `/sessions/${id}/cancel`, ok: 200 },
   { method: 'POST', path: (id) => `/sessions/${id}/queue/resume`, ok: 200 },
   // No such queued turn: with the token, the answer is the route's own 404, past the auth check.
-  { method: 'PATCH', path: (id) => `/sessions/${id}/turns/trn_0000000000000000`, body: '{"prompt":"edited"}', ok: 404 },
+  {
+    method: 'PATCH',
+    path: (id) => `/sessions/${id}/turns/trn_0000000000000000`,
+    body: '{"prompt":"edited"}',
+    ok: 404,
+  },
   { method: 'DELETE', path: (id) => `/sessions/${id}/turns/trn_0000000000000000`, ok: 404 },
   { method: 'GET', path: (id) => `/sessions/${id}/events`, sse: true, ok: 200 },
   { method: 'GET', path: (id) => `/sessions/${id}/history`, ok: 200 },
   { method: 'GET', path: () => '/events', sse: true, ok: 200 },
   { method: 'GET', path: () => '/push/vapid-public-key', ok: 200 },
   { method: 'POST', path: () => '/push/subscriptions', body: PUSH_SUBSCRIPTION, ok: 201 },
-  { method: 'DELETE', path: () => '/push/subscriptions', body: `{"endpoint":"https://push.example.com/route-check"}`, ok: 204 },
+  {
+    method: 'DELETE',
+    path: () => '/push/subscriptions',
+    body: `{"endpoint":"https://push.example.com/route-check"}`,
+    ok: 204,
+  },
   { method: 'GET', path: (id) => `/sessions/${id}/permissions`, ok: 200 },
   // No such request or rule: a 404 with the token still shows the route was reached past auth.
-  { method: 'POST', path: (id) => `/sessions/${id}/permissions/no-such-request`, body: '{"decision":"allow"}', ok: 404 },
+  {
+    method: 'POST',
+    path: (id) => `/sessions/${id}/permissions/no-such-request`,
+    body: '{"decision":"allow"}',
+    ok: 404,
+  },
   { method: 'GET', path: (id) => `/sessions/${id}/rules`, ok: 200 },
   { method: 'DELETE', path: (id) => `/sessions/${id}/rules/rul_0123456789abcdef`, ok: 404 },
   // Last: it removes the session.
@@ -90,12 +126,23 @@ let sid: string
 let host: string
 
 async function login(t: TestDaemon, token: string, headers: Record<string, string> = {}) {
-  const r = await raw(t.url, { method: 'POST', path: '/auth/login', headers: { ...JSON_TYPE, ...headers }, body: JSON.stringify({ token }), localAddress: freshAddress() })
+  const r = await raw(t.url, {
+    method: 'POST',
+    path: '/auth/login',
+    headers: { ...JSON_TYPE, ...headers },
+    body: JSON.stringify({ token }),
+    localAddress: freshAddress(),
+  })
   expect(r.status, r.text).toBe(200)
   const c = parseSetCookie(r.headers['set-cookie'], COOKIE_NAME)
   expect(c).not.toBeNull()
   expect(r.json.csrf).toMatch(/^[A-Za-z0-9_-]{43}$/)
-  return { cookie: `${COOKIE_NAME}=${c!.value}`, attrs: c!.attrs, value: c!.value, csrf: r.json.csrf as string }
+  return {
+    cookie: `${COOKIE_NAME}=${c!.value}`,
+    attrs: c!.attrs,
+    value: c!.value,
+    csrf: r.json.csrf as string,
+  }
 }
 
 async function sessionCount(t: TestDaemon, token: string): Promise<number> {
@@ -109,7 +156,12 @@ beforeAll(async () => {
   // reach; the limiter is tested on daemons of its own, with the defaults.
   d = await startTestDaemon({ rateLimit: { max: 1e9, globalMax: 1e9 } })
   host = hostOf(d.url)
-  const r = await raw(d.url, { method: 'POST', path: '/sessions', headers: { ...bearer(d.token), ...JSON_TYPE }, body: '{"title":"victim"}' })
+  const r = await raw(d.url, {
+    method: 'POST',
+    path: '/sessions',
+    headers: { ...bearer(d.token), ...JSON_TYPE },
+    body: '{"title":"victim"}',
+  })
   expect(r.status).toBe(201)
   sid = r.json.id
 })
@@ -117,20 +169,42 @@ beforeAll(async () => {
 afterAll(async () => {
   await d?.stop()
   // Every response this file saw, preflights and errors included: none carried a CORS header.
-  const leaky = seen.filter((s) => Object.keys(s.headers).some((k) => k.startsWith('access-control-')))
+  const leaky = seen.filter((s) =>
+    Object.keys(s.headers).some((k) => k.startsWith('access-control-'))
+  )
   expect(leaky.map((s) => s.what)).toEqual([])
 })
 
 describe('every route but the open ones needs the token', () => {
-  const variants: { name: string; headers: (token: string) => Record<string, string>; query?: (token: string) => string }[] = [
+  const variants: {
+    name: string
+    headers: (token: string) => Record<string, string>
+    query?: (token: string) => string
+  }[] = [
     { name: 'no token', headers: () => ({}) },
-    { name: 'a wrong token of the same length', headers: (t) => bearer(t.slice(0, -1) + (t.endsWith('x') ? 'y' : 'x')) },
+    {
+      name: 'a wrong token of the same length',
+      headers: (t) => bearer(t.slice(0, -1) + (t.endsWith('x') ? 'y' : 'x')),
+    },
     { name: 'a shorter token (a prefix)', headers: (t) => bearer(t.slice(0, 8)) },
     { name: 'a longer token (the token plus one character)', headers: (t) => bearer(`${t}0`) },
-    { name: 'the token as Basic credentials', headers: (t) => ({ authorization: `Basic ${Buffer.from(`agentmux:${t}`).toString('base64')}` }) },
+    {
+      name: 'the token as Basic credentials',
+      headers: (t) => ({
+        authorization: `Basic ${Buffer.from(`agentmux:${t}`).toString('base64')}`,
+      }),
+    },
     { name: 'the token without the Bearer scheme', headers: (t) => ({ authorization: t }) },
-    { name: 'the token in ?token=', headers: () => ({}), query: (t) => `token=${encodeURIComponent(t)}` },
-    { name: 'the token in ?access_token=', headers: () => ({}), query: (t) => `access_token=${encodeURIComponent(t)}` },
+    {
+      name: 'the token in ?token=',
+      headers: () => ({}),
+      query: (t) => `token=${encodeURIComponent(t)}`,
+    },
+    {
+      name: 'the token in ?access_token=',
+      headers: () => ({}),
+      query: (t) => `access_token=${encodeURIComponent(t)}`,
+    },
     { name: 'the token as a cookie value', headers: (t) => ({ cookie: `${COOKIE_NAME}=${t}` }) },
   ]
 
@@ -149,14 +223,18 @@ describe('every route but the open ones needs the token', () => {
           localAddress: freshAddress(),
         })
         expectError(r, 401)
-        expect(['unauthorized', 'session_expired'], `${route.method} ${route.path(sid)}`).toContain(r.json.error.code)
+        expect(['unauthorized', 'session_expired'], `${route.method} ${route.path(sid)}`).toContain(
+          r.json.error.code
+        )
         expect(r.headers['www-authenticate']).toBe('Bearer')
       }
       // No write happened: same session, same title, no turn, same count.
       const after = await raw(d.url, { path: `/sessions/${sid}`, headers: bearer(d.token) })
       expect(after.json).toEqual(before.json)
       expect(await sessionCount(d, d.token)).toBe(count)
-      expect((await raw(d.url, { path: `/sessions/${sid}/turns`, headers: bearer(d.token) })).json.turns).toEqual([])
+      expect(
+        (await raw(d.url, { path: `/sessions/${sid}/turns`, headers: bearer(d.token) })).json.turns
+      ).toEqual([])
     })
   }
 
@@ -167,7 +245,13 @@ describe('every route but the open ones needs the token', () => {
     const status = await withTimeout(
       new Promise<number>((resolveStatus, reject) => {
         const r = request(
-          { host: url.hostname, port: url.port, method: 'POST', path: '/sessions', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+          {
+            host: url.hostname,
+            port: url.port,
+            method: 'POST',
+            path: '/sessions',
+            headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+          },
           (res) => {
             resolveStatus(res.statusCode ?? 0)
             res.resume()
@@ -185,13 +269,25 @@ describe('every route but the open ones needs the token', () => {
   })
 
   it('an unknown route without the token is 401 too (no route discovery)', async () => {
-    for (const path of ['/nope', '/sessions/ses_0123456789abcdef/nope', '/admin', '/healthz/x', '//sessions']) {
+    for (const path of [
+      '/nope',
+      '/sessions/ses_0123456789abcdef/nope',
+      '/admin',
+      '/healthz/x',
+      '//sessions',
+    ]) {
       expectError(await raw(d.url, { path }), 401)
     }
   })
 
   it('paths that normalise onto the API are not opened by an open prefix', async () => {
-    for (const path of ['/assets/../sessions', '/assets/%2e%2e/sessions', '/assets/..%2fsessions', '/healthz/../sessions', '/auth/login/../../sessions']) {
+    for (const path of [
+      '/assets/../sessions',
+      '/assets/%2e%2e/sessions',
+      '/assets/..%2fsessions',
+      '/healthz/../sessions',
+      '/auth/login/../../sessions',
+    ]) {
       const r = await raw(d.url, { path })
       expect(r.status, `${path}: ${r.text}`).not.toBe(200)
       expect(r.text).not.toContain(sid)
@@ -200,7 +296,12 @@ describe('every route but the open ones needs the token', () => {
   })
 
   it('with the right token every route answers (the checks above can fail)', async () => {
-    const s = await raw(d.url, { method: 'POST', path: '/sessions', headers: { ...bearer(d.token), ...JSON_TYPE }, body: '{}' })
+    const s = await raw(d.url, {
+      method: 'POST',
+      path: '/sessions',
+      headers: { ...bearer(d.token), ...JSON_TYPE },
+      body: '{}',
+    })
     const id = s.json.id as string
     for (const route of ROUTES) {
       const r = await raw(d.url, {
@@ -215,7 +316,9 @@ describe('every route but the open ones needs the token', () => {
       if (route.method === 'POST' && route.path(id).endsWith('/turns')) {
         // Let the turn end before the session is deleted.
         await waitUntil(
-          async () => (await raw(d.url, { path: `/sessions/${id}`, headers: bearer(d.token) })).json.status === 'idle',
+          async () =>
+            (await raw(d.url, { path: `/sessions/${id}`, headers: bearer(d.token) })).json
+              .status === 'idle',
           { timeoutMs: 20_000, label: 'the route-check turn to end' }
         )
       }
@@ -241,19 +344,30 @@ describe('every route but the open ones needs the token', () => {
         expectError(r, 401, 'unauthorized')
         expect(r.json.error.message).not.toMatch(/Bearer/)
       } else {
-        expect([200, 204, 404], `${route.method} ${route.path}: ${r.status} ${r.text}`).toContain(r.status)
+        expect([200, 204, 404], `${route.method} ${route.path}: ${r.status} ${r.text}`).toContain(
+          r.status
+        )
       }
     }
   })
 })
 
 describe('Host allowlist (DNS rebinding)', () => {
-  const foreign = () => ['evil.example', `evil.example:${new URL(d.url).port}`, 'attacker.127.0.0.1.nip.io', `127.0.0.1.evil.example:${new URL(d.url).port}`]
+  const foreign = () => [
+    'evil.example',
+    `evil.example:${new URL(d.url).port}`,
+    'attacker.127.0.0.1.nip.io',
+    `127.0.0.1.evil.example:${new URL(d.url).port}`,
+  ]
 
   it('a foreign Host gets 421 on every route, /healthz and the page included, token or not', async () => {
     for (const h of foreign()) {
       const paths: { method: string; path: string; body?: string }[] = [
-        ...ROUTES.map((r) => ({ method: r.method, path: r.path(sid), ...(r.body ? { body: r.body } : {}) })),
+        ...ROUTES.map((r) => ({
+          method: r.method,
+          path: r.path(sid),
+          ...(r.body ? { body: r.body } : {}),
+        })),
         ...OPEN_ROUTES,
       ]
       for (const p of paths) {
@@ -269,12 +383,21 @@ describe('Host allowlist (DNS rebinding)', () => {
       }
     }
     // The session survived every refused DELETE and PATCH.
-    expect((await raw(d.url, { path: `/sessions/${sid}`, headers: bearer(d.token) })).json.title).toBe('victim')
+    expect(
+      (await raw(d.url, { path: `/sessions/${sid}`, headers: bearer(d.token) })).json.title
+    ).toBe('victim')
   })
 
   it('the bound address, localhost and 127.0.0.1 (any port, any case) are accepted', async () => {
     const port = new URL(d.url).port
-    for (const h of [host, `localhost:${port}`, `LOCALHOST:${port}`, '127.0.0.1', 'localhost', `[::1]:${port}`]) {
+    for (const h of [
+      host,
+      `localhost:${port}`,
+      `LOCALHOST:${port}`,
+      '127.0.0.1',
+      'localhost',
+      `[::1]:${port}`,
+    ]) {
       const r = await raw(d.url, { path: '/healthz', headers: { host: h } })
       expect(r.status, h).toBe(200)
     }
@@ -283,12 +406,30 @@ describe('Host allowlist (DNS rebinding)', () => {
   it('AGENTMUX_ALLOWED_HOSTS adds a host (config in-process, env var in the process test)', async () => {
     const t = await startTestDaemon({ config: { allowedHosts: ['agentmux.example.com'] } })
     try {
-      expect((await raw(t.url, { path: '/healthz', headers: { host: 'agentmux.example.com' } })).status).toBe(200)
-      expect((await raw(t.url, { path: '/sessions', headers: { host: 'agentmux.example.com:443', ...bearer(t.token) } })).status).toBe(200)
-      expectError(await raw(t.url, { path: '/healthz', headers: { host: 'other.example.com' } }), 421)
-      expectError(await raw(t.url, { path: '/healthz', headers: { host: 'sub.agentmux.example.com' } }), 421)
+      expect(
+        (await raw(t.url, { path: '/healthz', headers: { host: 'agentmux.example.com' } })).status
+      ).toBe(200)
+      expect(
+        (
+          await raw(t.url, {
+            path: '/sessions',
+            headers: { host: 'agentmux.example.com:443', ...bearer(t.token) },
+          })
+        ).status
+      ).toBe(200)
+      expectError(
+        await raw(t.url, { path: '/healthz', headers: { host: 'other.example.com' } }),
+        421
+      )
+      expectError(
+        await raw(t.url, { path: '/healthz', headers: { host: 'sub.agentmux.example.com' } }),
+        421
+      )
       // The default daemon does not know that name.
-      expectError(await raw(d.url, { path: '/healthz', headers: { host: 'agentmux.example.com' } }), 421)
+      expectError(
+        await raw(d.url, { path: '/healthz', headers: { host: 'agentmux.example.com' } }),
+        421
+      )
     } finally {
       await t.stop()
     }
@@ -308,9 +449,15 @@ describe('browser login with a cookie', () => {
   })
 
   it('behind a TLS proxy (X-Forwarded-Proto: https) the cookie is Secure', async () => {
-    expect((await login(d, d.token, { 'x-forwarded-proto': 'https' })).attrs.has('secure')).toBe(true)
-    expect((await login(d, d.token, { 'x-forwarded-proto': 'https, http' })).attrs.has('secure')).toBe(true)
-    expect((await login(d, d.token, { 'x-forwarded-proto': 'http' })).attrs.has('secure')).toBe(false)
+    expect((await login(d, d.token, { 'x-forwarded-proto': 'https' })).attrs.has('secure')).toBe(
+      true
+    )
+    expect(
+      (await login(d, d.token, { 'x-forwarded-proto': 'https, http' })).attrs.has('secure')
+    ).toBe(true)
+    expect((await login(d, d.token, { 'x-forwarded-proto': 'http' })).attrs.has('secure')).toBe(
+      false
+    )
   })
 
   it('the cookie works for GET /sessions and for the SSE streams, as EventSource sends it', async () => {
@@ -322,7 +469,11 @@ describe('browser login with a cookie', () => {
       const sse = await openSse(`${d.url}${path}`, { headers: { cookie } })
       try {
         expect(sse.status).toBe(200)
-        await sse.waitFor((c) => c.frames.some((f) => f.event === 'caught-up'), `caught-up on ${path}`, 10_000)
+        await sse.waitFor(
+          (c) => c.frames.some((f) => f.event === 'caught-up'),
+          `caught-up on ${path}`,
+          10_000
+        )
       } finally {
         sse.close()
       }
@@ -340,13 +491,25 @@ describe('browser login with a cookie', () => {
       '',
     ]
     for (const v of tampered) {
-      expectError(await raw(d.url, { path: '/sessions', headers: { cookie: `${COOKIE_NAME}=${v}` }, localAddress: freshAddress() }), 401, 'session_expired')
+      expectError(
+        await raw(d.url, {
+          path: '/sessions',
+          headers: { cookie: `${COOKIE_NAME}=${v}` },
+          localAddress: freshAddress(),
+        }),
+        401,
+        'session_expired'
+      )
     }
   })
 
   it('logout clears the cookie (Max-Age=0, same attributes); without it the browser is refused', async () => {
     const { cookie } = await login(d, d.token)
-    const r = await raw(d.url, { method: 'POST', path: '/auth/logout', headers: { cookie, origin: `http://${host}` } })
+    const r = await raw(d.url, {
+      method: 'POST',
+      path: '/auth/logout',
+      headers: { cookie, origin: `http://${host}` },
+    })
     expect(r.status).toBe(204)
     const cleared = parseSetCookie(r.headers['set-cookie'], COOKIE_NAME)
     expect(cleared).not.toBeNull()
@@ -356,7 +519,14 @@ describe('browser login with a cookie', () => {
     expect(cleared!.attrs.has('httponly')).toBe(true)
     expect(cleared!.attrs.get('samesite')).toBe('Strict')
     // A browser applies the empty cookie: it then has none, and is refused.
-    expectError(await raw(d.url, { path: '/sessions', headers: { cookie: `${COOKIE_NAME}=` }, localAddress: freshAddress() }), 401)
+    expectError(
+      await raw(d.url, {
+        path: '/sessions',
+        headers: { cookie: `${COOKIE_NAME}=` },
+        localAddress: freshAddress(),
+      }),
+      401
+    )
     expectError(await raw(d.url, { path: '/sessions' }), 401)
   })
 
@@ -371,20 +541,41 @@ describe('browser login with a cookie', () => {
       { origin: `https://${host}` },
     ]
     for (const h of forms) {
-      const r = await raw(d.url, { method: 'POST', path: '/auth/logout', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...h }, body: 'x=1' })
+      const r = await raw(d.url, {
+        method: 'POST',
+        path: '/auth/logout',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...h },
+        body: 'x=1',
+      })
       expectError(r, 403, 'cross_origin')
       expect(r.headers['set-cookie']).toBeUndefined()
     }
   })
 
   it('a wrong token at login gets 401 JSON and no cookie; a malformed login gets 4xx and no cookie', async () => {
-    const wrong = await raw(d.url, { method: 'POST', path: '/auth/login', headers: JSON_TYPE, body: JSON.stringify({ token: `${d.token}x` }), localAddress: freshAddress() })
+    const wrong = await raw(d.url, {
+      method: 'POST',
+      path: '/auth/login',
+      headers: JSON_TYPE,
+      body: JSON.stringify({ token: `${d.token}x` }),
+      localAddress: freshAddress(),
+    })
     expectError(wrong, 401, 'unauthorized')
     expect(wrong.headers['set-cookie']).toBeUndefined()
     const bad: RawRequest[] = [
-      { method: 'POST', path: '/auth/login', body: `token=${d.token}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      {
+        method: 'POST',
+        path: '/auth/login',
+        body: `token=${d.token}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
       { method: 'POST', path: '/auth/login', body: '{"token":', headers: JSON_TYPE },
-      { method: 'POST', path: '/auth/login', body: JSON.stringify({ token: d.token, admin: true }), headers: JSON_TYPE },
+      {
+        method: 'POST',
+        path: '/auth/login',
+        body: JSON.stringify({ token: d.token, admin: true }),
+        headers: JSON_TYPE,
+      },
       { method: 'POST', path: `/auth/login?token=${d.token}`, headers: JSON_TYPE },
       { method: 'GET', path: `/auth/login?token=${d.token}` },
     ]
@@ -407,7 +598,12 @@ describe('CSRF: a cookie request that changes state must come from our own origi
 
   // Every request here carries the right secret, so the Origin is the only thing that can be wrong.
   const create = (headers: Record<string, string>) =>
-    raw(d.url, { method: 'POST', path: '/sessions', headers: { cookie, 'x-agentmux-csrf': csrf, ...JSON_TYPE, ...headers }, body: '{"title":"csrf"}' })
+    raw(d.url, {
+      method: 'POST',
+      path: '/sessions',
+      headers: { cookie, 'x-agentmux-csrf': csrf, ...JSON_TYPE, ...headers },
+      body: '{"title":"csrf"}',
+    })
 
   it('no Origin and no Referer → 403', async () => {
     const n = await sessionCount(d, d.token)
@@ -449,8 +645,14 @@ describe('CSRF: a cookie request that changes state must come from our own origi
       expectError(await create({ referer: `${scheme}://${host}/page` }), 403, 'cross_origin')
     }
     // Behind a TLS proxy that says so, https is ours and plain http is not.
-    expectError(await create({ origin: `http://${host}`, 'x-forwarded-proto': 'https' }), 403, 'cross_origin')
-    expect((await create({ origin: `https://${host}`, 'x-forwarded-proto': 'https' })).status).toBe(201)
+    expectError(
+      await create({ origin: `http://${host}`, 'x-forwarded-proto': 'https' }),
+      403,
+      'cross_origin'
+    )
+    expect((await create({ origin: `https://${host}`, 'x-forwarded-proto': 'https' })).status).toBe(
+      201
+    )
     expect(await sessionCount(d, d.token)).toBe(n + 1)
   })
 
@@ -459,7 +661,7 @@ describe('CSRF: a cookie request that changes state must come from our own origi
     expect((await create({ referer: `http://${host}/some/page?x=1` })).status).toBe(201)
   })
 
-  it('the cookie alone, with our own Origin, changes nothing: no secret, a wrong one, or another login\'s → 403', async () => {
+  it("the cookie alone, with our own Origin, changes nothing: no secret, a wrong one, or another login's → 403", async () => {
     const n = await sessionCount(d, d.token)
     const other = await login(d, d.token)
     const origin = `http://${host}`
@@ -472,20 +674,40 @@ describe('CSRF: a cookie request that changes state must come from our own origi
       { 'x-agentmux-csrf': other.csrf },
     ]
     for (const h of attempts) {
-      const r = await raw(d.url, { method: 'POST', path: '/sessions', headers: { cookie, origin, ...JSON_TYPE, ...h }, body: '{"title":"forged"}' })
+      const r = await raw(d.url, {
+        method: 'POST',
+        path: '/sessions',
+        headers: { cookie, origin, ...JSON_TYPE, ...h },
+        body: '{"title":"forged"}',
+      })
       expectError(r, 403, 'csrf_required')
     }
     expect(await sessionCount(d, d.token)).toBe(n)
     // Each login's own pair works.
-    const ok = await raw(d.url, { method: 'POST', path: '/sessions', headers: { cookie: other.cookie, 'x-agentmux-csrf': other.csrf, origin, ...JSON_TYPE }, body: '{}' })
+    const ok = await raw(d.url, {
+      method: 'POST',
+      path: '/sessions',
+      headers: { cookie: other.cookie, 'x-agentmux-csrf': other.csrf, origin, ...JSON_TYPE },
+      body: '{}',
+    })
     expect(ok.status).toBe(201)
   })
 
   it('PATCH and DELETE are checked the same way', async () => {
     const id = (await create({ origin: `http://${host}` })).json.id as string
     const patch = (headers: Record<string, string>) =>
-      raw(d.url, { method: 'PATCH', path: `/sessions/${id}`, headers: { cookie, 'x-agentmux-csrf': csrf, ...JSON_TYPE, ...headers }, body: '{"title":"changed"}' })
-    const del = (headers: Record<string, string>) => raw(d.url, { method: 'DELETE', path: `/sessions/${id}`, headers: { cookie, 'x-agentmux-csrf': csrf, ...headers } })
+      raw(d.url, {
+        method: 'PATCH',
+        path: `/sessions/${id}`,
+        headers: { cookie, 'x-agentmux-csrf': csrf, ...JSON_TYPE, ...headers },
+        body: '{"title":"changed"}',
+      })
+    const del = (headers: Record<string, string>) =>
+      raw(d.url, {
+        method: 'DELETE',
+        path: `/sessions/${id}`,
+        headers: { cookie, 'x-agentmux-csrf': csrf, ...headers },
+      })
     const origin = `http://${host}`
     expectError(await patch({}), 403, 'cross_origin')
     expectError(await patch({ origin: 'http://evil.example' }), 403, 'cross_origin')
@@ -493,7 +715,9 @@ describe('CSRF: a cookie request that changes state must come from our own origi
     expectError(await del({}), 403, 'cross_origin')
     expectError(await del({ origin: 'http://evil.example' }), 403, 'cross_origin')
     expectError(await del({ origin, 'x-agentmux-csrf': '' }), 403, 'csrf_required')
-    expect((await raw(d.url, { path: `/sessions/${id}`, headers: bearer(d.token) })).json.title).toBe('csrf')
+    expect(
+      (await raw(d.url, { path: `/sessions/${id}`, headers: bearer(d.token) })).json.title
+    ).toBe('csrf')
     expect((await patch({ origin })).status).toBe(200)
     expect((await del({ origin })).status).toBe(204)
   })
@@ -503,9 +727,19 @@ describe('CSRF: a cookie request that changes state must come from our own origi
   })
 
   it('bearer requests are not affected: no Origin, even a foreign one, is fine', async () => {
-    const r1 = await raw(d.url, { method: 'POST', path: '/sessions', headers: { ...bearer(d.token), ...JSON_TYPE }, body: '{}' })
+    const r1 = await raw(d.url, {
+      method: 'POST',
+      path: '/sessions',
+      headers: { ...bearer(d.token), ...JSON_TYPE },
+      body: '{}',
+    })
     expect(r1.status).toBe(201)
-    const r2 = await raw(d.url, { method: 'POST', path: '/sessions', headers: { ...bearer(d.token), ...JSON_TYPE, origin: 'http://evil.example' }, body: '{}' })
+    const r2 = await raw(d.url, {
+      method: 'POST',
+      path: '/sessions',
+      headers: { ...bearer(d.token), ...JSON_TYPE, origin: 'http://evil.example' },
+      body: '{}',
+    })
     expect(r2.status).toBe(201)
   })
 
@@ -514,15 +748,31 @@ describe('CSRF: a cookie request that changes state must come from our own origi
     try {
       const { cookie: c, csrf: secret } = await login(t, t.token)
       const post = (h: Record<string, string>) =>
-        raw(t.url, { method: 'POST', path: '/sessions', headers: { cookie: c, 'x-agentmux-csrf': secret, ...JSON_TYPE, ...h }, body: '{}' })
+        raw(t.url, {
+          method: 'POST',
+          path: '/sessions',
+          headers: { cookie: c, 'x-agentmux-csrf': secret, ...JSON_TYPE, ...h },
+          body: '{}',
+        })
       // Proxy that keeps Host, and proxy that rewrites Host to the upstream address.
-      expect((await post({ host: 'agentmux.example.com', origin: 'https://agentmux.example.com' })).status).toBe(201)
+      expect(
+        (await post({ host: 'agentmux.example.com', origin: 'https://agentmux.example.com' }))
+          .status
+      ).toBe(201)
       expect((await post({ origin: 'https://agentmux.example.com' })).status).toBe(201)
       // Same name, other port: another origin, even though SameSite would send the cookie.
-      expectError(await post({ host: 'agentmux.example.com', origin: 'https://agentmux.example.com:8443' }), 403, 'cross_origin')
+      expectError(
+        await post({ host: 'agentmux.example.com', origin: 'https://agentmux.example.com:8443' }),
+        403,
+        'cross_origin'
+      )
       expectError(await post({ origin: 'http://agentmux.example.com:8080' }), 403, 'cross_origin')
       expectError(await post({ origin: 'https://evil.agentmux.example.com' }), 403, 'cross_origin')
-      expectError(await post({ origin: 'https://agentmux.example.com.evil.example' }), 403, 'cross_origin')
+      expectError(
+        await post({ origin: 'https://agentmux.example.com.evil.example' }),
+        403,
+        'cross_origin'
+      )
     } finally {
       await t.stop()
     }
@@ -549,13 +799,31 @@ describe('token file and rotation', () => {
       expect(next).not.toBe(token)
       expect(statSync(file).mode & 0o777).toBe(0o600)
       // The same running daemon: the old cookie and the old bearer are refused at once.
-      expectError(await raw(t.url, { path: '/sessions', headers: { cookie } }), 401, 'session_expired')
-      expectError(await raw(t.url, { path: '/sessions', headers: bearer(token) }), 401, 'unauthorized')
-      expectError(await raw(t.url, { method: 'POST', path: '/auth/login', headers: JSON_TYPE, body: JSON.stringify({ token }) }), 401)
+      expectError(
+        await raw(t.url, { path: '/sessions', headers: { cookie } }),
+        401,
+        'session_expired'
+      )
+      expectError(
+        await raw(t.url, { path: '/sessions', headers: bearer(token) }),
+        401,
+        'unauthorized'
+      )
+      expectError(
+        await raw(t.url, {
+          method: 'POST',
+          path: '/auth/login',
+          headers: JSON_TYPE,
+          body: JSON.stringify({ token }),
+        }),
+        401
+      )
       // The new token works, by bearer and by login.
       expect((await raw(t.url, { path: '/sessions', headers: bearer(next) })).status).toBe(200)
       const fresh = await login(t, next)
-      expect((await raw(t.url, { path: '/sessions', headers: { cookie: fresh.cookie } })).status).toBe(200)
+      expect(
+        (await raw(t.url, { path: '/sessions', headers: { cookie: fresh.cookie } })).status
+      ).toBe(200)
       expect(t.daemon.loginUrl()).toBe(`${t.url}/#token=${next}`)
     } finally {
       await t.stop()
@@ -580,9 +848,22 @@ describe('token file and rotation', () => {
       // A stream opened with the new token stays.
       const fresh = await openSse(`${t.url}/events`, { token: next })
       try {
-        await fresh.waitFor((c) => c.frames.some((f) => f.event === 'caught-up'), 'caught-up with the new token', 10_000)
-        await raw(t.url, { method: 'POST', path: '/sessions', headers: { ...bearer(next), ...JSON_TYPE }, body: '{"title":"after rotation"}' })
-        await fresh.waitFor((c) => c.frames.some((f) => f.data.includes('after rotation')), 'the new stream to carry news', 10_000)
+        await fresh.waitFor(
+          (c) => c.frames.some((f) => f.event === 'caught-up'),
+          'caught-up with the new token',
+          10_000
+        )
+        await raw(t.url, {
+          method: 'POST',
+          path: '/sessions',
+          headers: { ...bearer(next), ...JSON_TYPE },
+          body: '{"title":"after rotation"}',
+        })
+        await fresh.waitFor(
+          (c) => c.frames.some((f) => f.data.includes('after rotation')),
+          'the new stream to carry news',
+          10_000
+        )
         expect(fresh.closed).toBe(false)
         // The old streams saw nothing after the rotation.
         expect(byCookie.frames.some((f) => f.data.includes('after rotation'))).toBe(false)
@@ -608,35 +889,86 @@ describe('rate limiting of failed attempts (only invalid credentials are ever re
   it('guesses from rotating 127.x source addresses count as one client: 429 with Retry-After', async () => {
     const results: number[] = []
     for (let i = 0; i < 30; i++) {
-      const r = await raw(t.url, { path: '/sessions', headers: bearer(`wrong-${i}-0123456789abcdef0123456789`), localAddress: freshAddress() })
+      const r = await raw(t.url, {
+        path: '/sessions',
+        headers: bearer(`wrong-${i}-0123456789abcdef0123456789`),
+        localAddress: freshAddress(),
+      })
       results.push(r.status)
     }
     expect(results.slice(0, 10)).toEqual(Array(10).fill(401))
     expect(results.slice(10)).toEqual(Array(20).fill(429))
-    const blocked = await raw(t.url, { path: '/sessions', headers: bearer('still-wrong-0123456789abcdef0123'), localAddress: freshAddress() })
+    const blocked = await raw(t.url, {
+      path: '/sessions',
+      headers: bearer('still-wrong-0123456789abcdef0123'),
+      localAddress: freshAddress(),
+    })
     expectError(blocked, 429, 'too_many_attempts')
     const wait = Number(blocked.headers['retry-after'])
     expect(Number.isInteger(wait)).toBe(true)
     expect(wait).toBeGreaterThanOrEqual(1)
     expect(wait).toBeLessThanOrEqual(60)
     // Wrong logins and forged cookies from yet other addresses are refused too.
-    expectError(await raw(t.url, { method: 'POST', path: '/auth/login', headers: JSON_TYPE, body: '{"token":"guess-0123456789"}', localAddress: freshAddress() }), 429)
-    expectError(await raw(t.url, { path: '/sessions', headers: { cookie: `${COOKIE_NAME}=v1.1.x.y` }, localAddress: freshAddress() }), 429)
+    expectError(
+      await raw(t.url, {
+        method: 'POST',
+        path: '/auth/login',
+        headers: JSON_TYPE,
+        body: '{"token":"guess-0123456789"}',
+        localAddress: freshAddress(),
+      }),
+      429
+    )
+    expectError(
+      await raw(t.url, {
+        path: '/sessions',
+        headers: { cookie: `${COOKIE_NAME}=v1.1.x.y` },
+        localAddress: freshAddress(),
+      }),
+      429
+    )
   })
 
-  it('while attackers are at 429, the owner\'s valid token, login and cookie keep working', async () => {
+  it("while attackers are at 429, the owner's valid token, login and cookie keep working", async () => {
     const owner = await login(t, t.token)
     for (let i = 0; i < 15; i++) {
-      await raw(t.url, { path: '/sessions', headers: bearer(`attacker-${i}-0123456789abcdef0123`), localAddress: freshAddress() })
+      await raw(t.url, {
+        path: '/sessions',
+        headers: bearer(`attacker-${i}-0123456789abcdef0123`),
+        localAddress: freshAddress(),
+      })
     }
     // Behind a tunnel the owner is 127.0.0.1 too: same client key as the attacker.
-    expectError(await raw(t.url, { path: '/sessions', headers: bearer('attacker-again-0123456789abcdef'), localAddress: '127.0.0.1' }), 429)
-    expect((await raw(t.url, { path: '/sessions', headers: bearer(t.token), localAddress: '127.0.0.1' })).status).toBe(200)
-    expect((await raw(t.url, { path: '/sessions', headers: { cookie: owner.cookie }, localAddress: '127.0.0.1' })).status).toBe(200)
+    expectError(
+      await raw(t.url, {
+        path: '/sessions',
+        headers: bearer('attacker-again-0123456789abcdef'),
+        localAddress: '127.0.0.1',
+      }),
+      429
+    )
+    expect(
+      (await raw(t.url, { path: '/sessions', headers: bearer(t.token), localAddress: '127.0.0.1' }))
+        .status
+    ).toBe(200)
+    expect(
+      (
+        await raw(t.url, {
+          path: '/sessions',
+          headers: { cookie: owner.cookie },
+          localAddress: '127.0.0.1',
+        })
+      ).status
+    ).toBe(200)
     const write = await raw(t.url, {
       method: 'POST',
       path: '/sessions',
-      headers: { cookie: owner.cookie, 'x-agentmux-csrf': owner.csrf, origin: `http://${hostOf(t.url)}`, ...JSON_TYPE },
+      headers: {
+        cookie: owner.cookie,
+        'x-agentmux-csrf': owner.csrf,
+        origin: `http://${hostOf(t.url)}`,
+        ...JSON_TYPE,
+      },
       body: '{"title":"owner during an attack"}',
       localAddress: '127.0.0.1',
     })
@@ -644,24 +976,60 @@ describe('rate limiting of failed attempts (only invalid credentials are ever re
     const sse = await openSse(`${t.url}/events`, { headers: { cookie: owner.cookie } })
     try {
       expect(sse.status).toBe(200)
-      await sse.waitFor((c) => c.frames.some((f) => f.event === 'caught-up'), 'caught-up during an attack', 10_000)
+      await sse.waitFor(
+        (c) => c.frames.some((f) => f.event === 'caught-up'),
+        'caught-up during an attack',
+        10_000
+      )
     } finally {
       sse.close()
     }
     // A fresh login with the right token is served too.
     await login(t, t.token)
     // And the attacker is still refused.
-    expectError(await raw(t.url, { path: '/sessions', headers: bearer('attacker-last-0123456789abcdef'), localAddress: freshAddress() }), 429)
+    expectError(
+      await raw(t.url, {
+        path: '/sessions',
+        headers: bearer('attacker-last-0123456789abcdef'),
+        localAddress: freshAddress(),
+      }),
+      429
+    )
   })
 
   it('failed logins and bad cookies count the same way', async () => {
     for (let i = 0; i < 5; i++) {
-      expectError(await raw(t.url, { method: 'POST', path: '/auth/login', headers: JSON_TYPE, body: JSON.stringify({ token: `nope-${i}` }), localAddress: freshAddress() }), 401)
+      expectError(
+        await raw(t.url, {
+          method: 'POST',
+          path: '/auth/login',
+          headers: JSON_TYPE,
+          body: JSON.stringify({ token: `nope-${i}` }),
+          localAddress: freshAddress(),
+        }),
+        401
+      )
     }
     for (let i = 0; i < 5; i++) {
-      expectError(await raw(t.url, { path: '/sessions', headers: { cookie: `${COOKIE_NAME}=v1.1.x.y${i}` }, localAddress: freshAddress() }), 401)
+      expectError(
+        await raw(t.url, {
+          path: '/sessions',
+          headers: { cookie: `${COOKIE_NAME}=v1.1.x.y${i}` },
+          localAddress: freshAddress(),
+        }),
+        401
+      )
     }
-    expectError(await raw(t.url, { method: 'POST', path: '/auth/login', headers: JSON_TYPE, body: JSON.stringify({ token: 'nope-again' }), localAddress: freshAddress() }), 429)
+    expectError(
+      await raw(t.url, {
+        method: 'POST',
+        path: '/auth/login',
+        headers: JSON_TYPE,
+        body: JSON.stringify({ token: 'nope-again' }),
+        localAddress: freshAddress(),
+      }),
+      429
+    )
   })
 
   it('the block lifts when the minute is over (the daemon on a skewed clock)', async () => {
@@ -672,7 +1040,12 @@ describe('rate limiting of failed attempts (only invalid credentials are ever re
     const spy = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + skewMs)
     t = await startTestDaemon()
     try {
-      const wrong = () => raw(t.url, { path: '/sessions', headers: bearer('wrong-token-0123456789abcdef012'), localAddress: freshAddress() })
+      const wrong = () =>
+        raw(t.url, {
+          path: '/sessions',
+          headers: bearer('wrong-token-0123456789abcdef012'),
+          localAddress: freshAddress(),
+        })
       for (let i = 0; i < 10; i++) expectError(await wrong(), 401)
       const first = await wrong()
       expectError(first, 429)
@@ -707,10 +1080,16 @@ describe('rate limiting of failed attempts (only invalid credentials are ever re
   })
 
   it('client keys: all loopback is one, IPv4-mapped IPv6 is its IPv4, an IPv6 host is its /64', () => {
-    expect(new Set(['127.0.0.1', '127.8.9.10', '127.255.255.254', '::1', '::ffff:127.0.0.5'].map(limiterKey))).toEqual(new Set(['loopback']))
+    expect(
+      new Set(
+        ['127.0.0.1', '127.8.9.10', '127.255.255.254', '::1', '::ffff:127.0.0.5'].map(limiterKey)
+      )
+    ).toEqual(new Set(['loopback']))
     expect(limiterKey('::ffff:10.1.2.3')).toBe('10.1.2.3')
     expect(limiterKey('192.168.1.7')).toBe('192.168.1.7')
-    expect(limiterKey('2001:db8:1:2::1')).toBe(limiterKey('2001:0db8:0001:0002:ffff:eeee:dddd:cccc'))
+    expect(limiterKey('2001:db8:1:2::1')).toBe(
+      limiterKey('2001:0db8:0001:0002:ffff:eeee:dddd:cccc')
+    )
     expect(limiterKey('2001:db8:1:2::1')).not.toBe(limiterKey('2001:db8:1:3::1'))
     expect(limiterKey('fe80::1')).toBe(limiterKey('fe80::2'))
     const l = createRateLimiter()
@@ -743,7 +1122,8 @@ describe('rate limiting of failed attempts (only invalid credentials are ever re
     expect(small.size).toBeLessThanOrEqual(100)
     // The default bound holds too, for IPv6 /64s.
     const dflt = createRateLimiter({ now: () => now })
-    for (let i = 0; i < 12_000; i++) dflt.fail(`2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::1`)
+    for (let i = 0; i < 12_000; i++)
+      dflt.fail(`2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::1`)
     expect(dflt.size).toBeLessThanOrEqual(10_000)
     expect(dflt.size).toBeGreaterThan(100)
   })
@@ -751,13 +1131,26 @@ describe('rate limiting of failed attempts (only invalid credentials are ever re
 
 describe('no CORS, and security headers', () => {
   it('OPTIONS preflights get no Access-Control-Allow-Origin, with or without a token', async () => {
-    const paths = ['/', '/healthz', '/sessions', `/sessions/${sid}`, `/sessions/${sid}/turns`, '/events', '/auth/login']
+    const paths = [
+      '/',
+      '/healthz',
+      '/sessions',
+      `/sessions/${sid}`,
+      `/sessions/${sid}/turns`,
+      '/events',
+      '/auth/login',
+    ]
     for (const path of paths) {
       for (const auth of [{}, bearer(d.token)]) {
         const r = await raw(d.url, {
           method: 'OPTIONS',
           path,
-          headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type', ...auth },
+          headers: {
+            origin: 'http://evil.example',
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'authorization, content-type',
+            ...auth,
+          },
         })
         expect(r.status, `${path} ${r.status}`).toBeGreaterThanOrEqual(400)
         expect(r.status).toBeLessThan(500)
@@ -767,7 +1160,10 @@ describe('no CORS, and security headers', () => {
   })
 
   it('a cross-origin GET gets no CORS headers either', async () => {
-    const r = await raw(d.url, { path: '/sessions', headers: { ...bearer(d.token), origin: 'http://evil.example' } })
+    const r = await raw(d.url, {
+      path: '/sessions',
+      headers: { ...bearer(d.token), origin: 'http://evil.example' },
+    })
     expect(r.status).toBe(200)
     expect(r.headers['access-control-allow-origin']).toBeUndefined()
     expect(r.headers['access-control-allow-credentials']).toBeUndefined()
@@ -791,8 +1187,12 @@ describe('no CORS, and security headers', () => {
     expect(directives.get('frame-ancestors'), csp).toEqual(["'none'"])
     expect(directives.get('script-src'), csp).toEqual(["'self'"])
     // No inline script or eval, no remote origins, no wildcards anywhere.
-    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|unsafe-hashes|strict-dynamic|https?:|wss?:|\*|'nonce-|'sha\d+-/)
-    expect(directives.has('connect-src') ? directives.get('connect-src') : ["'self'"]).toEqual(["'self'"])
+    expect(csp).not.toMatch(
+      /unsafe-inline|unsafe-eval|unsafe-hashes|strict-dynamic|https?:|wss?:|\*|'nonce-|'sha\d+-/
+    )
+    expect(directives.has('connect-src') ? directives.get('connect-src') : ["'self'"]).toEqual([
+      "'self'",
+    ])
   }
 
   it('the page shell, /healthz, API answers, errors and SSE streams carry the headers', async () => {
@@ -803,8 +1203,18 @@ describe('no CORS, and security headers', () => {
     checkHeaders(await raw(d.url, { path: '/sessions' }), '401')
     checkHeaders(await raw(d.url, { path: '/healthz', headers: { host: 'evil.example' } }), '421')
     checkHeaders(await raw(d.url, { path: '/nope', headers: bearer(d.token) }), '404')
-    checkHeaders(await raw(d.url, { path: '/events', headers: bearer(d.token), headersOnly: true }), 'SSE /events')
-    checkHeaders(await raw(d.url, { path: `/sessions/${sid}/events`, headers: bearer(d.token), headersOnly: true }), 'SSE session events')
+    checkHeaders(
+      await raw(d.url, { path: '/events', headers: bearer(d.token), headersOnly: true }),
+      'SSE /events'
+    )
+    checkHeaders(
+      await raw(d.url, {
+        path: `/sessions/${sid}/events`,
+        headers: bearer(d.token),
+        headersOnly: true,
+      }),
+      'SSE session events'
+    )
   })
 })
 
@@ -813,15 +1223,33 @@ describe('logs never hold the token, cookies or prompts', () => {
     const t = await startTestDaemon()
     try {
       const { cookie, value, csrf } = await login(t, t.token)
-      await raw(t.url, { method: 'POST', path: '/auth/login', headers: JSON_TYPE, body: JSON.stringify({ token: 'near-miss-token-abcdef0123' }), localAddress: freshAddress() })
+      await raw(t.url, {
+        method: 'POST',
+        path: '/auth/login',
+        headers: JSON_TYPE,
+        body: JSON.stringify({ token: 'near-miss-token-abcdef0123' }),
+        localAddress: freshAddress(),
+      })
       await raw(t.url, { path: `/sessions?token=${t.token}`, localAddress: freshAddress() })
       await raw(t.url, { path: '/sessions', headers: { cookie } })
       const prompt = `SECRET-PROMPT-${'q'.repeat(40)} please list the files ${Date.now()}`
-      const s = await raw(t.url, { method: 'POST', path: '/sessions', headers: { ...bearer(t.token), ...JSON_TYPE }, body: '{}' })
-      const turn = await raw(t.url, { method: 'POST', path: `/sessions/${s.json.id}/turns`, headers: { ...bearer(t.token), ...JSON_TYPE }, body: JSON.stringify({ prompt }) })
+      const s = await raw(t.url, {
+        method: 'POST',
+        path: '/sessions',
+        headers: { ...bearer(t.token), ...JSON_TYPE },
+        body: '{}',
+      })
+      const turn = await raw(t.url, {
+        method: 'POST',
+        path: `/sessions/${s.json.id}/turns`,
+        headers: { ...bearer(t.token), ...JSON_TYPE },
+        body: JSON.stringify({ prompt }),
+      })
       expect(turn.status).toBe(202)
       await waitUntil(
-        async () => (await raw(t.url, { path: `/sessions/${s.json.id}/turns`, headers: bearer(t.token) })).json.turns[0].status !== 'running',
+        async () =>
+          (await raw(t.url, { path: `/sessions/${s.json.id}/turns`, headers: bearer(t.token) }))
+            .json.turns[0].status !== 'running',
         { timeoutMs: 20_000, label: 'the turn to end' }
       )
       const logs = t.logs.join('')
@@ -843,8 +1271,12 @@ describe('logs never hold the token, cookies or prompts', () => {
 function runCli(args: string[], env: Record<string, string> = {}) {
   return withTimeout(
     new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-      execFile(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...env }, timeout: 15_000 }, (err, stdout, stderr) =>
-        done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
+      execFile(
+        process.execPath,
+        [MAIN, ...args],
+        { env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...env }, timeout: 15_000 },
+        (err, stdout, stderr) =>
+          done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
       )
     }),
     20_000,
@@ -901,7 +1333,9 @@ describe('the built CLI and daemon (npm run build first)', () => {
   it('with AGENTMUX_TOKEN set, `token` prints it and `token --rotate` refuses', async () => {
     const dataDir = tempDir()
     const env = { AGENTMUX_TOKEN: 'env-token-0123456789abcdef-0123456789' }
-    expect((await runCli(['token', '--data-dir', dataDir], env)).stdout.trim()).toBe('env-token-0123456789abcdef-0123456789')
+    expect((await runCli(['token', '--data-dir', dataDir], env)).stdout.trim()).toBe(
+      'env-token-0123456789abcdef-0123456789'
+    )
     const rot = await runCli(['token', '--rotate', '--data-dir', dataDir], env)
     expect(rot.code).not.toBe(0)
     expect(rot.stderr).toMatch(/AGENTMUX_TOKEN/)
@@ -924,9 +1358,16 @@ describe('the built CLI and daemon (npm run build first)', () => {
     expect(readFileSync(tokenPath(dataDir), 'utf8').trim()).toBe(stored)
     expect((await raw(p2.url, { path: '/sessions', headers: bearer(stored) })).status).toBe(200)
     const { cookie } = await (async () => {
-      const r = await raw(p2.url, { method: 'POST', path: '/auth/login', headers: JSON_TYPE, body: JSON.stringify({ token: stored }) })
+      const r = await raw(p2.url, {
+        method: 'POST',
+        path: '/auth/login',
+        headers: JSON_TYPE,
+        body: JSON.stringify({ token: stored }),
+      })
       expect(r.status).toBe(200)
-      return { cookie: `${COOKIE_NAME}=${parseSetCookie(r.headers['set-cookie'], COOKIE_NAME)!.value}` }
+      return {
+        cookie: `${COOKIE_NAME}=${parseSetCookie(r.headers['set-cookie'], COOKIE_NAME)!.value}`,
+      }
     })()
 
     const rot = await runCli(['token', '--rotate', '--data-dir', dataDir])
@@ -938,7 +1379,11 @@ describe('the built CLI and daemon (npm run build first)', () => {
     expect((await runCli(['token', '--data-dir', dataDir])).stdout.trim()).toBe(next)
     // No restart: the running daemon now refuses the old token and the old login.
     expectError(await raw(p2.url, { path: '/sessions', headers: bearer(stored) }), 401)
-    expectError(await raw(p2.url, { path: '/sessions', headers: { cookie } }), 401, 'session_expired')
+    expectError(
+      await raw(p2.url, { path: '/sessions', headers: { cookie } }),
+      401,
+      'session_expired'
+    )
     expect((await raw(p2.url, { path: '/sessions', headers: bearer(next) })).status).toBe(200)
     expect(p2.stderr()).not.toContain(stored)
     expect(p2.stderr()).not.toContain(next)
@@ -946,11 +1391,17 @@ describe('the built CLI and daemon (npm run build first)', () => {
   })
 
   it('AGENTMUX_ALLOWED_HOSTS adds a Host the process answers to', async () => {
-    const p = await spawnDaemon({ env: { AGENTMUX_ALLOWED_HOSTS: 'agentmux.example.com, other.example.net' } })
+    const p = await spawnDaemon({
+      env: { AGENTMUX_ALLOWED_HOSTS: 'agentmux.example.com, other.example.net' },
+    })
     procs.push(p)
     dirs.push(p.dataDir)
-    expect((await raw(p.url, { path: '/healthz', headers: { host: 'agentmux.example.com' } })).status).toBe(200)
-    expect((await raw(p.url, { path: '/healthz', headers: { host: 'other.example.net:8443' } })).status).toBe(200)
+    expect(
+      (await raw(p.url, { path: '/healthz', headers: { host: 'agentmux.example.com' } })).status
+    ).toBe(200)
+    expect(
+      (await raw(p.url, { path: '/healthz', headers: { host: 'other.example.net:8443' } })).status
+    ).toBe(200)
     expectError(await raw(p.url, { path: '/healthz', headers: { host: 'evil.example' } }), 421)
     await stopProcess(p)
   })
@@ -962,7 +1413,10 @@ describe('the built CLI and daemon (npm run build first)', () => {
     const wide = await spawnDaemon({ env: { AGENTMUX_HOST: '0.0.0.0' } })
     procs.push(wide)
     dirs.push(wide.dataDir)
-    await waitUntil(() => wide.stderr().includes('WARNING'), { timeoutMs: 10_000, label: 'the non-loopback warning' })
+    await waitUntil(() => wide.stderr().includes('WARNING'), {
+      timeoutMs: 10_000,
+      label: 'the non-loopback warning',
+    })
     expect(wide.stderr()).toMatch(/WARNING/)
     expect(wide.stderr()).toMatch(/TLS/)
     expect(wide.stderr()).toMatch(/0\.0\.0\.0/)
@@ -979,16 +1433,37 @@ describe('the built CLI and daemon (npm run build first)', () => {
     const p = await spawnDaemon()
     procs.push(p)
     dirs.push(p.dataDir)
-    const r = await raw(p.url, { method: 'POST', path: '/auth/login', headers: JSON_TYPE, body: JSON.stringify({ token }) })
+    const r = await raw(p.url, {
+      method: 'POST',
+      path: '/auth/login',
+      headers: JSON_TYPE,
+      body: JSON.stringify({ token }),
+    })
     const cookieValue = parseSetCookie(r.headers['set-cookie'], COOKIE_NAME)!.value
     await raw(p.url, { path: '/sessions', headers: { cookie: `${COOKIE_NAME}=${cookieValue}` } })
     await raw(p.url, { path: `/sessions?token=${token}` })
     await raw(p.url, { path: '/sessions', headers: bearer('near-miss-token-abcdef0123') })
-    const s = await raw(p.url, { method: 'POST', path: '/sessions', headers: { ...bearer(token), ...JSON_TYPE }, body: '{}' })
+    const s = await raw(p.url, {
+      method: 'POST',
+      path: '/sessions',
+      headers: { ...bearer(token), ...JSON_TYPE },
+      body: '{}',
+    })
     const prompt = `PROCESS-SECRET-PROMPT ${'z'.repeat(50)} ${Date.now()}`
-    expect((await raw(p.url, { method: 'POST', path: `/sessions/${s.json.id}/turns`, headers: { ...bearer(token), ...JSON_TYPE }, body: JSON.stringify({ prompt }) })).status).toBe(202)
+    expect(
+      (
+        await raw(p.url, {
+          method: 'POST',
+          path: `/sessions/${s.json.id}/turns`,
+          headers: { ...bearer(token), ...JSON_TYPE },
+          body: JSON.stringify({ prompt }),
+        })
+      ).status
+    ).toBe(202)
     await waitUntil(
-      async () => (await raw(p.url, { path: `/sessions/${s.json.id}/turns`, headers: bearer(token) })).json.turns[0].status !== 'running',
+      async () =>
+        (await raw(p.url, { path: `/sessions/${s.json.id}/turns`, headers: bearer(token) })).json
+          .turns[0].status !== 'running',
       { timeoutMs: 20_000, label: 'the process turn to end' }
     )
     await stopProcess(p)

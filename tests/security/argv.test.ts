@@ -52,7 +52,10 @@ describe('control characters in fields that reach argv', () => {
       const r = await d.api.patch(`/sessions/${sid}`, body)
       expect(r.status, JSON.stringify(body)).toBe(400)
     }
-    const turn = await d.api.post(`/sessions/${sid}/turns`, { prompt: 'hi', model: `haiku\u0000${MARK}` })
+    const turn = await d.api.post(`/sessions/${sid}/turns`, {
+      prompt: 'hi',
+      model: `haiku\u0000${MARK}`,
+    })
     expect(turn.status).toBe(400)
     expect((await d.api.get(`/sessions/${sid}`)).body).toEqual(before)
     expect((await d.api.get(`/sessions/${sid}/turns`)).body.turns).toEqual([])

@@ -10,7 +10,14 @@ import type { AddressInfo } from 'node:net'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { COOKIE_NAME } from '../../src/auth/cookie.js'
-import { CHROMIUM, assertPageBuilt, launchBrowser, loginPage, newPage, type OpenedPage } from '../helpers/browser.js'
+import {
+  CHROMIUM,
+  assertPageBuilt,
+  launchBrowser,
+  loginPage,
+  newPage,
+  type OpenedPage,
+} from '../helpers/browser.js'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { waitUntil } from '../helpers/wait.js'
 
@@ -27,11 +34,41 @@ function otherServer(daemonUrl: string) {
   let reads = 0
   const daemonOrigin = new URL(daemonUrl).origin
   const act = async (cookie: string) => {
-    const tries: { what: string; method: string; path: string; headers: Record<string, string>; body?: string }[] = [
-      { what: 'create, Origin forged', method: 'POST', path: '/sessions', headers: { origin: daemonOrigin }, body: '{"title":"pwned"}' },
-      { what: 'create, Referer forged', method: 'POST', path: '/sessions', headers: { referer: `${daemonOrigin}/` }, body: '{"title":"pwned"}' },
-      { what: 'create, a guessed secret', method: 'POST', path: '/sessions', headers: { origin: daemonOrigin, 'x-agentmux-csrf': 'A'.repeat(43) }, body: '{"title":"pwned"}' },
-      { what: 'create, the cookie as the secret', method: 'POST', path: '/sessions', headers: { origin: daemonOrigin, 'x-agentmux-csrf': cookie.split('=')[1]! }, body: '{"title":"pwned"}' },
+    const tries: {
+      what: string
+      method: string
+      path: string
+      headers: Record<string, string>
+      body?: string
+    }[] = [
+      {
+        what: 'create, Origin forged',
+        method: 'POST',
+        path: '/sessions',
+        headers: { origin: daemonOrigin },
+        body: '{"title":"pwned"}',
+      },
+      {
+        what: 'create, Referer forged',
+        method: 'POST',
+        path: '/sessions',
+        headers: { referer: `${daemonOrigin}/` },
+        body: '{"title":"pwned"}',
+      },
+      {
+        what: 'create, a guessed secret',
+        method: 'POST',
+        path: '/sessions',
+        headers: { origin: daemonOrigin, 'x-agentmux-csrf': 'A'.repeat(43) },
+        body: '{"title":"pwned"}',
+      },
+      {
+        what: 'create, the cookie as the secret',
+        method: 'POST',
+        path: '/sessions',
+        headers: { origin: daemonOrigin, 'x-agentmux-csrf': cookie.split('=')[1]! },
+        body: '{"title":"pwned"}',
+      },
     ]
     for (const t of tries) {
       const headers: Record<string, string> = { cookie, ...t.headers }
@@ -44,7 +81,9 @@ function otherServer(daemonUrl: string) {
     if ((await fetch(`${daemonUrl}/sessions`, { headers: { cookie } })).status === 200) reads++
   }
   const server: Server = createServer((req: IncomingMessage, res) => {
-    const cookie = (req.headers.cookie ?? '').split(/;\s*/).find((c) => c.startsWith(`${COOKIE_NAME}=`))
+    const cookie = (req.headers.cookie ?? '')
+      .split(/;\s*/)
+      .find((c) => c.startsWith(`${COOKIE_NAME}=`))
     if (cookie) stolen.push(cookie)
     // The first request that brings the cookie is the one that acts (the favicon would bring it too).
     const done = cookie && stolen.length === 1 ? act(cookie) : Promise.resolve()
@@ -57,7 +96,12 @@ function otherServer(daemonUrl: string) {
     stolen,
     attacks,
     reads: () => reads,
-    listen: () => new Promise<string>((r) => server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))),
+    listen: () =>
+      new Promise<string>((r) =>
+        server.listen(0, '127.0.0.1', () =>
+          r(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+        )
+      ),
     close: () => {
       server.closeAllConnections()
       return new Promise<void>((r) => server.close(() => r()))
@@ -95,7 +139,10 @@ describe.skipIf(!CHROMIUM)('the login cookie on another port of the host', () =>
     // The premise: the browser did send our cookie to the other port.
     expect(other.stolen.length).toBeGreaterThan(0)
     expect(other.stolen[0]).toMatch(new RegExp(`^${COOKIE_NAME}=v1\\.`))
-    await waitUntil(() => other.attacks.length >= 4, { timeoutMs: 10_000, label: 'the replay attempts' })
+    await waitUntil(() => other.attacks.length >= 4, {
+      timeoutMs: 10_000,
+      label: 'the replay attempts',
+    })
     expect(other.attacks).toEqual([
       { what: 'create, Origin forged', status: 403, code: 'csrf_required' },
       { what: 'create, Referer forged', status: 403, code: 'csrf_required' },
@@ -113,15 +160,21 @@ describe.skipIf(!CHROMIUM)('the login cookie on another port of the host', () =>
     const { page } = p
     await page.goto(`${d.url}/#/`)
     await page.waitForSelector('[data-view=list]')
-    expect(await page.evaluate(() => localStorage.getItem('agentmux.csrf'))).toMatch(/^[A-Za-z0-9_-]{43}$/)
-    const created = page.waitForResponse((r) => r.url() === `${d.url}/sessions` && r.request().method() === 'POST')
+    expect(await page.evaluate(() => localStorage.getItem('agentmux.csrf'))).toMatch(
+      /^[A-Za-z0-9_-]{43}$/
+    )
+    const created = page.waitForResponse(
+      (r) => r.url() === `${d.url}/sessions` && r.request().method() === 'POST'
+    )
     await page.click('button.new-session')
     await page.fill('dialog[data-testid=new-session] input[name=title]', 'made by the page')
     await page.click('dialog[data-testid=new-session] button[type=submit]')
     const res = await created
     expect(res.status()).toBe(201)
     expect(res.request().headers()['x-agentmux-csrf']).toMatch(/^[A-Za-z0-9_-]{43}$/)
-    const titles = (await d.api.get('/sessions')).body.sessions.map((s: { title: string }) => s.title)
+    const titles = (await d.api.get('/sessions')).body.sessions.map(
+      (s: { title: string }) => s.title
+    )
     expect(titles).toContain('made by the page')
     expect(titles).not.toContain('pwned')
   })

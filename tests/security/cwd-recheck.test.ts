@@ -1,4 +1,12 @@
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs'
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -31,17 +39,30 @@ describe('the session directory is checked again at every turn start', () => {
     symlinkSync(outside, proj)
 
     const sse = await attach(d, s.id, { after: 0 })
-    const paused = await sse.waitForEvent((e) => e.kind === 'queue.paused', 'the queue to pause after the refused turn')
+    const paused = await sse.waitForEvent(
+      (e) => e.kind === 'queue.paused',
+      'the queue to pause after the refused turn'
+    )
     expect(paused).toMatchObject({ reason: 'failed', turnId: b.id })
     expect(sse.events.find(turnEnded(a.id))).toMatchObject({ status: 'completed' })
     expect(sse.events.find(turnEnded(b.id))).toMatchObject({ status: 'failed', exitCode: null })
     const bEvents = sse.events.filter((e) => e.turnId === b.id)
-    expect(bEvents.map((e) => e.kind)).toEqual(['turn.queued', 'turn.started', 'error', 'turn.ended', 'queue.paused'])
+    expect(bEvents.map((e) => e.kind)).toEqual([
+      'turn.queued',
+      'turn.started',
+      'error',
+      'turn.ended',
+      'queue.paused',
+    ])
     expect(bEvents[2]).toMatchObject({ source: 'daemon' })
     expect(bEvents[2]!.message).toContain('outside the allowed roots')
     // No claude ran for it, and nothing was written where the symlink points.
     expect(readdirSync(outside)).toEqual([])
-    expect((await d.api.get(`/sessions/${s.id}`)).body).toMatchObject({ status: 'idle', queuedTurns: 1, queuePaused: true })
+    expect((await d.api.get(`/sessions/${s.id}`)).body).toMatchObject({
+      status: 'idle',
+      queuedTurns: 1,
+      queuePaused: true,
+    })
 
     // A direct prompt is refused the same way (the turn fails; it is not run elsewhere).
     const direct = await postTurn(d, s.id, 'direct')
@@ -57,8 +78,11 @@ describe('the session directory is checked again at every turn start', () => {
     sse.close()
     const log = await history(d, s.id)
     expect(log.find(turnEnded(c.id))).toMatchObject({ status: 'completed' })
-    expect(log.find((e) => e.kind === 'agent.init' && e.turnId === c.id)).toMatchObject({ cwd: proj })
-    for (const id of [b.id, direct.id]) expect(log.some((e) => e.kind === 'agent.init' && e.turnId === id)).toBe(false)
+    expect(log.find((e) => e.kind === 'agent.init' && e.turnId === c.id)).toMatchObject({
+      cwd: proj,
+    })
+    for (const id of [b.id, direct.id])
+      expect(log.some((e) => e.kind === 'agent.init' && e.turnId === id)).toBe(false)
   })
 
   it('a default workspace removed from under a session fails its turn with a clear error', async () => {
@@ -68,7 +92,9 @@ describe('the session directory is checked again at every turn start', () => {
     const sse = await attach(d, s.id, { after: 0 })
     await sse.waitForEvent(turnEnded(t.id), 'the turn to end')
     sse.close()
-    expect(sse.events.find((e) => e.kind === 'error' && e.turnId === t.id)!.message).toContain('no longer exists')
+    expect(sse.events.find((e) => e.kind === 'error' && e.turnId === t.id)!.message).toContain(
+      'no longer exists'
+    )
     expect(sse.events.find(turnEnded(t.id))).toMatchObject({ status: 'failed' })
   })
 })

@@ -17,7 +17,7 @@ afterAll(() => {
 })
 
 describe('database files are owner-only', () => {
-  it('a daemon\'s agentmux.db, -wal and -shm are 0600 once it has written', async () => {
+  it("a daemon's agentmux.db, -wal and -shm are 0600 once it has written", async () => {
     const t = await startTestDaemon()
     try {
       expect((await t.api.post('/sessions', { title: 'some private words' })).status).toBe(201)

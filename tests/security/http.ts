@@ -36,7 +36,12 @@ export function raw(baseUrl: string, req: RawRequest): Promise<RawResponse> {
   const method = req.method ?? 'GET'
   // node:http frames a body as chunked only for POST/PUT/PATCH-like methods; a GET or DELETE body
   // would go out unframed (a broken request), so give those a Content-Length.
-  if (req.body !== undefined && headers['content-length'] === undefined && headers['transfer-encoding'] === undefined && /^(GET|HEAD|DELETE|OPTIONS|TRACE|CONNECT)$/.test(method)) {
+  if (
+    req.body !== undefined &&
+    headers['content-length'] === undefined &&
+    headers['transfer-encoding'] === undefined &&
+    /^(GET|HEAD|DELETE|OPTIONS|TRACE|CONNECT)$/.test(method)
+  ) {
     headers['content-length'] = String(Buffer.byteLength(req.body))
   }
   return withTimeout(
@@ -53,8 +58,16 @@ export function raw(baseUrl: string, req: RawRequest): Promise<RawResponse> {
         },
         (res) => {
           // A stream never ends on its own: its head is the answer.
-          if (req.headersOnly || String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, text: '', json: undefined })
+          if (
+            req.headersOnly ||
+            String(res.headers['content-type'] ?? '').startsWith('text/event-stream')
+          ) {
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              text: '',
+              json: undefined,
+            })
             res.destroy()
             return
           }
@@ -95,7 +108,11 @@ export function rawSocket(
   const url = new URL(baseUrl)
   return withTimeout(
     new Promise<string>((resolve) => {
-      const s = connect({ host: url.hostname, port: Number(url.port), ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) })
+      const s = connect({
+        host: url.hostname,
+        port: Number(url.port),
+        ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+      })
       const chunks: Buffer[] = []
       let done = false
       let idle: NodeJS.Timeout | undefined
@@ -144,7 +161,12 @@ export function isErrorShape(v: unknown): boolean {
   const ek = Object.keys(e).sort()
   if (ek.length !== 2 || ek[0] !== 'code' || ek[1] !== 'message') return false
   const { code, message } = e as { code: unknown; message: unknown }
-  return typeof code === 'string' && ERROR_CODE.test(code) && typeof message === 'string' && message.length > 0
+  return (
+    typeof code === 'string' &&
+    ERROR_CODE.test(code) &&
+    typeof message === 'string' &&
+    message.length > 0
+  )
 }
 
 export function expectError(r: RawResponse, status: number, code?: string): void {
@@ -156,7 +178,10 @@ export function expectError(r: RawResponse, status: number, code?: string): void
 }
 
 /** The value of our cookie in a Set-Cookie list, and its attributes (lower-cased names). */
-export function parseSetCookie(setCookie: string[] | undefined, name: string): { value: string; attrs: Map<string, string> } | null {
+export function parseSetCookie(
+  setCookie: string[] | undefined,
+  name: string
+): { value: string; attrs: Map<string, string> } | null {
   for (const line of setCookie ?? []) {
     const [pair, ...rest] = line.split(';').map((s) => s.trim())
     const eq = pair!.indexOf('=')

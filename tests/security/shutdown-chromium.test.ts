@@ -17,7 +17,7 @@ import { withTimeout } from '../helpers/wait.js'
 // The process daemon runs with this token (AGENTMUX_TOKEN, at least 32 characters).
 const TOKEN = PROCESS_TOKEN
 
-describe.skipIf(!CHROMIUM)('a graceful stop, seen by Chromium\'s EventSource', () => {
+describe.skipIf(!CHROMIUM)("a graceful stop, seen by Chromium's EventSource", () => {
   let browser: Browser
   let d: DaemonProcess | null = null
   beforeAll(async () => {
@@ -47,16 +47,29 @@ describe.skipIf(!CHROMIUM)('a graceful stop, seen by Chromium\'s EventSource', (
         w.seen = []
         for (const path of ['/events', `/sessions/${id}/events`]) {
           const es = new EventSource(path)
-          for (const k of ['caught-up', 'shutdown', 'error']) es.addEventListener(k, () => w.seen.push(`${path} ${k}`))
+          for (const k of ['caught-up', 'shutdown', 'error'])
+            es.addEventListener(k, () => w.seen.push(`${path} ${k}`))
         }
       }, sid)
-      await p.page.waitForFunction(() => (globalThis as unknown as { seen: string[] }).seen.filter((s) => s.endsWith('caught-up')).length === 2)
+      await p.page.waitForFunction(
+        () =>
+          (globalThis as unknown as { seen: string[] }).seen.filter((s) => s.endsWith('caught-up'))
+            .length === 2
+      )
       d.child.kill('SIGTERM')
       expect((await withTimeout(d.exited, 20_000, 'the daemon to exit')).code).toBe(0)
-      await p.page.waitForFunction(() => (globalThis as unknown as { seen: string[] }).seen.filter((s) => s.endsWith('error')).length >= 2)
-      const seen = (await p.page.evaluate(() => (globalThis as unknown as { seen: string[] }).seen)) as string[]
+      await p.page.waitForFunction(
+        () =>
+          (globalThis as unknown as { seen: string[] }).seen.filter((s) => s.endsWith('error'))
+            .length >= 2
+      )
+      const seen = (await p.page.evaluate(
+        () => (globalThis as unknown as { seen: string[] }).seen
+      )) as string[]
       for (const path of ['/events', `/sessions/${sid}/events`]) {
-        const mine = seen.filter((s) => s.startsWith(`${path} `)).map((s) => s.slice(path.length + 1))
+        const mine = seen
+          .filter((s) => s.startsWith(`${path} `))
+          .map((s) => s.slice(path.length + 1))
         expect(mine.slice(0, 3), path).toEqual(['caught-up', 'shutdown', 'error'])
       }
     } finally {

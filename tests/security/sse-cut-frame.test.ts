@@ -41,7 +41,12 @@ function cuttingProxy(d: TestDaemon, id: number, cut: Cut) {
         host: target.hostname,
         port: target.port,
         path: req.url,
-        headers: { authorization: `Bearer ${d.token}`, ...(req.headers['last-event-id'] ? { 'last-event-id': req.headers['last-event-id'] } : {}) },
+        headers: {
+          authorization: `Bearer ${d.token}`,
+          ...(req.headers['last-event-id']
+            ? { 'last-event-id': req.headers['last-event-id'] }
+            : {}),
+        },
       },
       (upRes) => {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers)
@@ -67,7 +72,12 @@ function cuttingProxy(d: TestDaemon, id: number, cut: Cut) {
   })
   return {
     lastEventIds,
-    listen: () => new Promise<string>((r) => server.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))),
+    listen: () =>
+      new Promise<string>((r) =>
+        server.listen(0, '127.0.0.1', () =>
+          r(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+        )
+      ),
     close: () => {
       server.closeAllConnections()
       return new Promise<void>((r) => server.close(() => r()))
@@ -85,7 +95,10 @@ const CLIENTS: Record<string, (url: string, ids: number[]) => Promise<() => void
   },
   'eventsource-client': async (url, ids) => {
     const { createEventSource } = await import('eventsource-client')
-    const es = createEventSource({ url, onMessage: (m) => m.event === undefined && m.id && ids.push(Number(m.id)) })
+    const es = createEventSource({
+      url,
+      onMessage: (m) => m.event === undefined && m.id && ids.push(Number(m.id)),
+    })
     return () => es.close()
   },
   '@microsoft/fetch-event-source': async (url, ids) => {
@@ -123,10 +136,13 @@ describe('a frame cut by a dropped connection is never skipped on reconnect', ()
   })
 
   it('every frame is `data:` then `id:` then the blank line', async () => {
-    const r = await fetch(`${d.url}/sessions/${sid}/events`, { headers: { authorization: `Bearer ${d.token}` } })
+    const r = await fetch(`${d.url}/sessions/${sid}/events`, {
+      headers: { authorization: `Bearer ${d.token}` },
+    })
     const reader = r.body!.getReader()
     let text = ''
-    while (!text.includes('event: caught-up')) text += new TextDecoder().decode((await reader.read()).value)
+    while (!text.includes('event: caught-up'))
+      text += new TextDecoder().decode((await reader.read()).value)
     await reader.cancel()
     const frames = text.split('\n\n').filter((f) => f.includes('\nid: '))
     expect(frames.length).toBe(all.length)
@@ -143,7 +159,10 @@ describe('a frame cut by a dropped connection is never skipped on reconnect', ()
         const ids: number[] = []
         const stop = await start(`${base}/sessions/${sid}/events`, ids)
         try {
-          await waitUntil(() => ids.includes(all.at(-1)!), { timeoutMs: 20_000, label: `${name} to reach the last event` })
+          await waitUntil(() => ids.includes(all.at(-1)!), {
+            timeoutMs: 20_000,
+            label: `${name} to reach the last event`,
+          })
           // It reconnected from the event before the cut one, and saw every event.
           expect(proxy.lastEventIds).toEqual([null, String(all[all.indexOf(victim) - 1])])
           expect([...new Set(ids)]).toEqual(all)

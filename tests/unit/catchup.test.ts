@@ -34,7 +34,8 @@ const logArb = fc
         if (openThreads.has(s.thread)) continue
         const p = s.thread ? { parentToolUseId: s.thread } : {}
         if (s.kind === 'block' || s.kind === 'open-block') {
-          for (const text of s.pieces) push({ kind: 'text.delta', turnId, index: s.index, text, ...p })
+          for (const text of s.pieces)
+            push({ kind: 'text.delta', turnId, index: s.index, text, ...p })
           if (s.kind === 'block') push({ kind: 'text', turnId, text: s.pieces.join(''), ...p })
           else openThreads.add(s.thread)
         } else push({ kind: s.kind, turnId, ...p })

@@ -3,7 +3,8 @@ import { ConfigError, parseConfig } from '../../src/config.js'
 import { noticeFor, sessionUrl } from '../../src/notify/messages.js'
 import { pushTopic } from '../../src/notify/senders.js'
 
-const parse = (env: Record<string, string>, argv: string[] = []) => parseConfig(env, argv, '/home/u')
+const parse = (env: Record<string, string>, argv: string[] = []) =>
+  parseConfig(env, argv, '/home/u')
 
 describe('notification settings', () => {
   it('defaults to nothing configured, a mailto: subject, 10 s first retry and 24 h give-up', () => {
@@ -39,7 +40,9 @@ describe('notification settings', () => {
     expect(() => parse({ AGENTMUX_NOTIFY_URL: 'ftp://x.example/hook' })).toThrow(ConfigError)
     expect(() => parse({ AGENTMUX_NOTIFY_URL: 'not a url' })).toThrow(/AGENTMUX_NOTIFY_URL/)
     expect(() => parse({ AGENTMUX_NTFY_URL: 'ntfy.sh/topic' })).toThrow(/AGENTMUX_NTFY_URL/)
-    expect(() => parse({ AGENTMUX_VAPID_SUBJECT: 'owner@example.com' })).toThrow(/AGENTMUX_VAPID_SUBJECT/)
+    expect(() => parse({ AGENTMUX_VAPID_SUBJECT: 'owner@example.com' })).toThrow(
+      /AGENTMUX_VAPID_SUBJECT/
+    )
     expect(() => parse({ AGENTMUX_NOTIFY_RETRY_MS: '0' })).toThrow(ConfigError)
   })
 })
@@ -57,25 +60,53 @@ describe('notices', () => {
 
   it('links to the page, with the request in the deep link', () => {
     expect(sessionUrl('https://x.example/', 'ses_abc')).toBe('https://x.example/#/s/ses_abc')
-    expect(sessionUrl('https://x.example', 'ses_abc', 'req 1')).toBe('https://x.example/#/s/ses_abc?request=req%201')
+    expect(sessionUrl('https://x.example', 'ses_abc', 'req 1')).toBe(
+      'https://x.example/#/s/ses_abc?request=req%201'
+    )
   })
 
   it('says what happened, and skips interrupted turns', () => {
     const done = noticeFor(event('turn.ended', { status: 'completed' }), 'https://x')!
-    expect(done).toMatchObject({ heading: '✓ Untitled session', summary: 'line one line two', tag: 'ses_abc:turn', urgent: false })
-    expect(noticeFor(event('turn.ended', { status: 'failed' }), 'https://x')!.summary).toBe('Turn failed')
+    expect(done).toMatchObject({
+      heading: '✓ Untitled session',
+      summary: 'line one line two',
+      tag: 'ses_abc:turn',
+      urgent: false,
+    })
+    expect(noticeFor(event('turn.ended', { status: 'failed' }), 'https://x')!.summary).toBe(
+      'Turn failed'
+    )
     expect(noticeFor(event('turn.ended', { status: 'interrupted' }), 'https://x')).toBeNull()
-    expect(noticeFor(event('turn.ended', { status: 'cancelled', durationMs: 1200 }), 'https://x')!.heading).toBe('■ Untitled session')
+    expect(
+      noticeFor(event('turn.ended', { status: 'cancelled', durationMs: 1200 }), 'https://x')!
+        .heading
+    ).toBe('■ Untitled session')
     // A queued turn removed before it ran (the queue ends it cancelled after 0 ms).
-    expect(noticeFor(event('turn.ended', { status: 'cancelled', durationMs: 0 }), 'https://x')).toBeNull()
-    const q = noticeFor(event('permission.requested', { requestId: 'r1', toolName: 'AskUserQuestion', summary: 'Which one?', requestKind: 'question' }), 'https://x')!
+    expect(
+      noticeFor(event('turn.ended', { status: 'cancelled', durationMs: 0 }), 'https://x')
+    ).toBeNull()
+    const q = noticeFor(
+      event('permission.requested', {
+        requestId: 'r1',
+        toolName: 'AskUserQuestion',
+        summary: 'Which one?',
+        requestKind: 'question',
+      }),
+      'https://x'
+    )!
     expect(q).toMatchObject({ summary: 'Which one?', urgent: true, tag: 'ses_abc:permission' })
-    const late = noticeFor(event('permission.resolved', { requestId: 'r1', decision: 'deny', by: 'timeout' }), 'https://x')!
+    const late = noticeFor(
+      event('permission.resolved', { requestId: 'r1', decision: 'deny', by: 'timeout' }),
+      'https://x'
+    )!
     expect(late).toMatchObject({ summary: 'The request timed out', tag: 'ses_abc:permission' })
   })
 
   it('keeps push topics within 32 base64url characters', () => {
-    const base = noticeFor(event('permission.requested', { requestId: 'req_short', toolName: 'Bash', summary: 'ls' }), 'https://x')!
+    const base = noticeFor(
+      event('permission.requested', { requestId: 'req_short', toolName: 'Bash', summary: 'ls' }),
+      'https://x'
+    )!
     expect(pushTopic(base)).toBe('req_short')
     const long = { ...base, requestId: 'a-very-long-request-id-with/odd:chars-and-more-than-32' }
     expect(pushTopic(long)).toMatch(/^[A-Za-z0-9_-]{32}$/)

@@ -69,7 +69,17 @@ function setup(dir = mkdtempSync(join(tmpdir(), 'agentmux-notify-'))) {
 }
 
 function session(store: ReturnType<typeof createStore>, id: string, title: string) {
-  store.createSession({ id, title, cwd: '/x', cwdIsDefault: true, model: null, permissionMode: null, allowedTools: [], appendSystemPrompt: null, claudeSessionId: `u-${id}` })
+  store.createSession({
+    id,
+    title,
+    cwd: '/x',
+    cwdIsDefault: true,
+    model: null,
+    permissionMode: null,
+    allowedTools: [],
+    appendSystemPrompt: null,
+    claudeSessionId: `u-${id}`,
+  })
 }
 
 function requestEvent(requestId: string): NewEvent {
@@ -88,7 +98,10 @@ function requestEvent(requestId: string): NewEvent {
 }
 
 async function settle(outbox: ReturnType<typeof createOutbox>, eventId: number) {
-  await waitUntil(() => outbox.cursor() >= eventId && outbox.pending() === 0, { timeoutMs: 10_000, label: `settled past ${eventId}` })
+  await waitUntil(() => outbox.cursor() >= eventId && outbox.pending() === 0, {
+    timeoutMs: 10_000,
+    label: `settled past ${eventId}`,
+  })
 }
 
 describe('permission notifications', () => {
@@ -96,7 +109,10 @@ describe('permission notifications', () => {
     const t = setup()
     session(t.store, 'ses_p1', 'Deploy')
     const sub = newSubscriber()
-    t.outbox.addSubscription({ endpoint: `${service.url}/p1`, ...sub.subscription('').keys }, new Date().toISOString())
+    t.outbox.addSubscription(
+      { endpoint: `${service.url}/p1`, ...sub.subscription('').keys },
+      new Date().toISOString()
+    )
     const n = t.start()
     const hooksBefore = hook.requests.length
 
@@ -133,14 +149,23 @@ describe('permission notifications', () => {
     })
 
     const [res] = t.store.append('ses_p1', 'trn_1', [
-      { kind: 'permission.resolved', requestId: 'req_abc123', decision: 'allow', by: 'user' } as NewEvent,
+      {
+        kind: 'permission.resolved',
+        requestId: 'req_abc123',
+        decision: 'allow',
+        by: 'user',
+      } as NewEvent,
     ])
     n.wake()
     await settle(t.outbox, res!.id)
     const after = service.requests.filter((r) => r.path === '/p1')
     expect(after).toHaveLength(2)
     const replaced = JSON.parse(decryptAes128gcm(after[1]!.body, sub).plaintext.toString('utf8'))
-    expect(replaced).toMatchObject({ kind: 'permission.resolved', tag: 'ses_p1:permission', body: 'Answered on another device (allowed)' })
+    expect(replaced).toMatchObject({
+      kind: 'permission.resolved',
+      tag: 'ses_p1:permission',
+      body: 'Answered on another device (allowed)',
+    })
     expect(after[1]!.headers['topic']).toBe('req_abc123')
     // The webhook is not told about answers (issue 11.7 names only the two triggers).
     expect(hook.requests.length - hooksBefore).toBe(1)
@@ -150,7 +175,10 @@ describe('permission notifications', () => {
     const t = setup()
     session(t.store, 'ses_p2', 'Watched')
     const sub = newSubscriber()
-    t.outbox.addSubscription({ endpoint: `${service.url}/p2`, ...sub.subscription('').keys }, new Date().toISOString())
+    t.outbox.addSubscription(
+      { endpoint: `${service.url}/p2`, ...sub.subscription('').keys },
+      new Date().toISOString()
+    )
     const leave = t.presence.attach('ses_p2')
     const n = t.start()
     const [req] = t.store.append('ses_p2', 'trn_1', [requestEvent('req_seen')])
@@ -158,7 +186,12 @@ describe('permission notifications', () => {
     await settle(t.outbox, req!.id)
     leave()
     const [res] = t.store.append('ses_p2', 'trn_1', [
-      { kind: 'permission.resolved', requestId: 'req_seen', decision: 'deny', by: 'user' } as NewEvent,
+      {
+        kind: 'permission.resolved',
+        requestId: 'req_seen',
+        decision: 'deny',
+        by: 'user',
+      } as NewEvent,
     ])
     n.wake()
     await settle(t.outbox, res!.id)
@@ -184,7 +217,9 @@ describe('permission notifications', () => {
     ])
     second.wake()
     await settle(t.outbox, next!.id + 1)
-    const bodies = hook.requests.slice(hooksBefore).map((r) => JSON.parse(r.body.toString('utf8')) as { id: number; status: string })
+    const bodies = hook.requests
+      .slice(hooksBefore)
+      .map((r) => JSON.parse(r.body.toString('utf8')) as { id: number; status: string })
     // interrupted is not a trigger; failed and cancelled are, once each.
     expect(bodies.map((b) => b.status)).toEqual(['failed', 'cancelled'])
     expect(new Set(bodies.map((b) => b.id)).size).toBe(2)

@@ -23,15 +23,42 @@ function newStore(): Store {
   // Each call a millisecond later, so start times are distinguishable.
   const store = createStore(db, () => new Date((clock += 1)))
   stores.push(store)
-  store.createSession({ id: 'ses_a', title: '', cwd: '/x', cwdIsDefault: true, model: null, permissionMode: null, allowedTools: [], appendSystemPrompt: null, claudeSessionId: 'u-a' })
+  store.createSession({
+    id: 'ses_a',
+    title: '',
+    cwd: '/x',
+    cwdIsDefault: true,
+    model: null,
+    permissionMode: null,
+    allowedTools: [],
+    appendSystemPrompt: null,
+    claudeSessionId: 'u-a',
+  })
   return store
 }
 
-const begin = (store: Store, turnId: string, prompt: string, extra: { clientTurnId?: string; queue?: boolean } = {}) =>
-  store.beginTurn({ sessionId: 'ses_a', turnId, prompt, model: null, clientTurnId: extra.clientTurnId ?? null, queue: extra.queue ?? true })
+const begin = (
+  store: Store,
+  turnId: string,
+  prompt: string,
+  extra: { clientTurnId?: string; queue?: boolean } = {}
+) =>
+  store.beginTurn({
+    sessionId: 'ses_a',
+    turnId,
+    prompt,
+    model: null,
+    clientTurnId: extra.clientTurnId ?? null,
+    queue: extra.queue ?? true,
+  })
 const end = (store: Store, turnId: string, status: 'completed' | 'failed' | 'cancelled') =>
-  store.append('ses_a', turnId, [{ kind: 'turn.ended', status, durationMs: 1, exitCode: null, signal: null }])
-const kindsOf = (store: Store) => store.readEvents('ses_a', 0, 1000).map((e) => JSON.parse(e.json) as { kind: string; turnId: string | null })
+  store.append('ses_a', turnId, [
+    { kind: 'turn.ended', status, durationMs: 1, exitCode: null, signal: null },
+  ])
+const kindsOf = (store: Store) =>
+  store
+    .readEvents('ses_a', 0, 1000)
+    .map((e) => JSON.parse(e.json) as { kind: string; turnId: string | null })
 
 describe('the queue in the store', () => {
   it('queues behind a running turn, keeps positions dense, and starts the head when the turn ends', () => {
@@ -54,8 +81,14 @@ describe('the queue in the store', () => {
     expect(next.kind).toBe('started')
     if (next.kind !== 'started') return
     expect(next.turn).toMatchObject({ id: 'trn_2', status: 'running', position: null })
-    expect(Date.parse(next.turn.startedAt)).toBeGreaterThan(Date.parse(store.getTurn('trn_1')!.startedAt))
-    expect(store.getSession('ses_a')).toMatchObject({ activeTurnId: 'trn_2', queuedTurns: 1, turnCount: 2 })
+    expect(Date.parse(next.turn.startedAt)).toBeGreaterThan(
+      Date.parse(store.getTurn('trn_1')!.startedAt)
+    )
+    expect(store.getSession('ses_a')).toMatchObject({
+      activeTurnId: 'trn_2',
+      queuedTurns: 1,
+      turnCount: 2,
+    })
     expect(store.getTurn('trn_4')!.position).toBe(1)
   })
 
@@ -65,7 +98,11 @@ describe('the queue in the store', () => {
     begin(store, 'trn_2', 'two')
     end(store, 'trn_1', 'failed')
     expect(store.advanceQueue('ses_a', 'trn_1', false).kind).toBe('paused')
-    expect(store.getSession('ses_a')).toMatchObject({ status: 'idle', queuedTurns: 1, queuePaused: true })
+    expect(store.getSession('ses_a')).toMatchObject({
+      status: 'idle',
+      queuedTurns: 1,
+      queuePaused: true,
+    })
     expect(store.advanceQueue('ses_a', 'trn_1', true)).toEqual({ kind: 'none' })
     expect(store.advanceQueue('ses_a', null, true)).toEqual({ kind: 'none' })
     const paused = kindsOf(store).find((e) => e.kind === 'queue.paused')!
@@ -76,7 +113,13 @@ describe('the queue in the store', () => {
     const started = store.advanceQueue('ses_a', null, true)
     expect(started.kind === 'started' && started.turn.prompt).toBe('two, edited')
     expect(kindsOf(store).map((e) => e.kind)).toEqual([
-      'turn.started', 'turn.queued', 'turn.ended', 'queue.paused', 'turn.edited', 'queue.resumed', 'turn.started',
+      'turn.started',
+      'turn.queued',
+      'turn.ended',
+      'queue.paused',
+      'turn.edited',
+      'queue.resumed',
+      'turn.started',
     ])
   })
 
@@ -90,7 +133,11 @@ describe('the queue in the store', () => {
     expect(store.getSession('ses_a')).toMatchObject({ queuedTurns: 1, queuePaused: false })
     // Idle with a queue that is not paused counts as busy: a new prompt waits its turn.
     expect(begin(store, 'trn_3', 'three').kind).toBe('queued')
-    expect(begin(store, 'trn_4', 'four', { queue: false })).toEqual({ kind: 'busy', activeTurnId: null, queuedTurns: 2 })
+    expect(begin(store, 'trn_4', 'four', { queue: false })).toEqual({
+      kind: 'busy',
+      activeTurnId: null,
+      queuedTurns: 2,
+    })
   })
 
   it('a new prompt on a paused queue runs first; clearQueue ends every queued turn and the pause', () => {
@@ -102,13 +149,27 @@ describe('the queue in the store', () => {
     store.advanceQueue('ses_a', 'trn_1', true)
     const fix = begin(store, 'trn_4', 'fix', { queue: false })
     expect(fix.kind).toBe('started')
-    expect(kindsOf(store).slice(-2).map((e) => e.kind)).toEqual(['queue.resumed', 'turn.started'])
-    expect(store.getSession('ses_a')).toMatchObject({ activeTurnId: 'trn_4', queuePaused: false, queuedTurns: 2 })
+    expect(
+      kindsOf(store)
+        .slice(-2)
+        .map((e) => e.kind)
+    ).toEqual(['queue.resumed', 'turn.started'])
+    expect(store.getSession('ses_a')).toMatchObject({
+      activeTurnId: 'trn_4',
+      queuePaused: false,
+      queuedTurns: 2,
+    })
     const cleared = store.clearQueue('ses_a')
     expect(cleared.turnIds).toEqual(['trn_2', 'trn_3'])
-    expect(['trn_2', 'trn_3'].map((id) => store.getTurn(id)!.status)).toEqual(['cancelled', 'cancelled'])
+    expect(['trn_2', 'trn_3'].map((id) => store.getTurn(id)!.status)).toEqual([
+      'cancelled',
+      'cancelled',
+    ])
     expect(store.sessionsWithQueue()).toEqual([])
-    expect(store.removeQueued('ses_a', 'trn_4')).toMatchObject({ kind: 'not_queued', turn: { status: 'running' } })
+    expect(store.removeQueued('ses_a', 'trn_4')).toMatchObject({
+      kind: 'not_queued',
+      turn: { status: 'running' },
+    })
     expect(store.removeQueued('ses_a', 'trn_nope')).toEqual({ kind: 'not_found' })
     expect(store.editQueued('ses_b', 'trn_2', 'x')).toEqual({ kind: 'not_found' })
   })
@@ -119,16 +180,23 @@ describe('the queue in the store', () => {
     const q = begin(store, 'trn_2', 'two', { clientTurnId: 'c' })
     const again = begin(store, 'trn_3', 'two', { clientTurnId: 'c', queue: false })
     expect(q.kind).toBe('queued')
-    expect(again).toMatchObject({ kind: 'existing', turn: { id: 'trn_2', status: 'queued', position: 1 } })
+    expect(again).toMatchObject({
+      kind: 'existing',
+      turn: { id: 'trn_2', status: 'queued', position: 1 },
+    })
     expect(store.getTurn('trn_3')).toBeNull()
   })
 
   it(`refuses a prompt beyond ${MAX_QUEUED_TURNS} queued turns, and nothing of it is stored`, () => {
     const store = newStore()
     begin(store, 'trn_run', 'running')
-    for (let i = 0; i < MAX_QUEUED_TURNS; i++) expect(begin(store, `trn_q${i}`, `p${i}`).kind).toBe('queued')
+    for (let i = 0; i < MAX_QUEUED_TURNS; i++)
+      expect(begin(store, `trn_q${i}`, `p${i}`).kind).toBe('queued')
     const head = store.headEventId('ses_a')
-    expect(begin(store, 'trn_over', 'one too many')).toEqual({ kind: 'queue_full', queuedTurns: MAX_QUEUED_TURNS })
+    expect(begin(store, 'trn_over', 'one too many')).toEqual({
+      kind: 'queue_full',
+      queuedTurns: MAX_QUEUED_TURNS,
+    })
     expect(store.getTurn('trn_over')).toBeNull()
     expect(store.headEventId('ses_a')).toBe(head)
     store.removeQueued('ses_a', 'trn_q0')

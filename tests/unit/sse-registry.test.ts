@@ -6,7 +6,10 @@ import { createSseRegistry } from '../../src/http/sse.js'
 import { openSse } from '../helpers/sse.js'
 import { waitUntil } from '../helpers/wait.js'
 
-async function withRegistry(current: () => string, body: (url: string, registry: ReturnType<typeof createSseRegistry>) => Promise<void>) {
+async function withRegistry(
+  current: () => string,
+  body: (url: string, registry: ReturnType<typeof createSseRegistry>) => Promise<void>
+) {
   const registry = createSseRegistry({ pingMs: 30, tokens: { current, fromEnvironment: false } })
   // Each stream is opened with the token named in its path.
   const server = createServer((req, res) => registry.open(res, req.url!.slice(1)))
@@ -27,7 +30,11 @@ describe('SSE registry', () => {
       () => 'a',
       async (url, registry) => {
         const c = await openSse(`${url}a`)
-        await c.waitFor((x) => x.frames.filter((f) => f.event === 'ping').length >= 2, 'two pings', 5000)
+        await c.waitFor(
+          (x) => x.frames.filter((f) => f.event === 'ping').length >= 2,
+          'two pings',
+          5000
+        )
         expect(registry.size).toBe(1)
         await registry.shutdown()
         await c.waitFor((x) => x.closed, 'the stream to end', 5000)
@@ -45,7 +52,11 @@ describe('SSE registry', () => {
         token = 'new'
         const fresh = await openSse(`${url}new`)
         await stale.waitFor((x) => x.closed, 'the old-token stream to end', 10_000)
-        await fresh.waitFor((x) => x.frames.filter((f) => f.event === 'ping').length >= 2, 'pings on the new one', 10_000)
+        await fresh.waitFor(
+          (x) => x.frames.filter((f) => f.event === 'ping').length >= 2,
+          'pings on the new one',
+          10_000
+        )
         expect(fresh.closed).toBe(false)
         expect(registry.size).toBe(1)
         fresh.close()
@@ -67,7 +78,9 @@ describe('SSE registry', () => {
     const port = (server.address() as AddressInfo).port
     let tail = ''
     let ended = false
-    const client = connect({ host: '127.0.0.1', port }, () => client.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`))
+    const client = connect({ host: '127.0.0.1', port }, () =>
+      client.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`)
+    )
     client.on('data', (c: Buffer) => (tail = (tail + c.toString('latin1')).slice(-200)))
     client.on('close', () => (ended = true))
     client.on('error', () => {})
@@ -91,7 +104,10 @@ describe('SSE registry', () => {
 
   it('a gzip stream gets each frame at once (sync flush), and ends with a complete gzip body at rotation and at shutdown', async () => {
     let token = 'a'
-    const registry = createSseRegistry({ pingMs: 30, tokens: { current: () => token, fromEnvironment: false } })
+    const registry = createSseRegistry({
+      pingMs: 30,
+      tokens: { current: () => token, fromEnvironment: false },
+    })
     const server = createServer((req, res) => registry.open(res, req.url!.slice(1), { gzip: true }))
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     const port = (server.address() as AddressInfo).port
@@ -113,21 +129,32 @@ describe('SSE registry', () => {
     try {
       const pings = async (s: ReturnType<typeof open>) => {
         // Pings reach the reader through the compressor, before any end: the flush works.
-        await waitUntil(() => s.text.split('event: ping').length > 2, { timeoutMs: 5000, label: 'two pings, decoded' })
+        await waitUntil(() => s.text.split('event: ping').length > 2, {
+          timeoutMs: 5000,
+          label: 'two pings, decoded',
+        })
         expect(s.encoding).toBe('gzip')
         expect(s.ended).toBe(false)
       }
       const rotated = open('/a')
       await pings(rotated)
       token = 'b'
-      await waitUntil(() => rotated.ended, { timeoutMs: 10_000, label: 'the rotated stream to end' })
+      await waitUntil(() => rotated.ended, {
+        timeoutMs: 10_000,
+        label: 'the rotated stream to end',
+      })
       // A complete gzip member (trailer included): gunzipSync throws on a truncated one.
       expect(gunzipSync(Buffer.concat(rotated.raw)).toString()).toContain('event: ping')
       const stopped = open('/b')
       await pings(stopped)
       await registry.shutdown()
-      await waitUntil(() => stopped.ended, { timeoutMs: 10_000, label: 'the stream to end at shutdown' })
-      expect(gunzipSync(Buffer.concat(stopped.raw)).toString().endsWith('event: shutdown\ndata: {}\n\n')).toBe(true)
+      await waitUntil(() => stopped.ended, {
+        timeoutMs: 10_000,
+        label: 'the stream to end at shutdown',
+      })
+      expect(
+        gunzipSync(Buffer.concat(stopped.raw)).toString().endsWith('event: shutdown\ndata: {}\n\n')
+      ).toBe(true)
     } finally {
       registry.close()
       server.closeAllConnections()

@@ -2,13 +2,20 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { initialTranslatorState, translateLine, type TranslatorState } from '../../src/claude/translate.js'
+import {
+  initialTranslatorState,
+  translateLine,
+  type TranslatorState,
+} from '../../src/claude/translate.js'
 import type { NewEvent } from '../../src/events/types.js'
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/transcripts')
 
 /** Translates a transcript recorded from the real claude 2.1.330 (tests/fixtures/record-transcripts.ts). */
-function translateFile(name: string, baseTotalCost = 0): { events: NewEvent[]; state: TranslatorState } {
+function translateFile(
+  name: string,
+  baseTotalCost = 0
+): { events: NewEvent[]; state: TranslatorState } {
   let state = initialTranslatorState(baseTotalCost)
   const events: NewEvent[] = []
   for (const line of readFileSync(join(dir, `${name}.jsonl`), 'utf8').split('\n')) {
@@ -25,17 +32,32 @@ const of = <K extends NewEvent['kind']>(events: NewEvent[], kind: K) =>
 describe('translator on recorded real-claude transcripts', () => {
   it('plain: init, deltas that add up to the final text, one result', () => {
     const { events, state } = translateFile('plain')
-    expect(events[0]).toMatchObject({ kind: 'agent.init', model: 'claude-opus-5-5', version: '2.1.330', cwd: '/CWD' })
+    expect(events[0]).toMatchObject({
+      kind: 'agent.init',
+      model: 'claude-opus-5-5',
+      version: '2.1.330',
+      cwd: '/CWD',
+    })
     expect(of(events, 'agent.init')[0]!.tools).toContain('Bash')
     // The page suggests these on `/` (issue 12.19).
     expect(of(events, 'agent.init')[0]!.slashCommands).toContain('compact')
     const text = of(events, 'text')
     expect(text).toHaveLength(1)
     expect(text[0]!.text).toBe('ECHO: hello mock')
-    expect(of(events, 'text.delta').map((e) => e.text).join('')).toBe('ECHO: hello mock')
+    expect(
+      of(events, 'text.delta')
+        .map((e) => e.text)
+        .join('')
+    ).toBe('ECHO: hello mock')
     const result = of(events, 'turn.result')
     expect(result).toHaveLength(1)
-    expect(result[0]).toMatchObject({ isError: false, subtype: 'success', terminalReason: 'completed', text: 'ECHO: hello mock', numTurns: 1 })
+    expect(result[0]).toMatchObject({
+      isError: false,
+      subtype: 'success',
+      terminalReason: 'completed',
+      text: 'ECHO: hello mock',
+      numTurns: 1,
+    })
     expect(result[0]!.costUsd).toBe(result[0]!.totalCostUsd)
     expect(result[0]!.usage.inputTokens).toBeGreaterThan(0)
     expect(state).toMatchObject({ sawInit: true, sawResult: true, resultIsError: false })
@@ -60,7 +82,13 @@ describe('translator on recorded real-claude transcripts', () => {
     expect(use).toMatchObject({ name: 'Bash', summary: 'echo hi' })
     expect((use.input as { command: string }).command).toBe('echo hi')
     const result = of(events, 'tool.result')[0]!
-    expect(result).toMatchObject({ toolUseId: use.toolUseId, isError: false, text: 'hi', truncated: false, bytes: 2 })
+    expect(result).toMatchObject({
+      toolUseId: use.toolUseId,
+      isError: false,
+      text: 'hi',
+      truncated: false,
+      bytes: 2,
+    })
     expect(events.findIndex((e) => e === use)).toBeLessThan(events.findIndex((e) => e === result))
     expect(of(events, 'text').pop()!.text).toContain('TOOL RESULT: hi')
     expect(of(events, 'turn.result')[0]!.numTurns).toBe(2)
@@ -88,7 +116,11 @@ describe('translator on recorded real-claude transcripts', () => {
     const { events, state } = translateFile('interrupt')
     expect(of(events, 'text').some((t) => t.aborted === true)).toBe(true)
     expect(of(events, 'agent.notice').some((n) => n.subtype === 'interrupted')).toBe(true)
-    expect(of(events, 'turn.result')[0]).toMatchObject({ isError: true, subtype: 'error_during_execution', terminalReason: 'aborted_streaming' })
+    expect(of(events, 'turn.result')[0]).toMatchObject({
+      isError: true,
+      subtype: 'error_during_execution',
+      terminalReason: 'aborted_streaming',
+    })
     expect(state.resultIsError).toBe(true)
   })
 
@@ -127,7 +159,9 @@ describe('translator on edge cases', () => {
   const s0 = initialTranslatorState(0)
   it('turns a line that is not JSON into an error event and keeps its state', () => {
     const t = translateLine('this is not json', s0)
-    expect(t.events).toEqual([{ kind: 'error', source: 'agent', message: expect.stringContaining('not JSON') }])
+    expect(t.events).toEqual([
+      { kind: 'error', source: 'agent', message: expect.stringContaining('not JSON') },
+    ])
     expect(t.state).toBe(s0)
     expect(translateLine('[1,2]', s0).events[0]!.kind).toBe('error')
     expect(translateLine('   ', s0).events).toEqual([])
@@ -150,9 +184,25 @@ describe('translator on edge cases', () => {
     ]) {
       expect(translateLine(JSON.stringify(line), s0).events, JSON.stringify(line)).toEqual([])
     }
-    const compact = translateLine(JSON.stringify({ type: 'system', subtype: 'compact_boundary', compact_metadata: { pre_tokens: 1234 } }), s0)
-    expect(compact.events).toEqual([{ kind: 'agent.notice', subtype: 'compact_boundary', message: 'Conversation compacted (1234 tokens before)' }])
-    const hook = translateLine(JSON.stringify({ type: 'system', subtype: 'hook_response', hook_name: 'x', stdout: 'ok' }), s0)
+    const compact = translateLine(
+      JSON.stringify({
+        type: 'system',
+        subtype: 'compact_boundary',
+        compact_metadata: { pre_tokens: 1234 },
+      }),
+      s0
+    )
+    expect(compact.events).toEqual([
+      {
+        kind: 'agent.notice',
+        subtype: 'compact_boundary',
+        message: 'Conversation compacted (1234 tokens before)',
+      },
+    ])
+    const hook = translateLine(
+      JSON.stringify({ type: 'system', subtype: 'hook_response', hook_name: 'x', stdout: 'ok' }),
+      s0
+    )
     expect(hook.events[0]).toMatchObject({ kind: 'agent.notice', subtype: 'hook_response' })
   })
 
@@ -160,21 +210,44 @@ describe('translator on edge cases', () => {
     const text = 'é'.repeat(20_000)
     const line = JSON.stringify({
       type: 'user',
-      message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text }], is_error: false }] },
+      message: {
+        role: 'user',
+        content: [
+          {
+            type: 'tool_result',
+            tool_use_id: 't1',
+            content: [{ type: 'text', text }],
+            is_error: false,
+          },
+        ],
+      },
     })
     const [e] = translateLine(line, s0).events
-    expect(e).toMatchObject({ kind: 'tool.result', truncated: true, bytes: Buffer.byteLength(text) })
+    expect(e).toMatchObject({
+      kind: 'tool.result',
+      truncated: true,
+      bytes: Buffer.byteLength(text),
+    })
     expect((e as { text: string }).text.length).toBe(16 * 1024)
   })
 
   it('counts a cumulative total that went down as a new conversation', () => {
-    const t = translateLine(JSON.stringify({ type: 'result', subtype: 'success', is_error: false, total_cost_usd: 0.01 }), initialTranslatorState(0.5))
+    const t = translateLine(
+      JSON.stringify({ type: 'result', subtype: 'success', is_error: false, total_cost_usd: 0.01 }),
+      initialTranslatorState(0.5)
+    )
     expect(t.events[0]).toMatchObject({ kind: 'turn.result', costUsd: 0.01, totalCostUsd: 0.01 })
   })
 
   it('summarises common tools by what a person recognises', () => {
     const use = (name: string, input: unknown) =>
-      translateLine(JSON.stringify({ type: 'assistant', message: { content: [{ type: 'tool_use', id: 'x', name, input }] } }), s0).events[0]
+      translateLine(
+        JSON.stringify({
+          type: 'assistant',
+          message: { content: [{ type: 'tool_use', id: 'x', name, input }] },
+        }),
+        s0
+      ).events[0]
     expect(use('Read', { file_path: '/a/b.ts' })).toMatchObject({ summary: '/a/b.ts' })
     expect(use('Grep', { pattern: 'TODO', path: '.' })).toMatchObject({ summary: 'TODO' })
     expect(use('TodoWrite', { todos: [1, 2, 3] })).toMatchObject({ summary: '3 todos' })

@@ -17,11 +17,25 @@ export interface MenuEntry {
   testId?: string
 }
 
-export function actionsDialog(store: SessionStore, id: string, onDeleted: (id: string) => void, extra: MenuEntry[] = []): void {
+export function actionsDialog(
+  store: SessionStore,
+  id: string,
+  onDeleted: (id: string) => void,
+  extra: MenuEntry[] = []
+): void {
   const s = store.get(id)
   if (!s) return
   const entry = (label: string, run: () => void, cls = '', testId?: string) =>
-    h('button', { type: 'button', class: `btn btn-block ${cls}`, 'data-action': testId ?? null, onClick: () => (d.close(), run()) }, label)
+    h(
+      'button',
+      {
+        type: 'button',
+        class: `btn btn-block ${cls}`,
+        'data-action': testId ?? null,
+        onClick: () => (d.close(), run()),
+      },
+      label
+    )
   const info = h('p', { class: 'dialog-info' }, s.cwd)
   const d = openDialog({
     title: s.title || 'Untitled session',
@@ -44,14 +58,37 @@ export function actionsDialog(store: SessionStore, id: string, onDeleted: (id: s
 /** PATCH /sessions/:id with model, permissionMode and allowedTools; they apply from the next turn. */
 export function settingsDialog(store: SessionStore, id: string): void {
   const s = store.get(id)
-  const model = h('input', { class: 'input', name: 'model', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', placeholder: 'Default', value: s?.model ?? '' })
-  const mode = h('select', { class: 'input', name: 'permissionMode' }, h('option', { value: '' }, 'Default (the daemon’s setting)'))
-  const tools = h('input', { class: 'input', name: 'allowedTools', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', value: (s?.allowedTools ?? []).join(' ') })
+  const model = h('input', {
+    class: 'input',
+    name: 'model',
+    autocomplete: 'off',
+    autocapitalize: 'off',
+    spellcheck: 'false',
+    placeholder: 'Default',
+    value: s?.model ?? '',
+  })
+  const mode = h(
+    'select',
+    { class: 'input', name: 'permissionMode' },
+    h('option', { value: '' }, 'Default (the daemon’s setting)')
+  )
+  const tools = h('input', {
+    class: 'input',
+    name: 'allowedTools',
+    autocomplete: 'off',
+    autocapitalize: 'off',
+    spellcheck: 'false',
+    value: (s?.allowedTools ?? []).join(' '),
+  })
   void daemonConfig().then((c) => {
     const choices = modeChoices(c.bypassPermissionsAvailable)
     // The session's own mode stays selectable even where it could not be chosen anew.
     if (s?.permissionMode && !choices.includes(s.permissionMode)) choices.push(s.permissionMode)
-    mode.append(...choices.map((m) => h('option', { value: m, selected: s?.permissionMode === m }, MODE_LABEL[m])))
+    mode.append(
+      ...choices.map((m) =>
+        h('option', { value: m, selected: s?.permissionMode === m }, MODE_LABEL[m])
+      )
+    )
   })
   openDialog({
     title: 'Model, mode and tools',
@@ -61,7 +98,11 @@ export function settingsDialog(store: SessionStore, id: string): void {
     body: [
       field('Model', model),
       field('Permission mode', mode),
-      field('Allowed tools', tools, 'Separated by spaces or commas. They apply from the next prompt.'),
+      field(
+        'Allowed tools',
+        tools,
+        'Separated by spaces or commas. They apply from the next prompt.'
+      ),
     ],
     async onSubmit() {
       const body = {
@@ -76,7 +117,13 @@ export function settingsDialog(store: SessionStore, id: string): void {
 
 export function renameDialog(store: SessionStore, id: string): void {
   const s = store.get(id)
-  const input = h('input', { class: 'input', name: 'title', maxlength: 200, autocomplete: 'off', value: s?.title ?? '' })
+  const input = h('input', {
+    class: 'input',
+    name: 'title',
+    maxlength: 200,
+    autocomplete: 'off',
+    value: s?.title ?? '',
+  })
   openDialog({
     title: 'Rename session',
     testId: 'rename',
@@ -90,7 +137,11 @@ export function renameDialog(store: SessionStore, id: string): void {
   input.select()
 }
 
-export function deleteDialog(store: SessionStore, id: string, onDeleted: (id: string) => void): void {
+export function deleteDialog(
+  store: SessionStore,
+  id: string,
+  onDeleted: (id: string) => void
+): void {
   const s = store.get(id)
   openDialog({
     title: 'Delete session?',

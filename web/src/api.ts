@@ -11,7 +11,13 @@ export class ApiError extends Error {
   }
   /** Worth trying again later with the same request. */
   get transient(): boolean {
-    return this.status === 0 || this.status === 429 || this.status === 502 || this.status === 503 || this.status === 504
+    return (
+      this.status === 0 ||
+      this.status === 429 ||
+      this.status === 502 ||
+      this.status === 503 ||
+      this.status === 504
+    )
   }
   /** The login is gone or unusable: 401, or a cookie without its CSRF secret (log in again). */
   get auth(): boolean {
@@ -76,7 +82,11 @@ export async function call<T = unknown>(
     })
   } catch (err) {
     const timedOut = ctl.signal.aborted
-    throw new ApiError(0, timedOut ? 'timeout' : 'network', timedOut ? 'the daemon did not answer in time' : 'no connection to the daemon')
+    throw new ApiError(
+      0,
+      timedOut ? 'timeout' : 'network',
+      timedOut ? 'the daemon did not answer in time' : 'no connection to the daemon'
+    )
   } finally {
     clearTimeout(timer)
   }
@@ -89,7 +99,11 @@ export async function call<T = unknown>(
   }
   if (!res.ok) {
     const e = (parsed as { error?: { code?: string; message?: string } } | null)?.error
-    const err = new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? `HTTP ${res.status}`)
+    const err = new ApiError(
+      res.status,
+      e?.code ?? `http_${res.status}`,
+      e?.message ?? `HTTP ${res.status}`
+    )
     if (err.auth && !opts.quietAuth) for (const l of authListeners) l(err.code)
     throw err
   }
@@ -97,8 +111,10 @@ export async function call<T = unknown>(
 }
 
 export const api = {
-  get: <T>(p: string, o?: { timeoutMs?: number; quietAuth?: boolean }) => call<T>('GET', p, undefined, o),
-  post: <T>(p: string, b?: unknown, o?: { timeoutMs?: number; quietAuth?: boolean }) => call<T>('POST', p, b ?? {}, o),
+  get: <T>(p: string, o?: { timeoutMs?: number; quietAuth?: boolean }) =>
+    call<T>('GET', p, undefined, o),
+  post: <T>(p: string, b?: unknown, o?: { timeoutMs?: number; quietAuth?: boolean }) =>
+    call<T>('POST', p, b ?? {}, o),
   patch: <T>(p: string, b: unknown) => call<T>('PATCH', p, b),
   del: <T>(p: string) => call<T>('DELETE', p),
 }

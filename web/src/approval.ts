@@ -40,14 +40,28 @@ function questionsOf(input: unknown): Question[] {
     const o = (q ?? {}) as Record<string, unknown>
     if (typeof o.question !== 'string') return []
     const options = Array.isArray(o.options)
-      ? o.options.flatMap((x) => (x && typeof (x as { label?: unknown }).label === 'string' ? [x as { label: string; description?: string }] : []))
+      ? o.options.flatMap((x) =>
+          x && typeof (x as { label?: unknown }).label === 'string'
+            ? [x as { label: string; description?: string }]
+            : []
+        )
       : []
-    return [{ question: o.question, header: typeof o.header === 'string' ? o.header : undefined, options }]
+    return [
+      {
+        question: o.question,
+        header: typeof o.header === 'string' ? o.header : undefined,
+        options,
+      },
+    ]
   })
 }
 
 /** How a request ended, in words; "on another device" when this page did not send the answer. */
-export function outcomeText(r: Resolved, mine: boolean, kind: Requested['requestKind'] | null = null): string {
+export function outcomeText(
+  r: Resolved,
+  mine: boolean,
+  kind: Requested['requestKind'] | null = null
+): string {
   const where = mine ? '' : ' on another device'
   switch (r.by) {
     case 'timeout':
@@ -59,9 +73,14 @@ export function outcomeText(r: Resolved, mine: boolean, kind: Requested['request
     default:
       break
   }
-  if (r.answers && Object.keys(r.answers).length) return `Answered${where}: ${Object.values(r.answers).join(', ')}`
-  if (kind === 'plan') return r.decision === 'allow' ? `Plan approved${where}.` : `Kept planning${where}${r.message ? `: “${r.message}”` : '.'}`
-  if (r.decision === 'allow') return r.scope === 'session' ? `Allowed for this session${where}.` : `Allowed once${where}.`
+  if (r.answers && Object.keys(r.answers).length)
+    return `Answered${where}: ${Object.values(r.answers).join(', ')}`
+  if (kind === 'plan')
+    return r.decision === 'allow'
+      ? `Plan approved${where}.`
+      : `Kept planning${where}${r.message ? `: “${r.message}”` : '.'}`
+  if (r.decision === 'allow')
+    return r.scope === 'session' ? `Allowed for this session${where}.` : `Allowed once${where}.`
   return `Denied${where}${r.message ? `: “${r.message}”` : '.'}`
 }
 
@@ -91,7 +110,11 @@ export class Approvals {
     const inLog = item(...this.body(ev))
     inLog.dataset.requestId = ev.requestId
     inLog.dataset.state = 'pending'
-    const pinned = h('div', { class: 'approval pinned', 'data-request-id': ev.requestId, 'data-state': 'pending' }, ...this.body(ev))
+    const pinned = h(
+      'div',
+      { class: 'approval pinned', 'data-request-id': ev.requestId, 'data-state': 'pending' },
+      ...this.body(ev)
+    )
     this.pending.set(ev.requestId, { ev, cards: [inLog, pinned] })
     this.pin.appendChild(pinned)
     this.paintPin()
@@ -107,7 +130,12 @@ export class Approvals {
       pinned?.remove()
       if (inLog) {
         inLog.dataset.state = ev.decision === 'allow' ? 'allowed' : 'denied'
-        for (const el of Array.from(inLog.querySelectorAll('.approval-actions, .approval-deny, .approval-answer, .approval-expiry'))) el.remove()
+        for (const el of Array.from(
+          inLog.querySelectorAll(
+            '.approval-actions, .approval-deny, .approval-answer, .approval-expiry'
+          )
+        ))
+          el.remove()
       }
     }
     this.paintPin()
@@ -124,7 +152,12 @@ export class Approvals {
       this.pending.delete(id)
       p.cards[1]?.remove()
       if (p.cards[0]) p.cards[0].dataset.state = 'denied'
-      for (const el of Array.from(p.cards[0]?.querySelectorAll('.approval-actions, .approval-deny, .approval-answer, .approval-expiry') ?? [])) el.remove()
+      for (const el of Array.from(
+        p.cards[0]?.querySelectorAll(
+          '.approval-actions, .approval-deny, .approval-answer, .approval-expiry'
+        ) ?? []
+      ))
+        el.remove()
     }
     this.paintPin()
   }
@@ -150,18 +183,52 @@ export class Approvals {
   private body(ev: Requested): Node[] {
     const kind = ev.requestKind
     const head =
-      kind === 'question' ? 'claude asks you' : kind === 'plan' ? 'claude has a plan and asks to go ahead' : `claude wants to use ${ev.toolName}`
-    const out: Node[] = [h('div', { class: 'approval-head' }, h('span', { class: 'approval-icon', 'aria-hidden': 'true' }, kind === 'question' ? '?' : '!'), head)]
+      kind === 'question'
+        ? 'claude asks you'
+        : kind === 'plan'
+          ? 'claude has a plan and asks to go ahead'
+          : `claude wants to use ${ev.toolName}`
+    const out: Node[] = [
+      h(
+        'div',
+        { class: 'approval-head' },
+        h(
+          'span',
+          { class: 'approval-icon', 'aria-hidden': 'true' },
+          kind === 'question' ? '?' : '!'
+        ),
+        head
+      ),
+    ]
     if (kind === 'question') out.push(this.questionForm(ev))
     else if (kind === 'plan') {
       const plan = (ev.input as { plan?: unknown } | null)?.plan
-      out.push(h('div', { class: 'md approval-plan' }, renderMarkdown(typeof plan === 'string' ? plan : '')))
-      out.push(this.actions(ev, [['Approve the plan', { decision: 'allow', scope: 'once' }, 'btn-primary']], 'Keep planning'))
+      out.push(
+        h(
+          'div',
+          { class: 'md approval-plan' },
+          renderMarkdown(typeof plan === 'string' ? plan : '')
+        )
+      )
+      out.push(
+        this.actions(
+          ev,
+          [['Approve the plan', { decision: 'allow', scope: 'once' }, 'btn-primary']],
+          'Keep planning'
+        )
+      )
     } else {
       if (ev.summary) out.push(h('div', { class: 'approval-summary' }, ev.summary))
       const view = toolInputView(ev.toolName, ev.input)
       const isDiff = view.classList.contains('diff')
-      out.push(h('details', { class: 'approval-input', open: isDiff }, h('summary', null, isDiff ? 'The change' : 'Details'), view))
+      out.push(
+        h(
+          'details',
+          { class: 'approval-input', open: isDiff },
+          h('summary', null, isDiff ? 'The change' : 'Details'),
+          view
+        )
+      )
       out.push(
         this.actions(
           ev,
@@ -177,19 +244,62 @@ export class Approvals {
     return out
   }
 
-  private actions(ev: Requested, allow: [string, Answer, string][], denyLabel: string): HTMLElement {
-    const msg = h('textarea', { class: 'input approval-message', rows: 2, name: 'message', placeholder: 'Why, or what to do instead (optional)', 'aria-label': 'Message to claude' })
+  private actions(
+    ev: Requested,
+    allow: [string, Answer, string][],
+    denyLabel: string
+  ): HTMLElement {
+    const msg = h('textarea', {
+      class: 'input approval-message',
+      rows: 2,
+      name: 'message',
+      placeholder: 'Why, or what to do instead (optional)',
+      'aria-label': 'Message to claude',
+    })
     const denyBox = h(
       'div',
       { class: 'approval-deny', hidden: true },
       msg,
-      h('button', { type: 'button', class: 'btn btn-danger', 'data-answer': 'deny-confirm', onClick: () => void this.send(ev, { decision: 'deny', ...(msg.value.trim() ? { message: msg.value.trim() } : {}) }) }, denyLabel)
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn btn-danger',
+          'data-answer': 'deny-confirm',
+          onClick: () =>
+            void this.send(ev, {
+              decision: 'deny',
+              ...(msg.value.trim() ? { message: msg.value.trim() } : {}),
+            }),
+        },
+        denyLabel
+      )
     )
     const row = h(
       'div',
       { class: 'approval-actions' },
-      ...allow.map(([label, answer, cls]) => h('button', { type: 'button', class: `btn ${cls}`, 'data-answer': `${answer.decision}-${answer.scope}`, onClick: () => void this.send(ev, answer) }, label)),
-      h('button', { type: 'button', class: 'btn btn-danger-quiet', 'data-answer': 'deny', onClick: () => ((denyBox.hidden = !denyBox.hidden), denyBox.hidden || msg.focus()) }, `${denyLabel}…`)
+      ...allow.map(([label, answer, cls]) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            class: `btn ${cls}`,
+            'data-answer': `${answer.decision}-${answer.scope}`,
+            onClick: () => void this.send(ev, answer),
+          },
+          label
+        )
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn btn-danger-quiet',
+          'data-answer': 'deny',
+          onClick: () => ((denyBox.hidden = !denyBox.hidden), denyBox.hidden || msg.focus()),
+        },
+        `${denyLabel}…`
+      )
     )
     return h('div', null, row, denyBox)
   }
@@ -198,10 +308,17 @@ export class Approvals {
     const qs = questionsOf(ev.input)
     const answers: Record<string, string> = {}
     const done = () => {
-      if (qs.every((q) => answers[q.question])) void this.send(ev, { decision: 'allow', answers: { ...answers } })
+      if (qs.every((q) => answers[q.question]))
+        void this.send(ev, { decision: 'allow', answers: { ...answers } })
     }
     const blocks = qs.map((q) => {
-      const free = h('input', { class: 'input', name: 'answer', autocomplete: 'off', placeholder: 'Or type an answer', 'aria-label': `Answer to: ${q.question}` })
+      const free = h('input', {
+        class: 'input',
+        name: 'answer',
+        autocomplete: 'off',
+        placeholder: 'Or type an answer',
+        'aria-label': `Answer to: ${q.question}`,
+      })
       return h(
         'div',
         { class: 'approval-question' },
@@ -210,18 +327,50 @@ export class Approvals {
           'div',
           { class: 'approval-options' },
           ...q.options.map((o) =>
-            h('button', { type: 'button', class: 'btn', 'data-option': o.label, title: o.description ?? null, onClick: () => ((answers[q.question] = o.label), done()) }, o.label)
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'btn',
+                'data-option': o.label,
+                title: o.description ?? null,
+                onClick: () => ((answers[q.question] = o.label), done()),
+              },
+              o.label
+            )
           )
         ),
         h(
           'div',
           { class: 'row' },
           free,
-          h('button', { type: 'button', class: 'btn btn-small', onClick: () => free.value.trim() && ((answers[q.question] = free.value.trim()), done()) }, 'Answer')
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'btn btn-small',
+              onClick: () =>
+                free.value.trim() && ((answers[q.question] = free.value.trim()), done()),
+            },
+            'Answer'
+          )
         )
       )
     })
-    return h('div', { class: 'approval-answer' }, ...blocks, h('button', { type: 'button', class: 'btn btn-danger-quiet btn-small', onClick: () => void this.send(ev, { decision: 'deny' }) }, 'Don’t answer'))
+    return h(
+      'div',
+      { class: 'approval-answer' },
+      ...blocks,
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn btn-danger-quiet btn-small',
+          onClick: () => void this.send(ev, { decision: 'deny' }),
+        },
+        'Don’t answer'
+      )
+    )
   }
 
   private async send(ev: Requested, answer: Answer): Promise<void> {
@@ -230,7 +379,11 @@ export class Approvals {
     for (const b of buttons) b.disabled = true
     this.mine.add(ev.requestId)
     try {
-      await api.post(`${sessionPath(this.sid)}/permissions/${encodeURIComponent(ev.requestId)}`, answer, { timeoutMs: 15_000 })
+      await api.post(
+        `${sessionPath(this.sid)}/permissions/${encodeURIComponent(ev.requestId)}`,
+        answer,
+        { timeoutMs: 15_000 }
+      )
     } catch (e) {
       if (e instanceof ApiError && e.status === 409) {
         this.mine.delete(ev.requestId)
@@ -246,5 +399,7 @@ export class Approvals {
 
 function expiry(at: string): string {
   const s = Math.max(0, Math.round((Date.parse(at) - Date.now()) / 1000))
-  return s > 0 ? `Denied automatically in ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} without an answer` : 'Expiring…'
+  return s > 0
+    ? `Denied automatically in ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} without an answer`
+    : 'Expiring…'
 }

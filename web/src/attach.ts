@@ -25,11 +25,27 @@ export class ImagePicker {
   private images: (ImageAttachment & { name: string })[] = []
 
   constructor(private readonly say: (msg: string) => void) {
-    this.input = h('input', { type: 'file', accept: TYPES.join(','), multiple: true, hidden: true, 'aria-hidden': 'true', tabindex: -1 })
+    this.input = h('input', {
+      type: 'file',
+      accept: TYPES.join(','),
+      multiple: true,
+      hidden: true,
+      'aria-hidden': 'true',
+      tabindex: -1,
+    })
     this.button = h(
       'span',
       { class: 'attach' },
-      h('button', { type: 'button', class: 'btn attach-btn', 'aria-label': 'Attach images', onClick: () => this.input.click() }, '📎'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn attach-btn',
+          'aria-label': 'Attach images',
+          onClick: () => this.input.click(),
+        },
+        '📎'
+      ),
       this.input
     )
     this.chips = h('div', { class: 'attach-chips', hidden: true })
@@ -49,10 +65,12 @@ export class ImagePicker {
   private async add(files: File[]): Promise<void> {
     this.input.value = ''
     for (const f of files) {
-      if (!TYPES.includes(f.type)) this.say(`${f.name}: only PNG, JPEG, GIF or WebP images can be attached`)
+      if (!TYPES.includes(f.type))
+        this.say(`${f.name}: only PNG, JPEG, GIF or WebP images can be attached`)
       else if (f.size > MAX_IMAGE_BYTES) this.say(`${f.name} is larger than 5 MB`)
       else if (this.images.length >= MAX_IMAGES) this.say(`At most ${MAX_IMAGES} images per prompt`)
-      else this.images.push({ type: 'image', mediaType: f.type, data: await base64(f), name: f.name })
+      else
+        this.images.push({ type: 'image', mediaType: f.type, data: await base64(f), name: f.name })
     }
     this.paint()
   }
@@ -61,7 +79,16 @@ export class ImagePicker {
     this.chips.hidden = this.images.length === 0
     this.chips.replaceChildren(
       ...this.images.map((img, i) =>
-        h('button', { type: 'button', class: 'chip', 'aria-label': `Remove ${img.name}`, onClick: () => this.remove(i) }, `🖼 ${img.name} ✕`)
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'chip',
+            'aria-label': `Remove ${img.name}`,
+            onClick: () => this.remove(i),
+          },
+          `🖼 ${img.name} ✕`
+        )
       )
     )
   }

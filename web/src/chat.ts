@@ -63,17 +63,40 @@ export class ChatView {
     this.titleEl = h('h1', { class: 'title' })
     // Shown, and changed through ⋯ → "Model, mode and tools…".
     this.metaEl = h('div', { class: 'meta-row', 'data-testid': 'session-meta' })
-    const more = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Session actions', onClick: () => hooks.openActions(sid, this.menu()) }, '⋯')
-    this.log = h('div', { class: 'log', role: 'log', 'aria-label': 'Conversation', 'data-session-id': sid })
+    const more = h(
+      'button',
+      {
+        type: 'button',
+        class: 'icon-btn',
+        'aria-label': 'Session actions',
+        onClick: () => hooks.openActions(sid, this.menu()),
+      },
+      '⋯'
+    )
+    this.log = h('div', {
+      class: 'log',
+      role: 'log',
+      'aria-label': 'Conversation',
+      'data-session-id': sid,
+    })
     const pin = h('div', { class: 'pin', 'aria-label': 'Waiting for your answer', hidden: true })
     this.approvals = new Approvals(sid, pin)
     this.queue = new QueueView(sid)
     this.items = new LogRenderer(this.log, this.parts())
     this.nav = new SessionNav(this.log)
     // Older turns are drawn by renderers of their own, with the same cards and resend.
-    this.older = new OlderTurns(sid, this.log, toast, (holder) => new LogRenderer(holder, this.parts()))
+    this.older = new OlderTurns(
+      sid,
+      this.log,
+      toast,
+      (holder) => new LogRenderer(holder, this.parts())
+    )
     this.empty = h('p', { class: 'empty' }, 'Loading the conversation…')
-    this.jump = h('button', { type: 'button', class: 'jump', hidden: true, onClick: () => this.scrollToEnd(true) }, '↓ Latest')
+    this.jump = h(
+      'button',
+      { type: 'button', class: 'jump', hidden: true, onClick: () => this.scrollToEnd(true) },
+      '↓ Latest'
+    )
     this.bar = new TurnBar(sid, hooks.store, () => hooks.onChange())
     this.composer = new Composer(sid, () => this.scrollToEnd(false))
     const header = hooks.header(h('div', { class: 'title-box' }, this.titleEl, this.metaEl), more)
@@ -82,7 +105,15 @@ export class ChatView {
       'section',
       { class: 'view chat', 'data-view': 'chat' },
       header,
-      h('main', { class: 'main' }, this.older.button, this.empty, this.log, this.working.el, this.queue.el),
+      h(
+        'main',
+        { class: 'main' },
+        this.older.button,
+        this.empty,
+        this.log,
+        this.working.el,
+        this.queue.el
+      ),
       h('footer', { class: 'dock' }, this.jump, pin, this.bar.el, this.composer.el)
     )
     this.unsub = hooks.store.subscribe((id) => {
@@ -152,7 +183,11 @@ export class ChatView {
   }
 
   private parts() {
-    return { approvals: this.approvals, queue: this.queue, resend: (prompt: string) => this.composer.resend(prompt) }
+    return {
+      approvals: this.approvals,
+      queue: this.queue,
+      resend: (prompt: string) => this.composer.resend(prompt),
+    }
   }
 
   private menu(): MenuEntry[] {
@@ -163,7 +198,9 @@ export class ChatView {
         testId: 'collapse',
         run: () => toast(`${collapseOld(this.log)} turns collapsed. Tap one to open it.`, 'info'),
       },
-      ...(this.queue.ids.length ? [{ label: 'Clear queue', testId: 'clear-queue', run: () => void this.queue.clear() }] : []),
+      ...(this.queue.ids.length
+        ? [{ label: 'Clear queue', testId: 'clear-queue', run: () => void this.queue.clear() }]
+        : []),
     ]
   }
 
@@ -283,6 +320,7 @@ export class ChatView {
       text(this.metaEl, `${s.model || 'default model'} · ${modeShort(s.permissionMode)} · ${tools}`)
     }
     this.metaEl.hidden = !s
-    if (this.stream?.status !== 'stopped' && this.el?.isConnected) document.title = `${title} · agentmux`
+    if (this.stream?.status !== 'stopped' && this.el?.isConnected)
+      document.title = `${title} · agentmux`
   }
 }

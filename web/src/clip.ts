@@ -10,7 +10,11 @@ export function foldedPre(text: string, cls = ''): HTMLElement {
   const pre = h('pre', { class: cls || null }, text)
   const lines = text.split('\n').length
   if (lines <= FOLD_LINES + 4) return pre
-  const more = h('button', { type: 'button', class: 'btn btn-small fold-btn', 'aria-expanded': 'false' }, `Show all ${lines} lines`)
+  const more = h(
+    'button',
+    { type: 'button', class: 'btn btn-small fold-btn', 'aria-expanded': 'false' },
+    `Show all ${lines} lines`
+  )
   const box = h('div', { class: 'folded', 'data-folded': 'true' }, pre, more)
   more.addEventListener('click', () => setFolded(box, box.dataset.folded !== 'true'))
   return box

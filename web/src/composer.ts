@@ -24,7 +24,12 @@ function load(sid: string): Draft {
   try {
     const d = JSON.parse(localStorage.getItem(key(sid)) ?? 'null') as Partial<Draft> | null
     if (d && typeof d.text === 'string') {
-      return { text: d.text, cid: typeof d.cid === 'string' ? d.cid : null, sentText: typeof d.sentText === 'string' ? d.sentText : null, pending: d.pending === true }
+      return {
+        text: d.text,
+        cid: typeof d.cid === 'string' ? d.cid : null,
+        sentText: typeof d.sentText === 'string' ? d.sentText : null,
+        pending: d.pending === true,
+      }
     }
   } catch {
     // a broken entry is an empty draft
@@ -134,10 +139,17 @@ export class Composer {
       this.send()
       return
     }
-    api.post(`${sessionPath(this.sid)}/turns`, { prompt, clientTurnId: randomId('web-') }, { timeoutMs: 20_000 }).then(
-      () => this.onSent(),
-      (e: unknown) => this.say(`Not sent again: ${e instanceof Error ? e.message : String(e)}`, 'error')
-    )
+    api
+      .post(
+        `${sessionPath(this.sid)}/turns`,
+        { prompt, clientTurnId: randomId('web-') },
+        { timeoutMs: 20_000 }
+      )
+      .then(
+        () => this.onSent(),
+        (e: unknown) =>
+          this.say(`Not sent again: ${e instanceof Error ? e.message : String(e)}`, 'error')
+      )
   }
 
   send(): void {
@@ -165,12 +177,22 @@ export class Composer {
   }
 
   private async attempt(): Promise<AttemptResult> {
-    if (this.destroyed || !this.draft.pending || this.draft.cid === null || this.draft.sentText === null) return 'done'
+    if (
+      this.destroyed ||
+      !this.draft.pending ||
+      this.draft.cid === null ||
+      this.draft.sentText === null
+    )
+      return 'done'
     this.paint(true)
     this.say('Sending…')
     try {
       const attachments = this.picker.payload
-      const body = { prompt: this.draft.sentText, clientTurnId: this.draft.cid, ...(attachments.length > 0 ? { attachments } : {}) }
+      const body = {
+        prompt: this.draft.sentText,
+        clientTurnId: this.draft.cid,
+        ...(attachments.length > 0 ? { attachments } : {}),
+      }
       await api.post(`${sessionPath(this.sid)}/turns`, body, { timeoutMs: 60_000 })
       this.picker.clear()
       // Accepted (or accepted before, under the same clientTurnId): only now does the box empty.
@@ -195,8 +217,13 @@ export class Composer {
       }
       this.draft.pending = false
       this.save()
-      if (err.code === 'turn_in_progress') this.say('A turn is still running. Wait for it to end, or cancel it, then Send again.', 'warn')
-      else if (err.auth) this.say('Not sent: you are logged out. It stays here; log in and send again.', 'error')
+      if (err.code === 'turn_in_progress')
+        this.say(
+          'A turn is still running. Wait for it to end, or cancel it, then Send again.',
+          'warn'
+        )
+      else if (err.auth)
+        this.say('Not sent: you are logged out. It stays here; log in and send again.', 'error')
       else this.say(`Not sent: ${err.message}`, 'error')
       return 'done'
     } finally {

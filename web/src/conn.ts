@@ -25,9 +25,18 @@ export class ConnPill {
 
   constructor(private readonly streams: () => LiveStream[]) {
     this.label = h('span', { class: 'pill-label' }, LABEL.connecting)
-    this.el = h('span', { class: 'pill', role: 'status', 'data-conn': 'connecting' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), this.label)
+    this.el = h(
+      'span',
+      { class: 'pill', role: 'status', 'data-conn': 'connecting' },
+      h('span', { class: 'dot', 'aria-hidden': 'true' }),
+      this.label
+    )
     this.bannerText = h('span', null, LABEL.connecting)
-    this.banner = h('div', { class: 'conn-banner', 'data-conn': 'connecting', 'aria-hidden': 'true', hidden: true }, this.bannerText)
+    this.banner = h(
+      'div',
+      { class: 'conn-banner', 'data-conn': 'connecting', 'aria-hidden': 'true', hidden: true },
+      this.bannerText
+    )
   }
 
   update(): void {
@@ -54,8 +63,11 @@ export class ConnPill {
     text(this.bannerText, label)
     if (this.banner.dataset.conn !== state) this.banner.dataset.conn = state
     // "Connecting" on the first load is not news; a lost connection is.
-    this.banner.hidden = state === 'live' || (state === 'connecting' && !all.some((s) => s.everLive))
-    const detail = all.map((s) => `${s.name}: ${s.status}${s.attempts ? ` (failed ${s.attempts}×)` : ''}`).join(', ')
+    this.banner.hidden =
+      state === 'live' || (state === 'connecting' && !all.some((s) => s.everLive))
+    const detail = all
+      .map((s) => `${s.name}: ${s.status}${s.attempts ? ` (failed ${s.attempts}×)` : ''}`)
+      .join(', ')
     if (this.el.title !== detail) this.el.title = detail
   }
 }

@@ -2,7 +2,12 @@
 import { h } from './dom.js'
 
 function fallbackCopy(text: string): boolean {
-  const ta = h('textarea', { class: 'offscreen', readonly: true, 'aria-hidden': 'true', tabindex: -1 })
+  const ta = h('textarea', {
+    class: 'offscreen',
+    readonly: true,
+    'aria-hidden': 'true',
+    tabindex: -1,
+  })
   ta.value = text
   document.body.appendChild(ta)
   ta.select()

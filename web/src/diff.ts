@@ -18,12 +18,19 @@ const lines = (s: string): string[] => (s === '' ? [] : s.replace(/\n$/, '').spl
 export function lineDiff(before: string, after: string): Op[] {
   const a = lines(before)
   const b = lines(after)
-  if (a.length * b.length > MAX_LCS_CELLS) return [...a.map((line) => ({ op: '-' as const, line })), ...b.map((line) => ({ op: '+' as const, line }))]
+  if (a.length * b.length > MAX_LCS_CELLS)
+    return [
+      ...a.map((line) => ({ op: '-' as const, line })),
+      ...b.map((line) => ({ op: '+' as const, line })),
+    ]
   const w = b.length + 1
   const lcs = new Uint32Array((a.length + 1) * w)
   for (let i = a.length - 1; i >= 0; i--) {
     for (let j = b.length - 1; j >= 0; j--) {
-      lcs[i * w + j] = a[i] === b[j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!)
+      lcs[i * w + j] =
+        a[i] === b[j]
+          ? lcs[(i + 1) * w + j + 1]! + 1
+          : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!)
     }
   }
   const out: Op[] = []
@@ -45,9 +52,17 @@ export function lineDiff(before: string, after: string): Op[] {
 function hunk(ops: Op[]): HTMLElement {
   const pre = h('pre', { class: 'diff-body' })
   for (const o of ops.slice(0, MAX_LINES)) {
-    pre.append(h('span', { class: `dl ${o.op === '-' ? 'del' : o.op === '+' ? 'add' : 'ctx'}` }, `${o.op} ${o.line}`), '\n')
+    pre.append(
+      h(
+        'span',
+        { class: `dl ${o.op === '-' ? 'del' : o.op === '+' ? 'add' : 'ctx'}` },
+        `${o.op} ${o.line}`
+      ),
+      '\n'
+    )
   }
-  if (ops.length > MAX_LINES) pre.append(h('span', { class: 'dl ctx' }, `… ${ops.length - MAX_LINES} more lines`))
+  if (ops.length > MAX_LINES)
+    pre.append(h('span', { class: 'dl ctx' }, `… ${ops.length - MAX_LINES} more lines`))
   return pre
 }
 
@@ -72,11 +87,21 @@ export function diffView(tool: string, input: unknown): HTMLElement | null {
   } else if (tool === 'Write' && typeof o.content === 'string') hunks = [lineDiff('', o.content)]
   else return null
   const all = hunks.flat()
-  const label = tool === 'Write' ? 'new content' : o.replace_all === true ? 'every occurrence' : `${hunks.length} change${hunks.length === 1 ? '' : 's'}`
+  const label =
+    tool === 'Write'
+      ? 'new content'
+      : o.replace_all === true
+        ? 'every occurrence'
+        : `${hunks.length} change${hunks.length === 1 ? '' : 's'}`
   return h(
     'div',
     { class: 'diff', 'data-tool': tool },
-    h('div', { class: 'diff-head' }, h('span', { class: 'diff-file' }, file || '(no file)'), h('span', { class: 'diff-stat' }, `${stats(all)} · ${label}`)),
+    h(
+      'div',
+      { class: 'diff-head' },
+      h('span', { class: 'diff-file' }, file || '(no file)'),
+      h('span', { class: 'diff-stat' }, `${stats(all)} · ${label}`)
+    ),
     ...hunks.map(hunk)
   )
 }

@@ -2,7 +2,11 @@
 type Child = Node | string | number | null | undefined | false
 type Attrs = Record<string, string | number | boolean | null | undefined | EventListener>
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs | null, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs?: Attrs | null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag)
   if (attrs) {
     for (const [k, v] of Object.entries(attrs)) {
@@ -65,7 +69,9 @@ export function ago(iso: string, now = Date.now()): string {
 
 export function clock(iso: string): string {
   const d = new Date(iso)
-  return Number.isFinite(d.getTime()) ? `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}` : ''
+  return Number.isFinite(d.getTime())
+    ? `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+    : ''
 }
 
 export function usd(n: unknown): string {
@@ -80,7 +86,11 @@ export function count(n: unknown): string {
 }
 
 export function bytes(n: number): string {
-  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`
+  return n < 1024
+    ? `${n} B`
+    : n < 1024 * 1024
+      ? `${(n / 1024).toFixed(1)} KB`
+      : `${(n / 1048576).toFixed(1)} MB`
 }
 
 /** 22 random characters; crypto.randomUUID needs a secure context, which a phone on the LAN is not. */

@@ -12,7 +12,8 @@ export interface TurnFacts {
 }
 
 /** A turn.ended written without a status is an old log of a turn that finished normally. */
-export const endedStatus = (ev: Ev<'turn.ended'>): Ev<'turn.ended'>['status'] => ev.status || 'completed'
+export const endedStatus = (ev: Ev<'turn.ended'>): Ev<'turn.ended'>['status'] =>
+  ev.status || 'completed'
 
 function failure(ev: Ev<'turn.ended'>, f: TurnFacts): string {
   const r = f.result
@@ -21,12 +22,14 @@ function failure(ev: Ev<'turn.ended'>, f: TurnFacts): string {
     const code = /\b(\d{3})\b/.exec(r.text)?.[1]
     return `The Anthropic API failed${code ? ` (${code})` : ''}. Nothing was lost: send the prompt again in a moment.`
   }
-  if (r?.subtype === 'error_max_turns') return 'Stopped: claude reached its limit of steps for one turn.'
+  if (r?.subtype === 'error_max_turns')
+    return 'Stopped: claude reached its limit of steps for one turn.'
   if (r?.subtype === 'error_max_budget_usd') return 'Stopped: the turn reached its spending limit.'
   if (daemonError) return `Stopped by the daemon: ${firstLine(daemonError.message)}`
   if (ev.signal) return `claude was stopped by a signal (${ev.signal}) before it finished.`
   if (r?.isError) return 'claude stopped with an error.'
-  if (ev.exitCode !== null && ev.exitCode !== 0) return `claude quit unexpectedly (exit code ${ev.exitCode}).`
+  if (ev.exitCode !== null && ev.exitCode !== 0)
+    return `claude quit unexpectedly (exit code ${ev.exitCode}).`
   return 'The turn failed.'
 }
 
@@ -39,7 +42,9 @@ export function endingSentence(ev: Ev<'turn.ended'>, f: TurnFacts): string {
   const took = duration(ev.durationMs)
   switch (endedStatus(ev)) {
     case 'completed':
-      return f.denied > 0 ? `Done in ${took}, with ${f.denied} tool call${f.denied === 1 ? '' : 's'} not allowed.` : `Completed in ${took}.`
+      return f.denied > 0
+        ? `Done in ${took}, with ${f.denied} tool call${f.denied === 1 ? '' : 's'} not allowed.`
+        : `Completed in ${took}.`
     case 'cancelled':
       return `You cancelled this turn after ${took}.`
     case 'interrupted':
@@ -55,7 +60,9 @@ export function endingDetails(ev: Ev<'turn.ended'>, f: TurnFacts): string[] {
   if (ev.exitCode !== null) out.push(`exit code: ${ev.exitCode}`)
   if (ev.signal) out.push(`signal: ${ev.signal}`)
   if (f.result) {
-    out.push(`result: ${f.result.subtype}${f.result.terminalReason ? ` (${f.result.terminalReason})` : ''}${f.result.isError ? ', error' : ''}`)
+    out.push(
+      `result: ${f.result.subtype}${f.result.terminalReason ? ` (${f.result.terminalReason})` : ''}${f.result.isError ? ', error' : ''}`
+    )
     if (f.result.isError && f.result.text) out.push(f.result.text)
   }
   for (const e of f.errors) out.push(`${e.source === 'daemon' ? 'daemon' : 'claude'}: ${e.message}`)
@@ -63,13 +70,25 @@ export function endingDetails(ev: Ev<'turn.ended'>, f: TurnFacts): string[] {
 }
 
 /** The ending line: a sentence, and for anything but a plain completion a tap shows the details. */
-export function endingView(ev: Ev<'turn.ended'>, f: TurnFacts): { tag: 'div' | 'details'; children: Node[] } {
+export function endingView(
+  ev: Ev<'turn.ended'>,
+  f: TurnFacts
+): { tag: 'div' | 'details'; children: Node[] } {
   const status = endedStatus(ev)
   const sentence = endingSentence(ev, f)
   const details = endingDetails(ev, f)
-  if (status === 'completed' && f.errors.length === 0) return { tag: 'div', children: [document.createTextNode(sentence)] }
+  if (status === 'completed' && f.errors.length === 0)
+    return { tag: 'div', children: [document.createTextNode(sentence)] }
   return {
     tag: 'details',
-    children: [h('summary', null, h('span', { class: 'ending-text' }, sentence), h('span', { class: 'ending-more' }, 'Details')), h('pre', { class: 'wrap ending-raw' }, details.join('\n'))],
+    children: [
+      h(
+        'summary',
+        null,
+        h('span', { class: 'ending-text' }, sentence),
+        h('span', { class: 'ending-more' }, 'Details')
+      ),
+      h('pre', { class: 'wrap ending-raw' }, details.join('\n')),
+    ],
   }
 }

@@ -33,7 +33,16 @@ export class OlderTurns {
     private readonly onError: (message: string) => void,
     private readonly renderer: (holder: HTMLElement) => LogRenderer
   ) {
-    this.button = h('button', { type: 'button', class: 'btn btn-small older', hidden: true, onClick: () => void this.load() }, 'Show older turns')
+    this.button = h(
+      'button',
+      {
+        type: 'button',
+        class: 'btn btn-small older',
+        hidden: true,
+        onClick: () => void this.load(),
+      },
+      'Show older turns'
+    )
   }
 
   /** The stream now starts after `after`: what is older is ours to page. */
@@ -50,7 +59,9 @@ export class OlderTurns {
   async newest(): Promise<OlderPage | null> {
     try {
       const q = `mode=catchup&turns=${TURNS_PER_PAGE}&before=${Number.MAX_SAFE_INTEGER}`
-      return await api.get<OlderPage>(`${sessionPath(this.sid)}/history?${q}`, { timeoutMs: 20_000 })
+      return await api.get<OlderPage>(`${sessionPath(this.sid)}/history?${q}`, {
+        timeoutMs: 20_000,
+      })
     } catch {
       // The stream brings the same events; its own errors are shown.
       return null
@@ -59,7 +70,8 @@ export class OlderTurns {
 
   /** Scrolled near the top: fetch the next older page. */
   onScroll(): void {
-    if (this.below !== null && !this.loading && this.log.getBoundingClientRect().top > -NEAR_TOP_PX) void this.load()
+    if (this.below !== null && !this.loading && this.log.getBoundingClientRect().top > -NEAR_TOP_PX)
+      void this.load()
   }
 
   async load(): Promise<void> {
@@ -69,7 +81,9 @@ export class OlderTurns {
     const below = this.below
     try {
       const q = `mode=catchup&turns=${TURNS_PER_PAGE}&before=${below + 1}`
-      const page = await api.get<OlderPage>(`${sessionPath(this.sid)}/history?${q}`, { timeoutMs: 20_000 })
+      const page = await api.get<OlderPage>(`${sessionPath(this.sid)}/history?${q}`, {
+        timeoutMs: 20_000,
+      })
       // The log was rebuilt meanwhile (a reset or a new window): this page belongs to another one.
       if (this.below !== below) return
       this.prepend(page.events)

@@ -29,8 +29,16 @@ export class ListView {
   constructor(private readonly hooks: ListHooks) {
     const store = hooks.store
     this.ul = h('ul', { class: 'slist', 'aria-label': 'Sessions' })
-    this.empty = h('p', { class: 'empty', hidden: true }, 'No sessions yet. Start one with “New session”.')
-    const logout = h('button', { type: 'button', class: 'btn btn-small btn-quiet', onClick: () => hooks.logout() }, 'Log out')
+    this.empty = h(
+      'p',
+      { class: 'empty', hidden: true },
+      'No sessions yet. Start one with “New session”.'
+    )
+    const logout = h(
+      'button',
+      { type: 'button', class: 'btn btn-small btn-quiet', onClick: () => hooks.logout() },
+      'Log out'
+    )
     this.el = h(
       'section',
       { class: 'view list', 'data-view': 'list' },
@@ -38,7 +46,15 @@ export class ListView {
       h(
         'main',
         { class: 'main' },
-        h('button', { type: 'button', class: 'btn btn-primary btn-block new-session', onClick: () => hooks.openNew() }, '+ New session'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn btn-primary btn-block new-session',
+            onClick: () => hooks.openNew(),
+          },
+          '+ New session'
+        ),
         this.ul,
         this.empty
       )
@@ -84,8 +100,23 @@ export class ListView {
     const li = h(
       'li',
       { class: 'srow', 'data-session-id': s.id },
-      h('a', { class: 'srow-main', href: `#/s/${encodeURIComponent(s.id)}` }, h('span', { class: 'srow-top' }, title, badge), preview, meta),
-      h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Actions', onClick: () => this.hooks.openActions(s.id) }, '⋯')
+      h(
+        'a',
+        { class: 'srow-main', href: `#/s/${encodeURIComponent(s.id)}` },
+        h('span', { class: 'srow-top' }, title, badge),
+        preview,
+        meta
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'icon-btn',
+          'aria-label': 'Actions',
+          onClick: () => this.hooks.openActions(s.id),
+        },
+        '⋯'
+      )
     )
     const row = { li, title, badge, preview, meta }
     this.rows.set(s.id, row)
@@ -107,7 +138,9 @@ export class ListView {
     if (row.li.dataset.status !== s.status) row.li.dataset.status = s.status
     text(row.preview, s.preview || s.cwd)
     const turns = `${s.turnCount} turn${s.turnCount === 1 ? '' : 's'}`
-    const queued = s.queuedTurns ? ` · ${s.queuedTurns} queued${s.queuePaused ? ' (paused)' : ''}` : ''
+    const queued = s.queuedTurns
+      ? ` · ${s.queuedTurns} queued${s.queuePaused ? ' (paused)' : ''}`
+      : ''
     text(row.meta, `${ago(s.updatedAt)} · ${usd(s.costUsd)} · ${turns}${queued}`)
   }
 }

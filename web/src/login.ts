@@ -5,7 +5,11 @@ import { h } from './dom.js'
 export type LoginReason = 'unauthorized' | 'session_expired' | 'invalid_token' | 'logged_out'
 
 export async function login(token: string): Promise<void> {
-  const r = await api.post<{ csrf: string }>('/auth/login', { token }, { quietAuth: true, timeoutMs: 15_000 })
+  const r = await api.post<{ csrf: string }>(
+    '/auth/login',
+    { token },
+    { quietAuth: true, timeoutMs: 15_000 }
+  )
   rememberCsrf(r.csrf)
 }
 
@@ -66,6 +70,13 @@ export function loginScreen(reason: LoginReason, onDone: () => void): HTMLElemen
   return h(
     'section',
     { class: 'view login', 'data-view': 'login', 'data-reason': reason },
-    h('div', { class: 'login-box' }, h('div', { class: 'brand big' }, 'agentmux'), h('h1', null, headline[reason]), h('p', { class: 'login-detail' }, detail[reason]), form)
+    h(
+      'div',
+      { class: 'login-box' },
+      h('div', { class: 'brand big' }, 'agentmux'),
+      h('h1', null, headline[reason]),
+      h('p', { class: 'login-detail' }, detail[reason]),
+      form
+    )
   )
 }

@@ -64,7 +64,9 @@ class App {
 
   private header = (title: HTMLElement, actions: HTMLElement): HTMLElement => {
     const back =
-      this.routeId() !== null ? h('a', { class: 'icon-btn back', href: '#/', 'aria-label': 'All sessions' }, '‹') : null
+      this.routeId() !== null
+        ? h('a', { class: 'icon-btn back', href: '#/', 'aria-label': 'All sessions' }, '‹')
+        : null
     return h('header', { class: 'top' }, back, title, h('span', { class: 'pill-slot' }), actions)
   }
 
@@ -98,7 +100,8 @@ class App {
     } else {
       this.view = new ListView({
         store: this.store,
-        openNew: () => newSessionDialog(this.store, (s) => (location.hash = `#/s/${encodeURIComponent(s.id)}`)),
+        openNew: () =>
+          newSessionDialog(this.store, (s) => (location.hash = `#/s/${encodeURIComponent(s.id)}`)),
         openActions: (sid) => this.actions(sid),
         logout: () => void logout(),
         header: this.header,
@@ -198,10 +201,14 @@ async function enter(): Promise<void> {
   const early = /^#\/s\//.test(location.hash)
   if (early) start()
   try {
-    const r = await api.get<{ sessions: Session[] }>('/sessions', { quietAuth: true, timeoutMs: 10_000 })
+    const r = await api.get<{ sessions: Session[] }>('/sessions', {
+      quietAuth: true,
+      timeoutMs: 10_000,
+    })
     if (!early) start(r.sessions)
   } catch (e) {
-    if (e instanceof ApiError && e.auth) showLogin(e.code === 'session_expired' ? 'session_expired' : 'unauthorized')
+    if (e instanceof ApiError && e.auth)
+      showLogin(e.code === 'session_expired' ? 'session_expired' : 'unauthorized')
     // Offline, or the daemon restarting: start anyway; the streams retry and say so.
     else if (!early) start()
   }

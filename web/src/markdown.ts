@@ -8,7 +8,10 @@ import DOMPurify, { type Config } from 'dompurify'
 import { copyButton } from './copy.js'
 
 const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!
+  )
 
 const marked = new Marked({
   gfm: true,
@@ -41,7 +44,22 @@ purify.addHook('afterSanitizeAttributes', (node) => {
 
 const CONFIG: Config & { RETURN_DOM_FRAGMENT: true } = {
   USE_PROFILES: { html: true },
-  FORBID_TAGS: ['img', 'style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'video', 'audio', 'source', 'picture', 'svg', 'math'],
+  FORBID_TAGS: [
+    'img',
+    'style',
+    'form',
+    'input',
+    'button',
+    'textarea',
+    'select',
+    'iframe',
+    'video',
+    'audio',
+    'source',
+    'picture',
+    'svg',
+    'math',
+  ],
   FORBID_ATTR: ['style', 'srcset', 'id'],
   RETURN_DOM_FRAGMENT: true,
 }
@@ -81,7 +99,10 @@ export function renderMarkdown(src: string): DocumentFragment {
     const box = document.createElement('div')
     box.className = 'code-box'
     pre.replaceWith(box)
-    box.append(pre, copyButton(() => pre.textContent ?? '', 'Copy code', 'Copy code'))
+    box.append(
+      pre,
+      copyButton(() => pre.textContent ?? '', 'Copy code', 'Copy code')
+    )
   }
   return frag
 }

@@ -24,12 +24,21 @@ export const MODE_SHORT: Record<PermissionMode, string> = {
 
 /** In the order the forms offer them; bypass last, and only where it can work (not as root). */
 export function modeChoices(bypassAvailable: boolean): PermissionMode[] {
-  const all: PermissionMode[] = ['default', 'acceptEdits', 'plan', 'auto', 'dontAsk', 'manual', 'bypassPermissions']
+  const all: PermissionMode[] = [
+    'default',
+    'acceptEdits',
+    'plan',
+    'auto',
+    'dontAsk',
+    'manual',
+    'bypassPermissions',
+  ]
   return bypassAvailable ? all : all.filter((m) => m !== 'bypassPermissions')
 }
 
 /** No mode set: claude's own default, which asks first. */
-export const modeShort = (m: string | null | undefined): string => (m && m in MODE_SHORT ? MODE_SHORT[m as PermissionMode] : m || MODE_SHORT.default)
+export const modeShort = (m: string | null | undefined): string =>
+  m && m in MODE_SHORT ? MODE_SHORT[m as PermissionMode] : m || MODE_SHORT.default
 
 export interface DaemonConfig {
   allowedRoots: string[]

@@ -17,12 +17,55 @@ export class SessionNav {
   private query = ''
 
   constructor(private readonly log: HTMLElement) {
-    this.input = h('input', { class: 'input find-input', type: 'search', name: 'find', placeholder: 'Find in session', 'aria-label': 'Find in session', autocomplete: 'off', enterkeyhint: 'search' })
+    this.input = h('input', {
+      class: 'input find-input',
+      type: 'search',
+      name: 'find',
+      placeholder: 'Find in session',
+      'aria-label': 'Find in session',
+      autocomplete: 'off',
+      enterkeyhint: 'search',
+    })
     this.countEl = h('span', { class: 'find-count', 'aria-live': 'polite' })
-    const prev = h('button', { type: 'button', class: 'icon-btn nav-prev', 'aria-label': 'Previous (match or prompt)', onClick: () => this.step(-1) }, '↑')
-    const next = h('button', { type: 'button', class: 'icon-btn nav-next', 'aria-label': 'Next (match or prompt)', onClick: () => this.step(1) }, '↓')
-    const close = h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Close find', onClick: () => this.close() }, '×')
-    this.bar = h('div', { class: 'findbar', role: 'search', hidden: true }, this.input, this.countEl, prev, next, close)
+    const prev = h(
+      'button',
+      {
+        type: 'button',
+        class: 'icon-btn nav-prev',
+        'aria-label': 'Previous (match or prompt)',
+        onClick: () => this.step(-1),
+      },
+      '↑'
+    )
+    const next = h(
+      'button',
+      {
+        type: 'button',
+        class: 'icon-btn nav-next',
+        'aria-label': 'Next (match or prompt)',
+        onClick: () => this.step(1),
+      },
+      '↓'
+    )
+    const close = h(
+      'button',
+      {
+        type: 'button',
+        class: 'icon-btn',
+        'aria-label': 'Close find',
+        onClick: () => this.close(),
+      },
+      '×'
+    )
+    this.bar = h(
+      'div',
+      { class: 'findbar', role: 'search', hidden: true },
+      this.input,
+      this.countEl,
+      prev,
+      next,
+      close
+    )
     this.input.addEventListener('input', () => this.search(this.input.value))
     this.input.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') {
@@ -50,7 +93,9 @@ export class SessionNav {
     this.at = -1
     if (this.query) {
       const items = this.log.querySelectorAll<HTMLElement>('.item, .assistant.streaming')
-      this.hits = Array.from(items).filter((el) => !el.hidden && (el.textContent ?? '').toLowerCase().includes(this.query))
+      this.hits = Array.from(items).filter(
+        (el) => !el.hidden && (el.textContent ?? '').toLowerCase().includes(this.query)
+      )
       for (const el of this.hits) el.classList.add('hit')
     }
     this.paintCount()
@@ -79,7 +124,8 @@ export class SessionNav {
     const ys = prompts.map((p) => p.getBoundingClientRect().top)
     let target: HTMLElement | undefined
     if (dir < 0) {
-      for (let i = prompts.length - 1; i >= 0 && !target; i--) if (ys[i]! < top - 4) target = prompts[i]
+      for (let i = prompts.length - 1; i >= 0 && !target; i--)
+        if (ys[i]! < top - 4) target = prompts[i]
     } else target = prompts.find((_, i) => ys[i]! > top + 4)
     target ??= dir < 0 ? prompts[0] : prompts[prompts.length - 1]
     reveal(target!)
@@ -88,7 +134,10 @@ export class SessionNav {
   }
 
   private paintCount(): void {
-    text(this.countEl, this.query ? (this.hits.length ? `${this.at + 1} of ${this.hits.length}` : 'none') : '')
+    text(
+      this.countEl,
+      this.query ? (this.hits.length ? `${this.at + 1} of ${this.hits.length}` : 'none') : ''
+    )
   }
 }
 
@@ -109,10 +158,16 @@ export function setCollapsed(turn: HTMLElement, on: boolean): void {
   turn.dataset.collapsed = on ? 'true' : 'false'
   let bar = turn.querySelector<HTMLButtonElement>(':scope > .turn-toggle')
   if (!bar) {
-    bar = h('button', { type: 'button', class: 'turn-toggle', onClick: () => setCollapsed(turn, turn.dataset.collapsed !== 'true') })
+    bar = h('button', {
+      type: 'button',
+      class: 'turn-toggle',
+      onClick: () => setCollapsed(turn, turn.dataset.collapsed !== 'true'),
+    })
     turn.querySelector(':scope > .item.user')?.after(bar)
   }
-  const hidden = turn.querySelectorAll(':scope > .item:not(.user):not(.ended), :scope > .assistant').length
+  const hidden = turn.querySelectorAll(
+    ':scope > .item:not(.user):not(.ended), :scope > .assistant'
+  ).length
   bar.textContent = on ? `Show this turn (${hidden} more)` : 'Hide this turn'
   bar.setAttribute('aria-expanded', on ? 'false' : 'true')
 }

@@ -9,27 +9,62 @@ import type { Session } from './types.js'
 import { field, openDialog } from './ui.js'
 
 const input = (name: string, placeholder: string, extra: Record<string, string | number> = {}) =>
-  h('input', { class: 'input', name, autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', placeholder, ...extra })
+  h('input', {
+    class: 'input',
+    name,
+    autocomplete: 'off',
+    autocapitalize: 'off',
+    spellcheck: 'false',
+    placeholder,
+    ...extra,
+  })
 
 export function newSessionDialog(store: SessionStore, onCreated: (s: Session) => void): void {
   const title = input('title', 'From the first prompt', { maxlength: 200 })
   const cwd = input('cwd', 'A new folder')
   const model = input('model', 'Default', { list: 'am-models' })
-  const models = h('datalist', { id: 'am-models' }, ...['sonnet', 'opus', 'haiku'].map((m) => h('option', { value: m })))
-  const mode = h('select', { class: 'input', name: 'permissionMode' }, h('option', { value: '' }, 'Default (the daemon’s setting)'))
+  const models = h(
+    'datalist',
+    { id: 'am-models' },
+    ...['sonnet', 'opus', 'haiku'].map((m) => h('option', { value: m }))
+  )
+  const mode = h(
+    'select',
+    { class: 'input', name: 'permissionMode' },
+    h('option', { value: '' }, 'Default (the daemon’s setting)')
+  )
   const tools = input('allowedTools', 'e.g. Bash Read Edit')
   const picker = dirPicker((p) => {
     cwd.value = p
   })
-  const browse = h('button', { type: 'button', class: 'btn btn-small', onClick: () => picker.open(cwd.value.trim() || undefined) }, 'Browse…')
+  const browse = h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn-small',
+      onClick: () => picker.open(cwd.value.trim() || undefined),
+    },
+    'Browse…'
+  )
   const recent = h('div', { class: 'chips', 'aria-label': 'Recent folders' })
   for (const p of recentFolders([...store.map.values()].map((s) => s.cwd))) {
-    recent.append(h('button', { type: 'button', class: 'chip', title: p, onClick: () => (cwd.value = p) }, p.split('/').filter(Boolean).pop() ?? p))
+    recent.append(
+      h(
+        'button',
+        { type: 'button', class: 'chip', title: p, onClick: () => (cwd.value = p) },
+        p.split('/').filter(Boolean).pop() ?? p
+      )
+    )
   }
   const cwdHint = h('span', { class: 'field-hint' }, 'Empty: a fresh folder for this session.')
   void daemonConfig().then((c) => {
-    mode.append(...modeChoices(c.bypassPermissionsAvailable).map((m) => h('option', { value: m }, MODE_LABEL[m])))
-    if (c.allowedRoots.length) cwdHint.textContent = `Empty: a fresh folder. Otherwise inside ${c.allowedRoots.join(', ')}.`
+    mode.append(
+      ...modeChoices(c.bypassPermissionsAvailable).map((m) =>
+        h('option', { value: m }, MODE_LABEL[m])
+      )
+    )
+    if (c.allowedRoots.length)
+      cwdHint.textContent = `Empty: a fresh folder. Otherwise inside ${c.allowedRoots.join(', ')}.`
   })
   openDialog({
     title: 'New session',
@@ -39,7 +74,15 @@ export function newSessionDialog(store: SessionStore, onCreated: (s: Session) =>
     noAutofocus: true,
     body: [
       field('Title', title),
-      h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Working directory'), h('div', { class: 'row' }, cwd, browse), recent, cwdHint, picker.el),
+      h(
+        'div',
+        { class: 'field' },
+        h('span', { class: 'field-label' }, 'Working directory'),
+        h('div', { class: 'row' }, cwd, browse),
+        recent,
+        cwdHint,
+        picker.el
+      ),
       field('Model', model),
       models,
       field('Permission mode', mode),

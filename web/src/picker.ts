@@ -10,13 +10,22 @@ interface Listing {
   truncated: boolean
 }
 
-export function dirPicker(onPick: (path: string) => void): { el: HTMLElement; open(start?: string): void } {
+export function dirPicker(onPick: (path: string) => void): {
+  el: HTMLElement
+  open(start?: string): void
+} {
   const here = h('div', { class: 'picker-path', 'aria-live': 'polite' })
   const list = h('ul', { class: 'picker-list', 'aria-label': 'Folders' })
   const up = h('button', { type: 'button', class: 'btn btn-small' }, '↑ Up')
   const use = h('button', { type: 'button', class: 'btn btn-small btn-primary' }, 'Use this folder')
   const err = h('p', { class: 'form-error', role: 'alert', hidden: true })
-  const el = h('div', { class: 'picker', 'data-testid': 'dir-picker', hidden: true }, h('div', { class: 'picker-bar' }, up, here, use), err, list)
+  const el = h(
+    'div',
+    { class: 'picker', 'data-testid': 'dir-picker', hidden: true },
+    h('div', { class: 'picker-bar' }, up, here, use),
+    err,
+    list
+  )
   let current: Listing | null = null
 
   async function load(path?: string): Promise<void> {
@@ -37,7 +46,22 @@ export function dirPicker(onPick: (path: string) => void): { el: HTMLElement; op
     list.replaceChildren()
     append(
       list,
-      ...c.dirs.map((d) => h('li', null, h('button', { type: 'button', class: 'picker-dir', 'data-path': d.path, onClick: () => void load(d.path) }, `📁 ${d.name}`))),
+      ...c.dirs.map((d) =>
+        h(
+          'li',
+          null,
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'picker-dir',
+              'data-path': d.path,
+              onClick: () => void load(d.path),
+            },
+            `📁 ${d.name}`
+          )
+        )
+      ),
       c.dirs.length === 0 ? h('li', { class: 'picker-empty' }, 'No folders inside.') : null,
       c.truncated ? h('li', { class: 'picker-empty' }, 'Only the first 500 are shown.') : null
     )
@@ -74,7 +98,10 @@ export function recentFolders(extra: string[]): string[] {
 
 export function rememberFolder(path: string): void {
   try {
-    localStorage.setItem(RECENT_KEY, JSON.stringify([path, ...recentFolders([]).filter((p) => p !== path)].slice(0, 6)))
+    localStorage.setItem(
+      RECENT_KEY,
+      JSON.stringify([path, ...recentFolders([]).filter((p) => p !== path)].slice(0, 6))
+    )
   } catch {
     // storage full: no history
   }

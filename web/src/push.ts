@@ -15,7 +15,8 @@ export function registerServiceWorker(): void {
   // A tapped notification asks an open page to show the session (the worker cannot set its hash).
   navigator.serviceWorker.addEventListener('message', (e: MessageEvent) => {
     const m = e.data as { type?: string; hash?: string } | null
-    if (m?.type === 'agentmux:open' && typeof m.hash === 'string' && m.hash.startsWith('#/')) location.hash = m.hash
+    if (m?.type === 'agentmux:open' && typeof m.hash === 'string' && m.hash.startsWith('#/'))
+      location.hash = m.hash
   })
 }
 
@@ -26,14 +27,18 @@ function isIos(): boolean {
 }
 
 function installed(): boolean {
-  return matchMedia('(display-mode: standalone)').matches || (navigator as Navigator & { standalone?: boolean }).standalone === true
+  return (
+    matchMedia('(display-mode: standalone)').matches ||
+    (navigator as Navigator & { standalone?: boolean }).standalone === true
+  )
 }
 
 export type PushSupport = 'ok' | 'ios-install' | 'unsupported'
 
 export function pushSupport(): PushSupport {
   if (isIos() && !installed()) return 'ios-install'
-  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) return 'unsupported'
+  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window))
+    return 'unsupported'
   return 'ok'
 }
 
@@ -49,13 +54,17 @@ function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
 }
 
 async function enable(): Promise<void> {
-  if ((await Notification.requestPermission()) !== 'granted') throw new Error('Notifications are blocked for this site.')
+  if ((await Notification.requestPermission()) !== 'granted')
+    throw new Error('Notifications are blocked for this site.')
   const { publicKey } = await api.get<{ publicKey: string }>('/push/vapid-public-key')
   const reg = await navigator.serviceWorker.ready
   let sub = await reg.pushManager.getSubscription()
   // A subscription made for another daemon's key cannot be used: start over.
   if (sub) await sub.unsubscribe()
-  sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) })
+  sub = await reg.pushManager.subscribe({
+    userVisibleOnly: true,
+    applicationServerKey: keyBytes(publicKey),
+  })
   await api.post('/push/subscriptions', sub.toJSON())
 }
 
@@ -70,12 +79,29 @@ async function disable(): Promise<void> {
 export function notifyMenuEntry(): HTMLElement {
   const support = pushSupport()
   if (support === 'ios-install') {
-    return h('p', { class: 'dialog-info', 'data-testid': 'notify-ios' }, 'Add to Home Screen to get notifications')
+    return h(
+      'p',
+      { class: 'dialog-info', 'data-testid': 'notify-ios' },
+      'Add to Home Screen to get notifications'
+    )
   }
   if (support === 'unsupported') {
-    return h('p', { class: 'dialog-info', 'data-testid': 'notify-unsupported' }, 'This browser cannot show notifications.')
+    return h(
+      'p',
+      { class: 'dialog-info', 'data-testid': 'notify-unsupported' },
+      'This browser cannot show notifications.'
+    )
   }
-  const btn = h('button', { type: 'button', class: 'btn btn-block', 'data-testid': 'notify-toggle', 'aria-pressed': 'false' }, 'Notify me')
+  const btn = h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn-block',
+      'data-testid': 'notify-toggle',
+      'aria-pressed': 'false',
+    },
+    'Notify me'
+  )
   let on = false
   const paint = () => {
     btn.textContent = on ? 'Notifications on · turn off' : 'Notify me'
@@ -94,7 +120,10 @@ export function notifyMenuEntry(): HTMLElement {
       else await enable()
       on = !on
       paint()
-      toast(on ? 'You will be notified when a turn ends or needs you.' : 'Notifications off.', 'info')
+      toast(
+        on ? 'You will be notified when a turn ends or needs you.' : 'Notifications off.',
+        'info'
+      )
     } catch (e) {
       toast(e instanceof Error ? e.message : String(e))
     } finally {

@@ -24,7 +24,13 @@ export class QueueView {
   constructor(private readonly sid: string) {
     this.list = h('ol', { class: 'queue-list', 'aria-label': 'Queued prompts' })
     this.pausedEl = h('div', { class: 'queue-paused', hidden: true })
-    this.el = h('section', { class: 'queue', 'aria-label': 'Queue', hidden: true }, h('div', { class: 'queue-head' }, 'Queued next'), this.pausedEl, this.list)
+    this.el = h(
+      'section',
+      { class: 'queue', 'aria-label': 'Queue', hidden: true },
+      h('div', { class: 'queue-head' }, 'Queued next'),
+      this.pausedEl,
+      this.list
+    )
   }
 
   reset(): void {
@@ -74,9 +80,32 @@ export class QueueView {
 
   private add(turnId: string, prompt: string): void {
     const textEl = h('div', { class: 'queue-text' }, prompt)
-    const edit = h('button', { type: 'button', class: 'btn btn-small', 'data-action': 'edit', onClick: () => this.edit(turnId) }, 'Edit')
-    const remove = h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet', 'data-action': 'remove', onClick: () => void this.remove(turnId) }, 'Remove')
-    const el = h('li', { class: 'queue-item', 'data-turn-id': turnId }, textEl, h('div', { class: 'queue-actions' }, edit, remove))
+    const edit = h(
+      'button',
+      {
+        type: 'button',
+        class: 'btn btn-small',
+        'data-action': 'edit',
+        onClick: () => this.edit(turnId),
+      },
+      'Edit'
+    )
+    const remove = h(
+      'button',
+      {
+        type: 'button',
+        class: 'btn btn-small btn-danger-quiet',
+        'data-action': 'remove',
+        onClick: () => void this.remove(turnId),
+      },
+      'Remove'
+    )
+    const el = h(
+      'li',
+      { class: 'queue-item', 'data-turn-id': turnId },
+      textEl,
+      h('div', { class: 'queue-actions' }, edit, remove)
+    )
     this.items.set(turnId, { turnId, prompt, el })
     this.list.appendChild(el)
   }
@@ -92,8 +121,21 @@ export class QueueView {
     this.pausedEl.hidden = this.paused === null
     if (this.paused) {
       this.pausedEl.replaceChildren(
-        h('span', null, `Paused: the last turn ${this.paused === 'failed' ? 'failed' : 'was cancelled'}. Nothing runs until you resume (or send a new prompt, which goes first).`),
-        h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-action': 'resume', onClick: () => void this.resume() }, 'Resume')
+        h(
+          'span',
+          null,
+          `Paused: the last turn ${this.paused === 'failed' ? 'failed' : 'was cancelled'}. Nothing runs until you resume (or send a new prompt, which goes first).`
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn btn-small btn-primary',
+            'data-action': 'resume',
+            onClick: () => void this.resume(),
+          },
+          'Resume'
+        )
       )
     }
   }
@@ -101,11 +143,25 @@ export class QueueView {
   private edit(turnId: string): void {
     const q = this.items.get(turnId)
     if (!q || q.el.querySelector('.queue-edit')) return
-    const ta = h('textarea', { class: 'input queue-edit', rows: 3, name: 'queued-prompt', 'aria-label': 'Queued prompt' })
+    const ta = h('textarea', {
+      class: 'input queue-edit',
+      rows: 3,
+      name: 'queued-prompt',
+      'aria-label': 'Queued prompt',
+    })
     ta.value = q.prompt
-    const save = h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-action': 'save' }, 'Save')
+    const save = h(
+      'button',
+      { type: 'button', class: 'btn btn-small btn-primary', 'data-action': 'save' },
+      'Save'
+    )
     const cancel = h('button', { type: 'button', class: 'btn btn-small' }, 'Cancel')
-    const box = h('div', { class: 'queue-editor' }, ta, h('div', { class: 'queue-actions' }, cancel, save))
+    const box = h(
+      'div',
+      { class: 'queue-editor' },
+      ta,
+      h('div', { class: 'queue-actions' }, cancel, save)
+    )
     q.el.appendChild(box)
     ta.focus()
     cancel.addEventListener('click', () => box.remove())
@@ -113,11 +169,17 @@ export class QueueView {
       if (!ta.value.trim()) return
       save.disabled = true
       try {
-        await api.patch(`${sessionPath(this.sid)}/turns/${encodeURIComponent(turnId)}`, { prompt: ta.value })
+        await api.patch(`${sessionPath(this.sid)}/turns/${encodeURIComponent(turnId)}`, {
+          prompt: ta.value,
+        })
         box.remove()
       } catch (e) {
         save.disabled = false
-        toast(e instanceof ApiError && e.code === 'turn_not_queued' ? 'Too late: that prompt has started.' : `Not saved: ${e instanceof Error ? e.message : String(e)}`)
+        toast(
+          e instanceof ApiError && e.code === 'turn_not_queued'
+            ? 'Too late: that prompt has started.'
+            : `Not saved: ${e instanceof Error ? e.message : String(e)}`
+        )
       }
     })
   }
@@ -126,7 +188,11 @@ export class QueueView {
     try {
       await api.del(`${sessionPath(this.sid)}/turns/${encodeURIComponent(turnId)}`)
     } catch (e) {
-      toast(e instanceof ApiError && e.code === 'turn_not_queued' ? 'Too late: that prompt has started.' : `Not removed: ${e instanceof Error ? e.message : String(e)}`)
+      toast(
+        e instanceof ApiError && e.code === 'turn_not_queued'
+          ? 'Too late: that prompt has started.'
+          : `Not removed: ${e instanceof Error ? e.message : String(e)}`
+      )
     }
   }
 
@@ -134,7 +200,8 @@ export class QueueView {
   async clear(): Promise<void> {
     const ids = this.ids
     for (const id of ids) await this.remove(id)
-    if (ids.length) toast(`${ids.length} queued prompt${ids.length === 1 ? '' : 's'} removed.`, 'info')
+    if (ids.length)
+      toast(`${ids.length} queued prompt${ids.length === 1 ? '' : 's'} removed.`, 'info')
   }
 
   private async resume(): Promise<void> {

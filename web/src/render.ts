@@ -81,17 +81,38 @@ export class LogRenderer {
       case 'turn.started':
         this.facts = { result: null, errors: [], denied: 0 }
         this.prompt = ev.prompt
-        this.add(ev, this.item(ev, 'div', 'user', h('div', { class: 'user-text' }, ev.prompt), h('div', { class: 'stamp' }, clock(ev.ts))))
+        this.add(
+          ev,
+          this.item(
+            ev,
+            'div',
+            'user',
+            h('div', { class: 'user-text' }, ev.prompt),
+            h('div', { class: 'stamp' }, clock(ev.ts))
+          )
+        )
         return
       case 'agent.init':
-        this.add(ev, this.item(ev, 'div', 'meta', `${ev.model} · ${ev.permissionMode || 'default'}`)).hidden = true
+        this.add(
+          ev,
+          this.item(ev, 'div', 'meta', `${ev.model} · ${ev.permissionMode || 'default'}`)
+        ).hidden = true
         return
       case 'text.delta':
         return this.delta(ev)
       case 'text':
         return this.finalText(ev)
       case 'thinking':
-        this.add(ev, this.item(ev, 'details', 'thinking', h('summary', null, 'Thinking'), h('div', { class: 'thinking-text' }, ev.text)))
+        this.add(
+          ev,
+          this.item(
+            ev,
+            'details',
+            'thinking',
+            h('summary', null, 'Thinking'),
+            h('div', { class: 'thinking-text' }, ev.text)
+          )
+        )
         return
       case 'tool.use':
         return this.tools.use(ev)
@@ -106,7 +127,16 @@ export class LogRenderer {
         this.add(ev, this.item(ev, 'div', 'notice', `ℹ ${ev.message || ev.subtype}`))
         return
       case 'agent.raw':
-        this.add(ev, this.item(ev, 'details', 'raw', h('summary', null, 'Unrecognised output'), h('pre', null, ev.line)))
+        this.add(
+          ev,
+          this.item(
+            ev,
+            'details',
+            'raw',
+            h('summary', null, 'Unrecognised output'),
+            h('pre', null, ev.line)
+          )
+        )
         return
       case 'turn.result':
         return this.result(ev)
@@ -117,10 +147,15 @@ export class LogRenderer {
         if (this.parts.queue.has(ev.turnId)) return this.queueMark(ev, 'Removed from the queue.')
         return this.turnEnded(ev)
       case 'permission.requested':
-        this.add(ev, this.parts.approvals.requested(ev, (...c) => this.item(ev, 'div', 'approval', ...c)))
+        this.add(
+          ev,
+          this.parts.approvals.requested(ev, (...c) => this.item(ev, 'div', 'approval', ...c))
+        )
         return
       case 'permission.resolved': {
-        const line = this.parts.approvals.resolved(ev, (...c) => this.item(ev, 'div', 'approval-outcome', ...c))
+        const line = this.parts.approvals.resolved(ev, (...c) =>
+          this.item(ev, 'div', 'approval-outcome', ...c)
+        )
         line.dataset.decision = ev.decision
         this.add(ev, line)
         return
@@ -131,7 +166,12 @@ export class LogRenderer {
         // Shown by the queue under the running turn; the log keeps a mark so every event is drawn once.
         return this.queueMark(ev, null)
       case 'queue.paused':
-        return this.queueMark(ev, ev.reason === 'failed' ? 'The queue is paused after this failure.' : 'The queue is paused after this cancel.')
+        return this.queueMark(
+          ev,
+          ev.reason === 'failed'
+            ? 'The queue is paused after this failure.'
+            : 'The queue is paused after this cancel.'
+        )
       default:
         this.add(ev, this.item(ev, 'div', 'notice', `(${(ev as Base).kind})`))
     }
@@ -157,8 +197,17 @@ export class LogRenderer {
     return this.turnEl
   }
 
-  private item(ev: Base, tag: 'div' | 'details', cls: string, ...children: (Node | string | null)[]): HTMLElement {
-    return h(tag, { class: `item ${cls}`, 'data-event-id': ev.id, 'data-kind': ev.kind }, ...children)
+  private item(
+    ev: Base,
+    tag: 'div' | 'details',
+    cls: string,
+    ...children: (Node | string | null)[]
+  ): HTMLElement {
+    return h(
+      tag,
+      { class: `item ${cls}`, 'data-event-id': ev.id, 'data-kind': ev.kind },
+      ...children
+    )
   }
 
   private add(ev: { turnId: string | null }, el: HTMLElement): HTMLElement {
@@ -190,7 +239,8 @@ export class LogRenderer {
     this.retryLine = null
     r.el.classList.add('settled')
     if (superseded) r.el.classList.add('superseded')
-    else r.el.textContent = `↻ The API answered after ${r.ev.attempt} ${r.ev.attempt === 1 ? 'retry' : 'retries'}`
+    else
+      r.el.textContent = `↻ The API answered after ${r.ev.attempt} ${r.ev.attempt === 1 ? 'retry' : 'retries'}`
   }
 
   private bubbleKey(ev: Ev<'text.delta'>): string {
@@ -202,7 +252,14 @@ export class LogRenderer {
     let b = this.bubbles.get(key)
     if (!b) {
       const body = document.createTextNode('')
-      const el = h('div', { class: `assistant streaming${ev.parentToolUseId ? ' sub' : ''}`, 'data-delta-from': ev.id }, h('div', { class: 'stream-text' }, body))
+      const el = h(
+        'div',
+        {
+          class: `assistant streaming${ev.parentToolUseId ? ' sub' : ''}`,
+          'data-delta-from': ev.id,
+        },
+        h('div', { class: 'stream-text' }, body)
+      )
       this.add(ev, el)
       b = { el, body, turnId: ev.turnId, parent: ev.parentToolUseId ?? '' }
       this.bubbles.set(key, b)
@@ -212,8 +269,18 @@ export class LogRenderer {
 
   private finalText(ev: Ev<'text'>): void {
     const body = h('div', { class: 'md' }, renderMarkdown(ev.text))
-    const el = this.item(ev, 'div', `assistant${ev.parentToolUseId ? ' sub' : ''}${ev.aborted ? ' aborted' : ''}`, body)
-    const foot = h('div', { class: 'msg-foot' }, ev.aborted ? h('span', { class: 'stamp' }, 'cut short') : null, copyButton(() => ev.text, 'Copy message'))
+    const el = this.item(
+      ev,
+      'div',
+      `assistant${ev.parentToolUseId ? ' sub' : ''}${ev.aborted ? ' aborted' : ''}`,
+      body
+    )
+    const foot = h(
+      'div',
+      { class: 'msg-foot' },
+      ev.aborted ? h('span', { class: 'stamp' }, 'cut short') : null,
+      copyButton(() => ev.text, 'Copy message')
+    )
     el.appendChild(foot)
     // The final text replaces the oldest open bubble of the same turn and thread.
     const parent = ev.parentToolUseId ?? ''
@@ -234,15 +301,35 @@ export class LogRenderer {
     const who = ev.source === 'daemon' ? 'Daemon' : 'claude'
     this.add(
       ev,
-      this.item(ev, 'details', 'error diag', h('summary', null, h('span', { class: 'diag-who' }, `${who}: `), first.length > 120 ? `${first.slice(0, 117)}…` : first), h('pre', { class: 'wrap error-text' }, ev.message))
+      this.item(
+        ev,
+        'details',
+        'error diag',
+        h(
+          'summary',
+          null,
+          h('span', { class: 'diag-who' }, `${who}: `),
+          first.length > 120 ? `${first.slice(0, 117)}…` : first
+        ),
+        h('pre', { class: 'wrap error-text' }, ev.message)
+      )
     )
   }
 
   private result(ev: Ev<'turn.result'>): void {
     this.facts.result = ev
-    const u = ev.usage ?? { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 }
+    const u = ev.usage ?? {
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadInputTokens: 0,
+      cacheCreationInputTokens: 0,
+    }
     const tokensIn = u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens
-    const parts = [usd(ev.costUsd), `${count(tokensIn)} in / ${count(u.outputTokens)} out`, duration(ev.durationMs)]
+    const parts = [
+      usd(ev.costUsd),
+      `${count(tokensIn)} in / ${count(u.outputTokens)} out`,
+      duration(ev.durationMs),
+    ]
     if (ev.numTurns > 1) parts.push(`${ev.numTurns} steps`)
     // An error result's text is said by the ending sentence (and in its details), not here again.
     this.add(ev, this.item(ev, 'div', 'result', parts.join(' · ')))
@@ -262,13 +349,30 @@ export class LogRenderer {
     this.parts.approvals.endTurn(ev.turnId)
     const turn = this.container(ev)
     // The retry lines and error lines of an ended turn are in the ending's details now.
-    for (const el of Array.from(turn.querySelectorAll<HTMLElement>('.retry'))) el.classList.add('superseded')
-    if (status !== 'completed') for (const el of Array.from(turn.querySelectorAll<HTMLElement>('.diag'))) el.classList.add('folded-away')
+    for (const el of Array.from(turn.querySelectorAll<HTMLElement>('.retry')))
+      el.classList.add('superseded')
+    if (status !== 'completed')
+      for (const el of Array.from(turn.querySelectorAll<HTMLElement>('.diag')))
+        el.classList.add('folded-away')
     const view = endingView(ev, this.facts)
     this.add(ev, this.item(ev, view.tag, `ended status-${status}`, ...view.children))
-    if ((status === 'failed' || status === 'cancelled' || status === 'interrupted') && this.prompt) {
+    if (
+      (status === 'failed' || status === 'cancelled' || status === 'interrupted') &&
+      this.prompt
+    ) {
       const prompt = this.prompt
-      this.add(ev, h('button', { type: 'button', class: 'btn btn-small resend', onClick: () => this.parts.resend(prompt) }, 'Send this prompt again'))
+      this.add(
+        ev,
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn btn-small resend',
+            onClick: () => this.parts.resend(prompt),
+          },
+          'Send this prompt again'
+        )
+      )
     }
     turn.dataset.ended = status
   }

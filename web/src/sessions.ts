@@ -75,7 +75,9 @@ export class SessionStore {
 
   /** Most recently active first, as GET /sessions orders them. */
   sorted(): Session[] {
-    return [...this.map.values()].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : a.id < b.id ? 1 : -1))
+    return [...this.map.values()].sort((a, b) =>
+      a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : a.id < b.id ? 1 : -1
+    )
   }
 
   /** A session we learned about from a request (create, rename) before the stream said so. */

@@ -13,7 +13,12 @@ export class SlashMenu {
     private readonly ta: HTMLTextAreaElement,
     private readonly onPick: () => void
   ) {
-    this.el = h('div', { class: 'slash', role: 'group', 'aria-label': 'Slash commands', hidden: true })
+    this.el = h('div', {
+      class: 'slash',
+      role: 'group',
+      'aria-label': 'Slash commands',
+      hidden: true,
+    })
     // A tap on a suggestion must leave the focus (and the phone keyboard) in the prompt box.
     this.el.addEventListener('pointerdown', (e) => e.preventDefault())
   }
@@ -30,15 +35,23 @@ export class SlashMenu {
     if (!m || this.commands.length === 0) return this.close()
     const q = m[1]!.toLowerCase()
     const starts = this.commands.filter((c) => c.toLowerCase().startsWith(q))
-    const contains = this.commands.filter((c) => !c.toLowerCase().startsWith(q) && c.toLowerCase().includes(q))
+    const contains = this.commands.filter(
+      (c) => !c.toLowerCase().startsWith(q) && c.toLowerCase().includes(q)
+    )
     this.shown = [...starts, ...contains].slice(0, MAX_SHOWN)
-    if (this.shown.length === 0 || (this.shown.length === 1 && this.shown[0] === m[1])) return this.close()
+    if (this.shown.length === 0 || (this.shown.length === 1 && this.shown[0] === m[1]))
+      return this.close()
     this.active = Math.min(this.active, this.shown.length - 1)
     this.el.replaceChildren(
       ...this.shown.map((c, i) =>
         h(
           'button',
-          { type: 'button', class: `slash-item${i === this.active ? ' active' : ''}`, 'data-command': c, onClick: () => this.pick(c) },
+          {
+            type: 'button',
+            class: `slash-item${i === this.active ? ' active' : ''}`,
+            'data-command': c,
+            onClick: () => this.pick(c),
+          },
           `/${c}`
         )
       )
@@ -57,9 +70,11 @@ export class SlashMenu {
     if (this.el.hidden) return false
     if (e.key === 'Escape') this.close()
     else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-      this.active = (this.active + (e.key === 'ArrowDown' ? 1 : this.shown.length - 1)) % this.shown.length
+      this.active =
+        (this.active + (e.key === 'ArrowDown' ? 1 : this.shown.length - 1)) % this.shown.length
       this.update()
-    } else if ((e.key === 'Enter' || e.key === 'Tab') && !e.ctrlKey && !e.metaKey) this.pick(this.shown[this.active]!)
+    } else if ((e.key === 'Enter' || e.key === 'Tab') && !e.ctrlKey && !e.metaKey)
+      this.pick(this.shown[this.active]!)
     else return false
     e.preventDefault()
     return true

@@ -97,7 +97,11 @@ export class LiveStream {
   }
 
   watchdog(now: number): void {
-    if ((this.status === 'connecting' || this.status === 'live') && now - this.lastActivity > WATCHDOG_MS) this.open(false)
+    if (
+      (this.status === 'connecting' || this.status === 'live') &&
+      now - this.lastActivity > WATCHDOG_MS
+    )
+      this.open(false)
   }
 
   private clear(): void {

@@ -67,7 +67,13 @@ sw.addEventListener('activate', (e) => {
   e.waitUntil(
     caches
       .keys()
-      .then((keys) => Promise.all(keys.filter((k) => k.startsWith('agentmux-shell-') && k !== CACHE).map((k) => caches.delete(k))))
+      .then((keys) =>
+        Promise.all(
+          keys
+            .filter((k) => k.startsWith('agentmux-shell-') && k !== CACHE)
+            .map((k) => caches.delete(k))
+        )
+      )
       .then(() => sw.clients.claim())
   )
 })
@@ -78,7 +84,9 @@ async function page(request: Request): Promise<Response> {
   try {
     const fresh = await Promise.race([
       fetch(request),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('slow')), NETWORK_WAIT_MS)),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('slow')), NETWORK_WAIT_MS)
+      ),
     ])
     if (fresh.ok) return fresh
     return (await cached) ?? fresh
@@ -102,7 +110,8 @@ sw.addEventListener('fetch', (e) => {
   if (url.origin !== sw.location.origin) return
   // Only the shell: API calls and event streams always go to the daemon.
   if (r.mode === 'navigate' && url.pathname === '/') e.respondWith(page(r))
-  else if (url.pathname.startsWith('/assets/') || url.pathname.startsWith('/icons/')) e.respondWith(asset(r))
+  else if (url.pathname.startsWith('/assets/') || url.pathname.startsWith('/icons/'))
+    e.respondWith(asset(r))
 })
 
 sw.addEventListener('push', (e) => {

@@ -5,7 +5,8 @@
 import type { SessionStore } from './sessions.js'
 import type { Session } from './types.js'
 
-const pending = (s: Session | undefined) => (s as { pendingPermissions?: number } | undefined)?.pendingPermissions ?? 0
+const pending = (s: Session | undefined) =>
+  (s as { pendingPermissions?: number } | undefined)?.pendingPermissions ?? 0
 
 export function watchHiddenTitle(store: SessionStore): () => void {
   const seen = new Map<string, { status: string; pending: number }>()
@@ -33,7 +34,8 @@ export function watchHiddenTitle(store: SessionStore): () => void {
       seen.set(sid, { status: s.status, pending: pending(s) })
       if (!before || document.visibilityState !== 'hidden') continue
       if (pending(s) > before.pending) mark = '● needs you'
-      else if (before.status === 'running' && s.status !== 'running' && mark !== '● needs you') mark = `✓ ${s.title || 'Untitled session'}`
+      else if (before.status === 'running' && s.status !== 'running' && mark !== '● needs you')
+        mark = `✓ ${s.title || 'Untitled session'}`
     }
     queueMicrotask(apply)
   })

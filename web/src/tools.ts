@@ -15,7 +15,12 @@ export interface ToolCard {
   deniedMessage: string | null
 }
 
-type Item = (ev: { id: number; kind: string; turnId: string | null }, tag: 'div' | 'details', cls: string, ...children: (Node | string | null)[]) => HTMLElement
+type Item = (
+  ev: { id: number; kind: string; turnId: string | null },
+  tag: 'div' | 'details',
+  cls: string,
+  ...children: (Node | string | null)[]
+) => HTMLElement
 
 function json(v: unknown): string {
   try {
@@ -27,11 +32,17 @@ function json(v: unknown): string {
 
 /** Any other tool: its fields as labelled rows; short strings inline, long ones as wrapped blocks. */
 function fields(input: unknown): HTMLElement {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return h('pre', { class: 'wrap' }, json(input))
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return h('pre', { class: 'wrap' }, json(input))
   const rows = Object.entries(input as Record<string, unknown>).map(([k, v]) => {
     const s = typeof v === 'string' ? v : json(v)
     const long = s.length > 60 || s.includes('\n')
-    return h('div', { class: `kv${long ? ' kv-long' : ''}` }, h('span', { class: 'kv-key' }, k), long ? h('pre', { class: 'wrap' }, s) : h('span', { class: 'kv-val' }, s))
+    return h(
+      'div',
+      { class: `kv${long ? ' kv-long' : ''}` },
+      h('span', { class: 'kv-key' }, k),
+      long ? h('pre', { class: 'wrap' }, s) : h('span', { class: 'kv-val' }, s)
+    )
   })
   return h('div', { class: 'kvs' }, ...rows)
 }
@@ -44,7 +55,12 @@ export function toolInputView(name: string, input: unknown): HTMLElement {
       'div',
       { class: 'bash' },
       typeof o.description === 'string' ? h('div', { class: 'bash-desc' }, o.description) : null,
-      h('pre', { class: 'wrap cmd' }, h('span', { class: 'prompt-sign', 'aria-hidden': 'true' }, '$ '), o.command)
+      h(
+        'pre',
+        { class: 'wrap cmd' },
+        h('span', { class: 'prompt-sign', 'aria-hidden': 'true' }, '$ '),
+        o.command
+      )
     )
   }
   return diffView(name, input) ?? fields(input)
@@ -62,13 +78,24 @@ export class ToolCards {
     this.cards.clear()
   }
 
-  private card(ev: { id: number; kind: string; turnId: string | null; parentToolUseId?: string }, toolUseId: string, name: string, summary: string): ToolCard {
+  private card(
+    ev: { id: number; kind: string; turnId: string | null; parentToolUseId?: string },
+    toolUseId: string,
+    name: string,
+    summary: string
+  ): ToolCard {
     const body = h('div', { class: 'tool-body' })
     const el = this.item(
       ev,
       'details',
       `tool${ev.parentToolUseId ? ' sub' : ''}`,
-      h('summary', null, h('span', { class: 'tool-state', 'aria-hidden': 'true' }), h('span', { class: 'tool-name' }, name), h('span', { class: 'tool-sum' }, summary)),
+      h(
+        'summary',
+        null,
+        h('span', { class: 'tool-state', 'aria-hidden': 'true' }),
+        h('span', { class: 'tool-name' }, name),
+        h('span', { class: 'tool-sum' }, summary)
+      ),
       body
     ) as HTMLDetailsElement
     el.dataset.toolState = 'running'
@@ -85,13 +112,22 @@ export class ToolCards {
   }
 
   result(ev: Ev<'tool.result'>): void {
-    const c = this.cards.get(ev.toolUseId) ?? this.card({ ...ev, kind: 'tool.use' }, ev.toolUseId, 'tool', '')
-    const sec = h('div', { class: `tool-sec tool-result${ev.isError ? ' is-error' : ''}`, 'data-event-id': ev.id, 'data-kind': ev.kind })
+    const c =
+      this.cards.get(ev.toolUseId) ??
+      this.card({ ...ev, kind: 'tool.use' }, ev.toolUseId, 'tool', '')
+    const sec = h('div', {
+      class: `tool-sec tool-result${ev.isError ? ' is-error' : ''}`,
+      'data-event-id': ev.id,
+      'data-kind': ev.kind,
+    })
     // A denied call's result repeats the denial: say it once.
     if (c.deniedMessage !== null && ev.text.trim() === c.deniedMessage.trim()) sec.hidden = true
     else {
       const label = `${ev.isError ? 'Error' : 'Output'} · ${bytes(ev.bytes)}${ev.truncated ? ' · truncated' : ''}`
-      sec.append(h('div', { class: 'tool-label' }, label), foldedPre(ev.text || '(no output)', 'wrap'))
+      sec.append(
+        h('div', { class: 'tool-label' }, label),
+        foldedPre(ev.text || '(no output)', 'wrap')
+      )
     }
     c.body.appendChild(sec)
     if (c.el.dataset.toolState !== 'denied') c.el.dataset.toolState = ev.isError ? 'error' : 'ok'
@@ -99,10 +135,17 @@ export class ToolCards {
   }
 
   denied(ev: Ev<'tool.denied'>): void {
-    const c = this.cards.get(ev.toolUseId) ?? this.card({ ...ev, kind: 'tool.use' }, ev.toolUseId, ev.name || 'tool', '')
+    const c =
+      this.cards.get(ev.toolUseId) ??
+      this.card({ ...ev, kind: 'tool.use' }, ev.toolUseId, ev.name || 'tool', '')
     c.deniedMessage = ev.message
     c.body.appendChild(
-      h('div', { class: 'tool-sec tool-denied', 'data-event-id': ev.id, 'data-kind': ev.kind }, h('div', { class: 'tool-label' }, 'Not allowed'), h('div', null, ev.message || 'permission denied'))
+      h(
+        'div',
+        { class: 'tool-sec tool-denied', 'data-event-id': ev.id, 'data-kind': ev.kind },
+        h('div', { class: 'tool-label' }, 'Not allowed'),
+        h('div', null, ev.message || 'permission denied')
+      )
     )
     c.el.dataset.toolState = 'denied'
     c.el.querySelector('.tool-name')?.append(h('span', { class: 'tool-flag' }, ' · not allowed'))

@@ -36,8 +36,23 @@ export class TurnBar {
     private readonly onChange: () => void
   ) {
     this.textEl = h('span', { class: 'turnbar-text' }, '')
-    this.cancelBtn = h('button', { type: 'button', class: 'btn btn-danger btn-small cancel', hidden: true, onClick: () => this.cancel() }, 'Cancel')
-    this.el = h('div', { class: 'turnbar', 'data-turn-status': 'none', role: 'status' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), this.textEl, this.cancelBtn)
+    this.cancelBtn = h(
+      'button',
+      {
+        type: 'button',
+        class: 'btn btn-danger btn-small cancel',
+        hidden: true,
+        onClick: () => this.cancel(),
+      },
+      'Cancel'
+    )
+    this.el = h(
+      'div',
+      { class: 'turnbar', 'data-turn-status': 'none', role: 'status' },
+      h('span', { class: 'dot', 'aria-hidden': 'true' }),
+      this.textEl,
+      this.cancelBtn
+    )
     this.cancelRetry = new Retrier(() => this.sendCancel(), { baseMs: 1000, capMs: 15_000 })
     this.paint()
   }
@@ -65,11 +80,25 @@ export class TurnBar {
   /** The bar follows the log, so a replayed log ends with the same bar as a live one. */
   follow(ev: LogEvent): void {
     if (ev.kind === 'turn.started') {
-      this.turn = { id: ev.turnId, startedAt: ev.ts, status: 'running', durationMs: null, cancelling: false, cancelQueued: false }
+      this.turn = {
+        id: ev.turnId,
+        startedAt: ev.ts,
+        status: 'running',
+        durationMs: null,
+        cancelling: false,
+        cancelQueued: false,
+      }
       this.paint()
     } else if (ev.kind === 'turn.ended') {
       if (!this.turn || this.turn.id === ev.turnId) {
-        this.turn = { id: ev.turnId, startedAt: this.turn?.startedAt ?? ev.ts, status: endedStatus(ev), durationMs: ev.durationMs, cancelling: false, cancelQueued: false }
+        this.turn = {
+          id: ev.turnId,
+          startedAt: this.turn?.startedAt ?? ev.ts,
+          status: endedStatus(ev),
+          durationMs: ev.durationMs,
+          cancelling: false,
+          cancelQueued: false,
+        }
         // The turn is over: a cancel still waiting to be delivered has nothing left to do.
         this.cancelRetry.stop()
       }
@@ -93,7 +122,11 @@ export class TurnBar {
     } else if (t.status === 'running') {
       status = t.cancelling ? 'cancelling' : 'running'
       const since = `since ${clock(t.startedAt)} · ${elapsed(Date.now() - Date.parse(t.startedAt))}`
-      label = t.cancelQueued ? 'Cancel not sent yet: no connection. Retrying…' : t.cancelling ? `Cancelling… (running ${since})` : `Running ${since}`
+      label = t.cancelQueued
+        ? 'Cancel not sent yet: no connection. Retrying…'
+        : t.cancelling
+          ? `Cancelling… (running ${since})`
+          : `Running ${since}`
     } else {
       status = t.status
       label = `Last turn ${STATUS_WORD[t.status].toLowerCase()}${t.durationMs !== null ? ` · ${duration(t.durationMs)}` : ''}`
@@ -118,7 +151,11 @@ export class TurnBar {
     const t = this.turn
     if (!t || t.status !== 'running' || !t.cancelling) return 'done'
     try {
-      const r = await api.post<{ cancelled: boolean }>(`${sessionPath(this.sid)}/cancel`, undefined, { timeoutMs: 10_000 })
+      const r = await api.post<{ cancelled: boolean }>(
+        `${sessionPath(this.sid)}/cancel`,
+        undefined,
+        { timeoutMs: 10_000 }
+      )
       t.cancelQueued = false
       // Nothing was running on the daemon's side: the turn is ending; its turn.ended is on the way.
       if (!r.cancelled && this.turn === t && t.status === 'running') t.cancelling = false

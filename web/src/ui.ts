@@ -35,9 +35,20 @@ export function openDialog(opts: {
   noAutofocus?: boolean
 }): DialogHandle {
   const err = h('p', { class: 'form-error', role: 'alert', hidden: true })
-  const submit = h('button', { type: 'submit', class: opts.danger ? 'btn btn-danger' : 'btn btn-primary' }, opts.submit)
+  const submit = h(
+    'button',
+    { type: 'submit', class: opts.danger ? 'btn btn-danger' : 'btn btn-primary' },
+    opts.submit
+  )
   const cancel = h('button', { type: 'button', class: 'btn' }, opts.cancel ?? 'Cancel')
-  const form = h('form', { class: 'dialog-form', method: 'dialog', novalidate: true }, h('h2', opts.noAutofocus ? { tabindex: -1, autofocus: true } : null, opts.title), ...opts.body, err, h('div', { class: 'dialog-buttons' }, cancel, submit))
+  const form = h(
+    'form',
+    { class: 'dialog-form', method: 'dialog', novalidate: true },
+    h('h2', opts.noAutofocus ? { tabindex: -1, autofocus: true } : null, opts.title),
+    ...opts.body,
+    err,
+    h('div', { class: 'dialog-buttons' }, cancel, submit)
+  )
   const dialog = h('dialog', { class: 'dialog', 'data-testid': opts.testId ?? null }, form)
   document.body.appendChild(dialog)
   const handle: DialogHandle = {
@@ -77,5 +88,11 @@ export function openDialog(opts: {
 }
 
 export function field(label: string, input: HTMLElement, hint?: string): HTMLElement {
-  return h('label', { class: 'field' }, h('span', { class: 'field-label' }, label), input, hint ? h('span', { class: 'field-hint' }, hint) : null)
+  return h(
+    'label',
+    { class: 'field' },
+    h('span', { class: 'field-label' }, label),
+    input,
+    hint ? h('span', { class: 'field-hint' }, hint) : null
+  )
 }

@@ -13,7 +13,12 @@ export class WorkingLine {
 
   constructor() {
     this.label = h('span', { class: 'working-text' })
-    this.el = h('div', { class: 'working', role: 'status', hidden: true }, h('span', { class: 'dot', 'aria-hidden': 'true' }), this.label)
+    this.el = h(
+      'div',
+      { class: 'working', role: 'status', hidden: true },
+      h('span', { class: 'dot', 'aria-hidden': 'true' }),
+      this.label
+    )
   }
 
   /** What the event says claude is doing now. */
@@ -69,7 +74,10 @@ export class WorkingLine {
     if (!this.running) return
     const now = Date.now()
     const ago = Math.round((now - this.lastAt) / 1000)
-    text(this.label, `Working… ${elapsed(now - this.startedAt)} · ${this.last}${ago >= 5 ? ` (${ago} s ago)` : ''}`)
+    text(
+      this.label,
+      `Working… ${elapsed(now - this.startedAt)} · ${this.last}${ago >= 5 ? ` (${ago} s ago)` : ''}`
+    )
   }
 
   private set(what: string, at: number): void {

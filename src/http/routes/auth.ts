@@ -36,7 +36,11 @@ export function authRoutes(deps: {
     const { token } = await readJson(c, LoginBody, limits)
     const current = deps.tokens.current()
     if (!tokensEqual(token, current)) {
-      refuseInvalid(deps.limiter, clientAddress(c), new AppError(401, 'unauthorized', 'that token is not valid'))
+      refuseInvalid(
+        deps.limiter,
+        clientAddress(c),
+        new AppError(401, 'unauthorized', 'that token is not valid')
+      )
     }
     const cookie = issueCookie(current, now())
     setCookie(c, COOKIE_NAME, cookie, {

@@ -65,13 +65,18 @@ export function eventRoutes(deps: {
         : query !== undefined
           ? parseWith(Cursor, query, 'after')
           : 0
-    const q = parseWith(AttachQuery, { mode: c.req.query('mode'), turns: c.req.query('turns') }, 'query')
+    const q = parseWith(
+      AttachQuery,
+      { mode: c.req.query('mode'), turns: c.req.query('turns') },
+      'query'
+    )
     const bounds = deps.store.cursorBounds(id)
     if (bounds === null) throw notFound('session', id)
     if (c.req.method === 'HEAD') return headOnly(c)
     const res = rawResponse(c)
     if (res) {
-      if (deps.presence && c.req.query('visible') === '1') res.once('close', deps.presence.attach(id))
+      if (deps.presence && c.req.query('visible') === '1')
+        res.once('close', deps.presence.attach(id))
       const gzipOk = acceptsGzip(c.req.header('accept-encoding'))
       const source = {
         read: (after: number, limit: number) => deps.eventLog.read(id, after, limit),
@@ -87,7 +92,8 @@ export function eventRoutes(deps: {
             ? (from) => planCatchup(source, from, bounds.head, q.turns ?? null)
             : undefined,
         gzip: (plan, from) =>
-          gzipOk && (plan ? plan.bytes >= GZIP_MIN_BYTES : bounds.head - from >= GZIP_MIN_EXACT_IDS),
+          gzipOk &&
+          (plan ? plan.bytes >= GZIP_MIN_BYTES : bounds.head - from >= GZIP_MIN_EXACT_IDS),
       })
     }
     return RESPONSE_ALREADY_SENT

@@ -12,7 +12,11 @@ export function fsRoutes(deps: { allowedRoots: string[] }) {
   app.get('/config', async (c) => {
     const { roots } = await listDirs(undefined, deps.allowedRoots)
     const asRoot = runningAsRoot()
-    return c.json({ allowedRoots: roots, runningAsRoot: asRoot, bypassPermissionsAvailable: !asRoot })
+    return c.json({
+      allowedRoots: roots,
+      runningAsRoot: asRoot,
+      bypassPermissionsAvailable: !asRoot,
+    })
   })
   return app
 }

@@ -9,7 +9,11 @@ import { AnswerPermissionBody, PermissionRequestId } from '../schemas.js'
 import { readJson, sessionIdParam } from '../validate.js'
 
 /** Tool approvals and questions (issue 9): list, answer, and the session's "allow always" rules. */
-export function permissionRoutes(deps: { broker: PermissionBroker; store: Store; feed: SessionFeed }) {
+export function permissionRoutes(deps: {
+  broker: PermissionBroker
+  store: Store
+  feed: SessionFeed
+}) {
   const { broker, store, feed } = deps
   const app = new Hono<{ Bindings: HttpBindings }>()
   const session = (id: string) => {
@@ -40,7 +44,8 @@ export function permissionRoutes(deps: { broker: PermissionBroker; store: Store;
   app.delete('/sessions/:id/rules/:ruleId', (c) => {
     const id = session(sessionIdParam(c))
     const ruleId = c.req.param('ruleId')
-    if (!RULE_ID_PATTERN.test(ruleId) || !store.permissions.deleteRule(id, ruleId)) throw notFound('rule', ruleId)
+    if (!RULE_ID_PATTERN.test(ruleId) || !store.permissions.deleteRule(id, ruleId))
+      throw notFound('rule', ruleId)
     feed.changed(id)
     return c.body(null, 204)
   })

@@ -11,7 +11,12 @@ function onCurve(p256dh: string): boolean {
   const raw = Buffer.from(p256dh, 'base64url')
   try {
     createPublicKey({
-      key: { kty: 'EC', crv: 'P-256', x: raw.subarray(1, 33).toString('base64url'), y: raw.subarray(33).toString('base64url') },
+      key: {
+        kty: 'EC',
+        crv: 'P-256',
+        x: raw.subarray(1, 33).toString('base64url'),
+        y: raw.subarray(33).toString('base64url'),
+      },
       format: 'jwk',
     })
     return true
@@ -32,12 +37,23 @@ export function pushRoutes(deps: { outbox: Outbox; publicKey: string; now?: () =
 
   app.post('/push/subscriptions', async (c) => {
     const body = await readJson(c, PushSubscriptionBody)
-    if (!onCurve(body.keys.p256dh)) throw badRequest('invalid_request', 'invalid request body: keys.p256dh is not a P-256 public key')
+    if (!onCurve(body.keys.p256dh))
+      throw badRequest(
+        'invalid_request',
+        'invalid request body: keys.p256dh is not a P-256 public key'
+      )
     const subs = deps.outbox.subscriptions()
     if (subs.length >= MAX_PUSH_SUBSCRIPTIONS && !subs.some((s) => s.endpoint === body.endpoint)) {
-      throw new AppError(409, 'too_many_subscriptions', `at most ${MAX_PUSH_SUBSCRIPTIONS} push subscriptions; remove one first`)
+      throw new AppError(
+        409,
+        'too_many_subscriptions',
+        `at most ${MAX_PUSH_SUBSCRIPTIONS} push subscriptions; remove one first`
+      )
     }
-    deps.outbox.addSubscription({ endpoint: body.endpoint, p256dh: body.keys.p256dh, auth: body.keys.auth }, now().toISOString())
+    deps.outbox.addSubscription(
+      { endpoint: body.endpoint, p256dh: body.keys.p256dh, auth: body.keys.auth },
+      now().toISOString()
+    )
     return c.json({ endpoint: body.endpoint }, 201)
   })
 

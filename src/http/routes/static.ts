@@ -32,7 +32,11 @@ function loadAssets(dir: string): Map<string, Asset> {
       if (statSync(full).isDirectory()) walk(rel)
       else if (!name.endsWith('.gz') && TYPES[extname(name)]) {
         const gz = `${full}.gz`
-        assets.set(`/${rel}`, { type: TYPES[extname(name)]!, body: readFileSync(full), gzip: existsSync(gz) ? readFileSync(gz) : null })
+        assets.set(`/${rel}`, {
+          type: TYPES[extname(name)]!,
+          body: readFileSync(full),
+          gzip: existsSync(gz) ? readFileSync(gz) : null,
+        })
       }
     }
   }
@@ -52,7 +56,8 @@ export function staticRoutes(webDist: string) {
       const key = path === '/' ? '/index.html' : c.req.path
       const a = assets.get(key)
       if (!a) {
-        const message = key === '/index.html' ? 'the page is not built (npm run build)' : `no file ${key}`
+        const message =
+          key === '/index.html' ? 'the page is not built (npm run build)' : `no file ${key}`
         return c.json(errorBody('not_found', message), 404)
       }
       c.header('Content-Type', a.type)

@@ -12,8 +12,13 @@ export function turnRoutes(service: SessionService) {
   // 202 whether the turn started or was queued: `turn.status` says which.
   app.post('/sessions/:id/turns', async (c) => {
     const id = sessionIdParam(c)
-    const { attachments, ...body } = await readJson(c, StartTurnBody, { maxBytes: MAX_TURN_BODY_BYTES })
-    const turn = service.startTurn(id, { ...body, attachments: decodeAttachments(attachments ?? []) })
+    const { attachments, ...body } = await readJson(c, StartTurnBody, {
+      maxBytes: MAX_TURN_BODY_BYTES,
+    })
+    const turn = service.startTurn(id, {
+      ...body,
+      attachments: decodeAttachments(attachments ?? []),
+    })
     return c.json({ turn }, 202)
   })
 
