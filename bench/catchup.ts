@@ -8,7 +8,7 @@
  *     from "network back" to the last turn's end on screen, and the bytes received, in catch-up
  *     mode (what the page does) and with the page's stream rewritten to the exact log (a full
  *     replay, as before catch-up existed) in the same run.
- * (b) A cold open of the chat with the shell in the HTTP cache (no service worker in main yet):
+ * (b) A cold open of the chat with the shell cached by the service worker:
  *     navigation start → the latest turn's final text on screen.
  * Bytes are CDP's encodedDataLength (what crossed the network, after compression).
  */
@@ -157,10 +157,12 @@ export async function runCatchup(ctx: BenchContext): Promise<Metric[]> {
       )
     }
 
-    // (b) Cold open, shell in the HTTP cache: a tab that loaded the page before opens the chat anew.
+    // (b) Cold open with the shell cached by the service worker: a tab that loaded the page before
+    // (so the worker is installed and holds the shell) opens the chat anew.
     const cold: { ms: number; bytes: number }[] = []
     for (let i = 0; i < reps; i++) {
       const tab = await openTab(browser, d.url, sid)
+      await tab.page.evaluate('navigator.serviceWorker.ready.then(() => true)')
       await tab.page.goto('about:blank')
       await tab.cdp.send('Network.emulateNetworkConditions', SLOW_3G)
       tab.bytes = 0
@@ -201,12 +203,12 @@ export async function runCatchup(ctx: BenchContext): Promise<Metric[]> {
       }),
       metric({
         bench: 'catchup',
-        metric: 'cold open (HTTP cache warm): latest turn readable',
+        metric: 'cold open (shell from the service worker): latest turn readable',
         unit: 'ms',
         samples: cold.map((x) => x.ms),
         target: '< 1500 ms',
         check: (v) => v < 1500,
-        note: 'no service worker in main yet: shell from the HTTP cache (index.html revalidated)',
+        note: 'the service worker serves the shell; the data comes over the slow link',
       }),
       metric({
         bench: 'catchup',
