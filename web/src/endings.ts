@@ -11,9 +11,8 @@ export interface TurnFacts {
   denied: number
 }
 
-/** A turn.ended written without a status is an old log of a turn that finished normally. */
-export const endedStatus = (ev: Ev<'turn.ended'>): Ev<'turn.ended'>['status'] =>
-  ev.status || 'completed'
+/** The daemon writes every turn.ended with its status (src/events/types.ts): no fallback needed. */
+export const endedStatus = (ev: Ev<'turn.ended'>): Ev<'turn.ended'>['status'] => ev.status
 
 function failure(ev: Ev<'turn.ended'>, f: TurnFacts): string {
   const r = f.result

@@ -73,10 +73,10 @@ export class SessionStore {
     return this.map.get(id)
   }
 
-  /** Most recently active first, as GET /sessions orders them. */
+  /** Most recently active first, ties by id, as GET /sessions orders them (updated_at DESC, id). */
   sorted(): Session[] {
     return [...this.map.values()].sort((a, b) =>
-      a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : a.id < b.id ? 1 : -1
+      a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : a.id < b.id ? -1 : 1
     )
   }
 
