@@ -62,6 +62,13 @@ const num = (v: unknown, fallback = 0): number =>
   typeof v === 'number' && Number.isFinite(v) ? v : fallback
 const clip = (s: string, max: number) => (s.length > max ? s.slice(0, max) : s)
 
+/** A line kept as it came (bounded): an unknown type or an unhandled control request. */
+const rawEvent = (text: string): NewEvent => ({
+  kind: 'agent.raw',
+  line: clip(text, RAW_MAX_CHARS),
+  truncated: text.length > RAW_MAX_CHARS,
+})
+
 function parent(line: Obj): { parentToolUseId?: string } {
   return typeof line.parent_tool_use_id === 'string'
     ? { parentToolUseId: line.parent_tool_use_id }
@@ -113,16 +120,7 @@ export function translateLine(raw: string, state: TranslatorState): Translation 
       // can_use_tool (--permission-prompt-tool stdio); other subtypes fall through to agent.raw
       const p = permissionRequestFromLine(line, state.lastPlan ?? null)
       if (p) return { events: [{ kind: 'permission.requested', ...p }], state }
-      return {
-        events: [
-          {
-            kind: 'agent.raw',
-            line: clip(text, RAW_MAX_CHARS),
-            truncated: text.length > RAW_MAX_CHARS,
-          },
-        ],
-        state,
-      }
+      return { events: [rawEvent(text)], state }
     }
     default:
       if (typeof line.type === 'string' && SILENT_TYPES.has(line.type)) return { events: [], state }
@@ -133,16 +131,7 @@ export function translateLine(raw: string, state: TranslatorState): Translation 
       ) {
         return { events: [notice(line.type, line)], state }
       }
-      return {
-        events: [
-          {
-            kind: 'agent.raw',
-            line: clip(text, RAW_MAX_CHARS),
-            truncated: text.length > RAW_MAX_CHARS,
-          },
-        ],
-        state,
-      }
+      return { events: [rawEvent(text)], state }
   }
 }
 
