@@ -21,10 +21,12 @@ function withoutCredentials(url: string, headers: Record<string, string>): strin
   return u.toString()
 }
 
+/** One POST; `gone` (push): 404/410 means the subscription will never come back. */
 async function post(
   url: string,
   headers: Record<string, string>,
-  body: string | Uint8Array
+  body: string | Uint8Array,
+  gone = false
 ): Promise<Outcome> {
   try {
     const target = withoutCredentials(url, headers)
@@ -37,6 +39,7 @@ async function post(
     })
     // The body is not needed, but it must be read or dropped to free the connection.
     await res.body?.cancel().catch(() => {})
+    if (gone && (res.status === 404 || res.status === 410)) return { kind: 'gone' }
     if (res.status >= 200 && res.status < 300) return { kind: 'ok' }
     return { kind: 'retry', error: `HTTP ${res.status}` }
   } catch (err) {
@@ -136,22 +139,7 @@ export function createPushSender(opts: { keys: VapidKeys; subject: string }): Pu
         if (k.toLowerCase() !== 'content-length') headers[k] = String(v)
       }
       const body = details.body ? new Uint8Array(details.body) : new Uint8Array()
-      try {
-        const res = await fetch(sub.endpoint, {
-          method: 'POST',
-          headers,
-          body,
-          redirect: 'error',
-          signal: AbortSignal.timeout(TIMEOUT_MS),
-        })
-        await res.body?.cancel().catch(() => {})
-        if (res.status === 404 || res.status === 410) return { kind: 'gone' }
-        if (res.status >= 200 && res.status < 300) return { kind: 'ok' }
-        return { kind: 'retry', error: `HTTP ${res.status}` }
-      } catch (err) {
-        const e = err as Error & { cause?: { code?: string } }
-        return { kind: 'retry', error: e.cause?.code ?? e.message }
-      }
+      return post(sub.endpoint, headers, body, true)
     },
   }
 }
