@@ -33,6 +33,14 @@ const setVisibility = (state: 'hidden' | 'visible') =>
     document.dispatchEvent(new Event('visibilitychange'))
   })()`)
 
+/**
+ * A function, not a string: Playwright polls a string predicate through eval, which the page's CSP
+ * (no 'unsafe-eval') refuses whenever the first check is false.
+ */
+const swControlsPage = () =>
+  (globalThis as unknown as { navigator: { serviceWorker: { controller: unknown } } }).navigator
+    .serviceWorker.controller !== null
+
 describe.skipIf(!CHROMIUM)('the installable page', () => {
   beforeAll(async () => {
     assertPageBuilt()
@@ -60,9 +68,7 @@ describe.skipIf(!CHROMIUM)('the installable page', () => {
   })
 
   it('has no installability errors, and its service worker controls the page', async () => {
-    await page.waitForFunction('navigator.serviceWorker.controller !== null', undefined, {
-      timeout: 15_000,
-    })
+    await page.waitForFunction(swControlsPage, undefined, { timeout: 15_000 })
     const cdp = await context.newCDPSession(page)
     const manifest = (await cdp.send('Page.getAppManifest')) as { url: string; errors: unknown[] }
     expect(manifest.url).toBe(`${d.url}/manifest.webmanifest`)
@@ -211,7 +217,7 @@ describe.skipIf(!CHROMIUM)('the installable page', () => {
 
   it('opens from the cached app shell with the daemon gone, and says it is reconnecting', async () => {
     await page.goto(`${d.url}/#/`)
-    await page.waitForFunction('navigator.serviceWorker.controller !== null')
+    await page.waitForFunction(swControlsPage)
     await d.stop()
     await page.reload()
     await page.waitForSelector('.pill[data-conn=reconnecting]', { timeout: 20_000 })
