@@ -30,7 +30,6 @@ export type StdinFifos = ReturnType<typeof createStdinFifos>
  */
 export function createStdinFifos(spoolDir: string) {
   let spare: Promise<string> | null = null
-  let closed = false
   const make = async (path: string) => {
     await run('mkfifo', ['-m', '600', path])
     return path
@@ -58,17 +57,12 @@ export function createStdinFifos(spoolDir: string) {
         }
       }
       if (!placed) await make(path)
-      // After the caller's spawn of claude, which runs in this same tick: the mkfifo fork would
-      // otherwise sit on the turn-start path too (two forks of the daemon instead of one).
-      setImmediate(() => {
-        if (!closed) refill()
-      })
+      refill()
       return openSync(path, constants.O_RDWR)
     },
 
     /** Removes the spare (shutdown). */
     async close(): Promise<void> {
-      closed = true
       const ready = spare
       spare = null
       if (ready) rmSync(await ready.catch(() => ''), { force: true })
