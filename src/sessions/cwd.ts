@@ -63,11 +63,12 @@ function reachesDataDir(cwd: string, dataDir: string, roots: string[]): boolean 
   return !roots.some((root) => isInsideRoots(root, [dataDir]) && isInsideRoots(cwd, [root]))
 }
 
-function realOrSelf(p: string): string {
+/** realOrNull for the synchronous turn-start check. */
+function realSyncOrNull(p: string): string | null {
   try {
     return realpathSync(p)
   } catch {
-    return p
+    return null
   }
 }
 
@@ -88,20 +89,14 @@ export function checkTurnCwd(cwd: string, roots: string[], dataDir: string): Tur
   } catch {
     return { ok: false, message: `the session directory ${cwd} no longer exists` }
   }
-  const realRoots = roots.flatMap((r) => {
-    try {
-      return [realpathSync(r)]
-    } catch {
-      return []
-    }
-  })
+  const realRoots = present(roots.map(realSyncOrNull))
   if (!isInsideRoots(real, realRoots)) {
     return {
       ok: false,
       message: `the session directory ${cwd} now resolves to ${real}, outside the allowed roots; claude was not started`,
     }
   }
-  if (reachesDataDir(real, realOrSelf(dataDir), realRoots)) {
+  if (reachesDataDir(real, realSyncOrNull(dataDir) ?? dataDir, realRoots)) {
     return {
       ok: false,
       message: `the session directory ${cwd} now resolves to ${real}, which reaches the daemon's data dir; claude was not started`,

@@ -21,8 +21,10 @@ import {
   screenshotPath,
   waitTurnStatus,
   type OpenedPage,
+  startPageStack,
+  stopPageStack,
 } from '../helpers/browser.js'
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
+import type { TestDaemon } from '../helpers/daemon.js'
 import { startRealStack, type RealStack } from '../helpers/real-claude.js'
 import { createSession, history, postTurn } from '../helpers/session.js'
 import { waitUntil } from '../helpers/wait.js'
@@ -190,17 +192,9 @@ describe.skipIf(!CHROMIUM)('the follow-up queue in the page (issue 11.5)', () =>
   let browser: Browser
   let p: OpenedPage
   beforeAll(async () => {
-    assertPageBuilt()
-    d = await startTestDaemon()
-    browser = await launchBrowser()
-    p = await newPage(browser)
-    await loginPage(d, p)
+    ;({ d, browser, p } = await startPageStack())
   })
-  afterAll(async () => {
-    await p?.close()
-    await browser?.close()
-    await d?.stop()
-  })
+  afterAll(() => stopPageStack({ p, browser, d }))
 
   it('shows queued prompts under the running turn; edits, removes and clears them; resends a cancelled prompt', async () => {
     const { page } = p

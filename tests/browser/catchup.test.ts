@@ -7,15 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   CHROMIUM,
   appliedIds,
-  assertPageBuilt,
-  launchBrowser,
-  loginPage,
-  newPage,
   openSession,
   renderedIds,
   type OpenedPage,
+  startPageStack,
+  stopPageStack,
 } from '../helpers/browser.js'
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
+import type { TestDaemon } from '../helpers/daemon.js'
 import { isCatchupOf } from '../helpers/final-state.js'
 import { createSession, history, runTurn } from '../helpers/session.js'
 import { waitUntil } from '../helpers/wait.js'
@@ -29,17 +27,9 @@ const shownTurns = () =>
 
 describe.skipIf(!CHROMIUM)('catch-up on the page (360×740)', () => {
   beforeAll(async () => {
-    assertPageBuilt()
-    d = await startTestDaemon()
-    browser = await launchBrowser()
-    p = await newPage(browser, { width: 360, height: 740 })
-    await loginPage(d, p)
+    ;({ d, browser, p } = await startPageStack({ page: { width: 360, height: 740 } }))
   })
-  afterAll(async () => {
-    await p?.close()
-    await browser?.close()
-    await d?.stop()
-  })
+  afterAll(() => stopPageStack({ p, browser, d }))
 
   it('opens with the newest turns, loads older turns on scroll up, and reconnects in catch-up mode', async () => {
     const { page } = p

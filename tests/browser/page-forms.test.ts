@@ -12,16 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seriousViolations } from '../helpers/axe.js'
 import {
   CHROMIUM,
-  assertPageBuilt,
-  launchBrowser,
-  loginPage,
   newPage,
   openSession,
   screenshotPath,
   waitTurnStatus,
   type OpenedPage,
+  startPageStack,
+  stopPageStack,
 } from '../helpers/browser.js'
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
+import type { TestDaemon } from '../helpers/daemon.js'
 import { createSession, runTurn } from '../helpers/session.js'
 import { waitUntil } from '../helpers/wait.js'
 
@@ -36,18 +35,13 @@ let p: OpenedPage
 
 describe.skipIf(!CHROMIUM)('the phone page: forms, navigation, connection (issue 12)', () => {
   beforeAll(async () => {
-    assertPageBuilt()
-    d = await startTestDaemon()
-    mkdirSync(join(d.dataDir, 'projects', 'alpha'), { recursive: true })
-    browser = await launchBrowser()
-    p = await newPage(browser)
-    await loginPage(d, p)
+    ;({ d, browser, p } = await startPageStack({
+      beforeLogin: async (s) => {
+        mkdirSync(join(s.d.dataDir, 'projects', 'alpha'), { recursive: true })
+      },
+    }))
   })
-  afterAll(async () => {
-    await p?.close()
-    await browser?.close()
-    await d?.stop()
-  })
+  afterAll(() => stopPageStack({ p, browser, d }))
 
   it('10: the form opens without the keyboard, picks a folder over the roots, remembers it, labels the modes', async () => {
     const { page } = p

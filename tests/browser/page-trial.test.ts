@@ -7,16 +7,14 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   CHROMIUM,
-  assertPageBuilt,
-  launchBrowser,
-  loginPage,
-  newPage,
   openSession,
   screenshotPath,
   waitTurnStatus,
   type OpenedPage,
+  startPageStack,
+  stopPageStack,
 } from '../helpers/browser.js'
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
+import type { TestDaemon } from '../helpers/daemon.js'
 import { createSession, postTurn, runTurn as runTurnApi } from '../helpers/session.js'
 import { waitUntil } from '../helpers/wait.js'
 
@@ -38,18 +36,15 @@ const visibleText = () =>
 
 describe.skipIf(!CHROMIUM)('the phone page after the trial (issue 12)', () => {
   beforeAll(async () => {
-    assertPageBuilt()
-    d = await startTestDaemon()
-    browser = await launchBrowser()
-    p = await newPage(browser)
-    await p.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: d.url })
-    await loginPage(d, p)
+    ;({ d, browser, p } = await startPageStack({
+      beforeLogin: async (s) => {
+        await s.p.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+          origin: s.d.url,
+        })
+      },
+    }))
   })
-  afterAll(async () => {
-    await p?.close()
-    await browser?.close()
-    await d?.stop()
-  })
+  afterAll(() => stopPageStack({ p, browser, d }))
 
   it('5, 18: ↓ Latest is visible above the composer; Send scrolls to the bottom and keeps the focus in the box', async () => {
     const { page } = p

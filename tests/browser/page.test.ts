@@ -8,8 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   CHROMIUM,
   appliedIds,
-  assertPageBuilt,
-  launchBrowser,
   loginPage,
   newPage,
   openSession,
@@ -17,9 +15,11 @@ import {
   screenshotPath,
   waitTurnStatus,
   type OpenedPage,
+  startPageStack,
+  stopPageStack,
 } from '../helpers/browser.js'
 import { isCatchupOf } from '../helpers/final-state.js'
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
+import type { TestDaemon } from '../helpers/daemon.js'
 import { createSession, history, postTurn } from '../helpers/session.js'
 import { waitUntil } from '../helpers/wait.js'
 
@@ -57,17 +57,9 @@ const nonDelta = (events: { id: number; kind: string }[]) =>
 
 describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
   beforeAll(async () => {
-    assertPageBuilt()
-    d = await startTestDaemon()
-    browser = await launchBrowser()
-    p = await newPage(browser)
-    await loginPage(d, p)
+    ;({ d, browser, p } = await startPageStack())
   })
-  afterAll(async () => {
-    await p?.close()
-    await browser?.close()
-    await d?.stop()
-  })
+  afterAll(() => stopPageStack({ p, browser, d }))
 
   it('first load is at most 100 KB gzipped and stays on 127.0.0.1', async () => {
     const index = await rawGet(`${d.url}/`)

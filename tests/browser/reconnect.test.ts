@@ -8,14 +8,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   CHROMIUM,
   appliedIds,
-  assertPageBuilt,
-  launchBrowser,
   loginPage,
   newPage,
   openSession,
   renderedIds,
   waitTurnStatus,
   type OpenedPage,
+  startPageStack,
+  stopPageStack,
 } from '../helpers/browser.js'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { isCatchupOf } from '../helpers/final-state.js'
@@ -69,22 +69,14 @@ async function conn(state: string, timeout = 20_000): Promise<void> {
 
 describe.skipIf(!CHROMIUM)('reconnection', () => {
   beforeAll(async () => {
-    assertPageBuilt()
-    d = await startTestDaemon()
-    browser = await launchBrowser()
-    p = await newPage(browser)
-    await loginPage(d, p)
+    ;({ d, browser, p } = await startPageStack())
   })
   afterEach(async () => {
     // A failed test must not leave the next one offline or with a route in place.
     await p?.context.setOffline(false)
     await p?.page.unrouteAll({ behavior: 'ignoreErrors' })
   })
-  afterAll(async () => {
-    await p?.close()
-    await browser?.close()
-    await d?.stop()
-  })
+  afterAll(() => stopPageStack({ p, browser, d }))
 
   it('goes offline mid-turn and back: catches up with no duplicated and no missing event', async () => {
     const { page, context } = p

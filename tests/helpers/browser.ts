@@ -13,7 +13,7 @@ import {
   type Page,
   type Request,
 } from 'playwright-core'
-import type { TestDaemon } from './daemon.js'
+import { startTestDaemon, type TestDaemon } from './daemon.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const ARTIFACTS = resolve(here, '../artifacts')
@@ -116,6 +116,42 @@ export async function newPage(browser: Browser, opts: PageOpts = {}): Promise<Op
 export async function loginPage(d: TestDaemon, p: OpenedPage): Promise<void> {
   await p.page.goto(`${d.url}/#token=${encodeURIComponent(d.token)}`)
   await p.page.waitForSelector('[data-view=list]', { timeout: 15_000 })
+}
+
+/** A daemon, a browser and a logged-in phone page: what every page test file starts with. */
+export interface PageStack {
+  d: TestDaemon
+  browser: Browser
+  p: OpenedPage
+}
+
+/**
+ * Starts a page stack. `beforeLogin` runs on the fresh page (permissions, files the test needs).
+ * What was started before a failure is stopped again, so a broken start leaks nothing.
+ */
+export async function startPageStack(
+  opts: { page?: PageOpts; beforeLogin?: (s: PageStack) => Promise<void> } = {}
+): Promise<PageStack> {
+  assertPageBuilt()
+  const started: Partial<PageStack> = {}
+  try {
+    started.d = await startTestDaemon()
+    started.browser = await launchBrowser()
+    started.p = await newPage(started.browser, opts.page)
+    const stack = started as PageStack
+    await opts.beforeLogin?.(stack)
+    await loginPage(stack.d, stack.p)
+    return stack
+  } catch (err) {
+    await stopPageStack(started)
+    throw err
+  }
+}
+
+export async function stopPageStack(s: Partial<PageStack>): Promise<void> {
+  await s.p?.close()
+  await s.browser?.close()
+  await s.d?.stop()
 }
 
 export async function openSession(p: OpenedPage, d: TestDaemon, id: string): Promise<void> {
