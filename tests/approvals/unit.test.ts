@@ -19,6 +19,7 @@ import { createLogger } from '../../src/log.js'
 import { openDatabase } from '../../src/storage/database.js'
 import { createStore } from '../../src/storage/store.js'
 import { retryDecision } from '../../src/turns/retry.js'
+import { sessionRow } from '../helpers/session-row.js'
 
 const migrations = join(dirname(fileURLToPath(import.meta.url)), '../../migrations')
 
@@ -278,17 +279,7 @@ describe('the broker with a real store', () => {
     dirs.push(dir)
     const { db } = openDatabase(join(dir, 'db.sqlite'), migrations)
     const store = createStore(db)
-    store.createSession({
-      id: 'ses_a',
-      title: 'a',
-      cwd: '/x',
-      cwdIsDefault: true,
-      model: null,
-      permissionMode: null,
-      allowedTools: [],
-      appendSystemPrompt: null,
-      claudeSessionId: 'u-a',
-    })
+    store.createSession(sessionRow('ses_a'))
     store.beginTurn({
       sessionId: 'ses_a',
       turnId: 'trn_a',

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/storage/database.js'
 import { MAX_QUEUED_TURNS } from '../../src/storage/queue.js'
 import { createStore, type Store } from '../../src/storage/store.js'
+import { sessionRow } from '../helpers/session-row.js'
 
 const migrations = join(dirname(fileURLToPath(import.meta.url)), '../../migrations')
 const dirs: string[] = []
@@ -23,17 +24,7 @@ function newStore(): Store {
   // Each call a millisecond later, so start times are distinguishable.
   const store = createStore(db, () => new Date((clock += 1)))
   stores.push(store)
-  store.createSession({
-    id: 'ses_a',
-    title: '',
-    cwd: '/x',
-    cwdIsDefault: true,
-    model: null,
-    permissionMode: null,
-    allowedTools: [],
-    appendSystemPrompt: null,
-    claudeSessionId: 'u-a',
-  })
+  store.createSession(sessionRow('ses_a', { title: '' }))
   return store
 }
 

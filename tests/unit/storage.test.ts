@@ -7,6 +7,7 @@ import { openDatabase } from '../../src/storage/database.js'
 import { batchOf, eventBody } from '../../src/storage/event-json.js'
 import { createStore } from '../../src/storage/store.js'
 import type { NewEvent } from '../../src/events/types.js'
+import { sessionRow } from '../helpers/session-row.js'
 
 const migrations = join(dirname(fileURLToPath(import.meta.url)), '../../migrations')
 const tmp = () => mkdtempSync(join(tmpdir(), 'agentmux-unit-'))
@@ -14,28 +15,8 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'agentmux-unit-'))
 function newStore() {
   const { db } = openDatabase(join(tmp(), 'db.sqlite'), migrations)
   const store = createStore(db)
-  store.createSession({
-    id: 'ses_a',
-    title: 'a',
-    cwd: '/x',
-    cwdIsDefault: true,
-    model: null,
-    permissionMode: null,
-    allowedTools: [],
-    appendSystemPrompt: null,
-    claudeSessionId: 'u-a',
-  })
-  store.createSession({
-    id: 'ses_b',
-    title: 'b',
-    cwd: '/x',
-    cwdIsDefault: true,
-    model: null,
-    permissionMode: null,
-    allowedTools: [],
-    appendSystemPrompt: null,
-    claudeSessionId: 'u-b',
-  })
+  store.createSession(sessionRow('ses_a'))
+  store.createSession(sessionRow('ses_b'))
   return store
 }
 
