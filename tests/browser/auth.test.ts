@@ -67,6 +67,8 @@ describe.skipIf(!CHROMIUM)('logging in', () => {
       await page.waitForSelector('[data-view=login][data-reason=unauthorized]')
       await page.fill('input[name=token]', 'not-the-token')
       await page.click('.login-form button[type=submit]')
+      // The element exists before the refusal comes back: wait for its text, then read it.
+      await page.waitForSelector('.form-error:not(:empty)')
       await expect(page.textContent('.form-error')).resolves.toBe('That token is not valid.')
       await page.fill('input[name=token]', fileToken())
       await page.click('.login-form button[type=submit]')
