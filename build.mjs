@@ -5,15 +5,17 @@ import { chmodSync } from 'node:fs'
 import { build } from 'esbuild'
 
 await build({
-  entryPoints: ['src/main.ts'],
-  outfile: 'dist/src/main.js',
+  // The PostgreSQL connection's worker thread is a file of its own, beside main.js.
+  entryPoints: { main: 'src/main.ts', 'pg-worker': 'src/storage/pg/pg-worker.ts' },
+  outdir: 'dist/src',
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   sourcemap: 'linked',
   // Native addon: loaded from node_modules at run time.
-  external: ['better-sqlite3'],
+  // pg-native: pg's optional libpq binding, which is not installed (pg's JavaScript client is used).
+  external: ['better-sqlite3', 'pg-native'],
   // Bundled CommonJS code may call require(); ESM has none of its own.
   // --max-semi-space-size=4: V8's young generation otherwise grows to ~48 MB after a burst of
   // attaches and stays; capped, an idle client costs ~12 KB of RSS instead of ~23 KB (bench/).

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
@@ -170,6 +171,27 @@ export const SETTINGS = {
     default: '0',
     shown: '0 (none)',
     doc: 'cap the database size; past it, writes fail as on a full disk',
+  }),
+  databaseUrl: setting({
+    schema: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'AGENTMUX_DATABASE_URL must be a postgres:// URL')
+      .nullable(),
+    shown: 'none (embedded SQLite in the data dir)',
+    doc: 'a PostgreSQL database to share with other daemons (`postgres://user:pass@host/db`); only from the environment, since it may hold a password',
+    envOnly: true,
+  }),
+  hostId: setting({
+    schema: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
+        'AGENTMUX_HOST_ID must be a host name (letters, digits, . _ -)'
+      ),
+    arg: 'ID',
+    default: () => hostname(),
+    shown: "the machine's host name",
+    doc: "this daemon's name among the daemons sharing a database: sessions whose files are here belong to it",
   }),
   notifyUrls: setting({
     schema: z.array(

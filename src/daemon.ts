@@ -31,13 +31,12 @@ import { createNotifier } from './notify/notifier.js'
 import { createPresence } from './notify/presence.js'
 import { createPushSender } from './notify/senders.js'
 import { loadOrCreateVapidKeys } from './notify/vapid.js'
-import { databaseBytes } from './metrics/database-size.js'
 import { createMetrics } from './metrics/metrics.js'
 import { observeHub } from './metrics/observe.js'
 import { packageRoot } from './paths.js'
 import { createSessionFeed } from './sessions/feed.js'
 import { createSessionService } from './sessions/service.js'
-import { openDatabase } from './storage/database.js'
+import { openStorage } from './storage/open.js'
 import { isStorageFull } from './storage/errors.js'
 import { createRetention } from './storage/retention.js'
 import { createOutbox } from './storage/outbox.js'
@@ -105,8 +104,10 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const claudeChecked = claudeVersion(claudeBin)
   claudeChecked.catch(() => {})
 
-  const dbPath = join(config.dataDir, 'agentmux.db')
-  const { db, migrations } = openDatabase(dbPath, join(root, 'migrations'), {
+  const { db, migrations } = openStorage({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    migrationsDir: join(root, 'migrations'),
     maxMb: config.dbMaxMb,
   })
   if (migrations.applied.length > 0)
@@ -118,7 +119,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   // Read at scrape time only, when everything below exists.
   const metrics = createMetrics({
     attachedClients: () => registry.size,
-    databaseBytes: () => databaseBytes(dbPath),
+    databaseBytes: () => db.sizeBytes(),
     sessions: () => service.list(),
   })
   const outbox = createOutbox(db, NOTIFY_KINDS)

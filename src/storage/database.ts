@@ -1,8 +1,10 @@
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs'
-import Database from 'better-sqlite3'
+import Sqlite from 'better-sqlite3'
+import { databaseBytes } from './database-size.js'
 import { applyMigrations, type MigrationReport } from './migrate.js'
+import type { Database } from './sql.js'
 
-export type Db = Database.Database
+export type Db = Database
 
 /**
  * Opens the daemon's database and brings its schema up to date.
@@ -15,7 +17,7 @@ export function openDatabase(
   opts: { maxMb?: number } = {}
 ): { db: Db; migrations: MigrationReport } {
   ownerOnly(path)
-  const db = new Database(path, { timeout: 5000 })
+  const db = new Sqlite(path, { timeout: 5000 })
   try {
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
@@ -23,7 +25,8 @@ export function openDatabase(
     // Bounds the -wal file after checkpoints; without it a burst leaves a large file behind for good.
     db.pragma('journal_size_limit = 67108864')
     db.pragma('cache_size = -16000')
-    const migrations = applyMigrations(db, migrationsDir)
+    const wrapped = sqliteDatabase(db, path)
+    const migrations = applyMigrations(wrapped, migrationsDir)
     if (opts.maxMb) {
       // A size cap: past it SQLite answers SQLITE_FULL, exactly as on a full disk.
       const pageSize = db.pragma('page_size', { simple: true }) as number
@@ -31,10 +34,23 @@ export function openDatabase(
         `max_page_count = ${Math.max(1, Math.floor((opts.maxMb * 1024 * 1024) / pageSize))}`
       )
     }
-    return { db, migrations }
+    return { db: wrapped, migrations }
   } catch (err) {
     db.close()
     throw err
+  }
+}
+
+/** better-sqlite3 is the interface's model: statements and transactions pass straight through. */
+function sqliteDatabase(db: Sqlite.Database, path: string): Database {
+  return {
+    kind: 'sqlite',
+    prepare: (sql) => db.prepare(sql),
+    transaction: (fn) => db.transaction(fn),
+    exec: (sql) => void db.exec(sql),
+    checkpoint: () => void db.pragma('wal_checkpoint(TRUNCATE)'),
+    sizeBytes: () => databaseBytes(path),
+    close: () => db.close(),
   }
 }
 

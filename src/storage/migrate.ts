@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type Database from 'better-sqlite3'
+import type { SqlDb } from './sql.js'
 
 export interface MigrationReport {
   applied: string[]
@@ -15,7 +15,7 @@ const FILE_PATTERN = /^(\d{4})_[a-z0-9_]+\.sql$/
  * Recording names (not only the highest number) means a file merged out of order is still applied;
  * a changed hash for an applied file stops start-up, because the schema would no longer match it.
  */
-export function applyMigrations(db: Database.Database, dir: string): MigrationReport {
+export function applyMigrations(db: SqlDb, dir: string): MigrationReport {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     name TEXT PRIMARY KEY, sha256 TEXT NOT NULL, applied_at TEXT NOT NULL)`)
   const files = readdirSync(dir)

@@ -94,7 +94,7 @@ export function createPermissionQueries(db: Db) {
     resolve:
       db.prepare(`UPDATE permissions SET status = 'resolved', decision = @decision, resolved_by = @by,
       message = @message, scope = @scope, answers = @answers, response = @response,
-      delivered = CASE WHEN @response IS NULL THEN 1 ELSE 0 END, resolved_at = @now
+      delivered = CASE WHEN CAST(@response AS TEXT) IS NULL THEN 1 ELSE 0 END, resolved_at = @now
       WHERE request_id = @requestId AND status = 'pending'`),
     delivered: db.prepare('UPDATE permissions SET delivered = 1 WHERE request_id = ?'),
     undelivered: db.prepare(`SELECT request_id AS requestId, response FROM permissions

@@ -389,12 +389,8 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
       return (q.turnStartBefore.get(sessionId, beforeId, n - 1) as number | undefined) ?? null
     },
 
-    integrityCheck(): string {
-      return db.pragma('integrity_check', { simple: true }) as string
-    },
-
     checkpoint(): void {
-      db.pragma('wal_checkpoint(TRUNCATE)')
+      db.checkpoint()
     },
 
     close(): void {

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createPermissionBroker } from '../../src/approvals/broker.js'
 import {
@@ -16,12 +15,10 @@ import { initialTranslatorState, translateLine } from '../../src/claude/translat
 import { createEventLog } from '../../src/events/event-log.js'
 import { createHub } from '../../src/events/hub.js'
 import { createLogger } from '../../src/log.js'
-import { openDatabase } from '../../src/storage/database.js'
+import { openTestDatabase } from '../helpers/test-database.js'
 import { createStore } from '../../src/storage/store.js'
 import { retryDecision } from '../../src/turns/retry.js'
 import { sessionRow } from '../helpers/session-row.js'
-
-const migrations = join(dirname(fileURLToPath(import.meta.url)), '../../migrations')
 
 describe('summary of a request', () => {
   it('is the command, the path, the URL, the question or the plan', () => {
@@ -277,7 +274,7 @@ describe('the broker with a real store', () => {
   function setup() {
     const dir = mkdtempSync(join(tmpdir(), 'agentmux-broker-'))
     dirs.push(dir)
-    const { db } = openDatabase(join(dir, 'db.sqlite'), migrations)
+    const { db } = openTestDatabase(dir)
     const store = createStore(db)
     store.createSession(sessionRow('ses_a'))
     store.beginTurn({

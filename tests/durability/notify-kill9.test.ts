@@ -1,7 +1,7 @@
+import { inspectDb } from '../helpers/inspect-db.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createApi } from '../helpers/api.js'
 import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
@@ -23,9 +23,9 @@ afterAll(async () => {
 
 /** The outbox as the killed daemon left it on disk. */
 function outboxRows(): { event_id: number; attempts: number; delivered_at: number | null }[] {
-  const db = new Database(join(dataDir, 'agentmux.db'), { readonly: true })
+  const db = inspectDb(dataDir)
   try {
-    return db.prepare('SELECT event_id, attempts, delivered_at FROM outbox').all() as {
+    return db.all('SELECT event_id, attempts, delivered_at FROM outbox') as {
       event_id: number
       attempts: number
       delivered_at: number | null

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createApi } from '../helpers/api.js'
 import { inspectDb } from '../helpers/inspect-db.js'
-import { openDatabase } from '../../src/storage/database.js'
+import { openDaemonDatabase } from '../helpers/test-database.js'
 import { createStore } from '../../src/storage/store.js'
 import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
@@ -13,7 +13,6 @@ import { waitUntil, withTimeout } from '../helpers/wait.js'
 const TOKEN = PROCESS_TOKEN
 const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-queue-kill9-'))
 const idleDataDir = mkdtempSync(join(tmpdir(), 'agentmux-queue-idle-'))
-const migrations = join(import.meta.dirname, '../../migrations')
 const daemons: DaemonProcess[] = []
 
 /** A failed run can leave a detached claude of a killed daemon: end its process group. */
@@ -148,7 +147,7 @@ describe('the queue across kill -9 of the daemon', () => {
       await withTimeout(first.exited, 15_000, 'the first daemon to exit')
       // The state a daemon leaves when a turn completes while it stops: ended, the next one queued,
       // nothing started (a stopping daemon starts nothing) and the queue not paused.
-      const { db } = openDatabase(join(idleDataDir, 'agentmux.db'), migrations)
+      const { db } = openDaemonDatabase(idleDataDir)
       const store = createStore(db)
       const turn = (id: string, prompt: string) =>
         store.beginTurn({

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { createApi } from '../helpers/api.js'
 import { startTestDaemon } from '../helpers/daemon.js'
 import { inspectDb } from '../helpers/inspect-db.js'
+import { TEST_BACKEND } from '../helpers/test-database.js'
 import { PROCESS_TOKEN, spawnDaemon } from '../helpers/process-daemon.js'
 import { attach, createSession, history, postTurn, runTurn } from '../helpers/session.js'
 import { openSse, turnEnded } from '../helpers/sse.js'
@@ -15,7 +16,8 @@ import { waitUntil, withTimeout } from '../helpers/wait.js'
 // The process daemon runs with this token (AGENTMUX_TOKEN, at least 32 characters).
 const TOKEN = PROCESS_TOKEN
 
-describe('crash safety of the log', () => {
+// SQLite's own files: PostgreSQL keeps its log and its disk-full handling to itself.
+describe.skipIf(TEST_BACKEND === 'postgres')('crash safety of the SQLite log', () => {
   it('a torn WAL tail (garbage after a kill -9) opens cleanly with the committed prefix', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-torn-'))
     const p = await spawnDaemon({ dataDir })
@@ -53,7 +55,7 @@ describe('crash safety of the log', () => {
   })
 })
 
-describe('disk full', () => {
+describe.skipIf(TEST_BACKEND === 'postgres')('disk full (SQLite)', () => {
   it('at the database size cap: the turn fails with a clear error, reads go on, writes get 507, and it recovers', async () => {
     const d = await startTestDaemon({ config: { dbMaxMb: 2 } })
     try {

@@ -7,6 +7,7 @@ import { startDaemon, type Daemon } from '../../src/daemon.js'
 import { createLogger, type Logger } from '../../src/log.js'
 import { createApi, type Api } from './api.js'
 import { leakMark } from './leaks.js'
+import { testDatabaseUrl } from './test-database.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const FAKE_CLAUDE = resolve(here, '../fixtures/fake-claude.mjs')
@@ -66,6 +67,8 @@ export async function startTestDaemon(
     notifyRetryMs: 10_000,
     notifyGiveUpMs: 24 * 60 * 60 * 1000,
     metricsPort: null,
+    databaseUrl: testDatabaseUrl(dataDir),
+    hostId: 'test-host',
     ...opts.config,
   }
   const env = {

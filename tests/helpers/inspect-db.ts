@@ -1,11 +1,39 @@
 import Database from 'better-sqlite3'
 import { join } from 'node:path'
+import { createPgDatabase } from '../../src/storage/pg/database.js'
+import { connectSync } from '../../src/storage/pg/sync-client.js'
+import type { SqlDb } from '../../src/storage/sql.js'
+import { testDatabaseUrl } from './test-database.js'
 
-/** Opens a stopped (or killed) daemon's database directly, to check what it really holds. */
+/** A stopped (or killed) daemon's database, opened directly to check what it really holds. */
+function open(dataDir: string): { db: SqlDb; integrity: () => string } {
+  const url = testDatabaseUrl(dataDir)
+  if (!url) {
+    const db = new Database(join(dataDir, 'agentmux.db'))
+    return { db, integrity: () => db.pragma('integrity_check', { simple: true }) as string }
+  }
+  const db = createPgDatabase(connectSync(url))
+  return { db, integrity: () => pgIntegrity(db) }
+}
+
+/** amcheck's B-tree check of every index in the daemon's schema; 'ok' when none is corrupt. */
+function pgIntegrity(db: SqlDb): string {
+  db.exec('CREATE EXTENSION IF NOT EXISTS amcheck')
+  try {
+    db.prepare(
+      `SELECT bt_index_check(c.oid, true) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+       JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'btree' AND c.relnamespace = current_schema()::regnamespace`
+    ).all()
+    return 'ok'
+  } catch (err) {
+    return (err as Error).message
+  }
+}
+
 export function inspectDb(dataDir: string) {
-  const db = new Database(join(dataDir, 'agentmux.db'))
+  const { db, integrity } = open(dataDir)
   return {
-    integrity: () => db.pragma('integrity_check', { simple: true }) as string,
+    integrity,
     events: (
       sessionId: string
     ): { id: number; kind?: string; turnId?: string; [k: string]: unknown }[] =>
@@ -25,6 +53,8 @@ export function inspectDb(dataDir: string) {
       (db.prepare('SELECT pid FROM turns WHERE pid IS NOT NULL').all() as { pid: number }[]).map(
         (r) => r.pid
       ),
+    /** Any other read. */
+    all: (sql: string, ...params: unknown[]) => db.prepare(sql).all(...params),
     close: () => db.close(),
   }
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll } from 'vitest'
 import { FAKE_CLAUDE } from './daemon.js'
 import { killByEnv, leakMark } from './leaks.js'
+import { testDatabaseEnv } from './test-database.js'
 import { withTimeout } from './wait.js'
 
 const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/src/main.js')
@@ -76,6 +77,7 @@ export async function spawnDaemon(
       AGENTMUX_ALLOWED_ROOTS: dataDir,
       AGENTMUX_CANCEL_GRACE_MS: '300',
       FAKE_CLAUDE_STATE_DIR: join(dataDir, 'fake-claude-state'),
+      ...testDatabaseEnv(dataDir),
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

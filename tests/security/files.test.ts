@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/storage/database.js'
+import { TEST_BACKEND } from '../helpers/test-database.js'
 import { startTestDaemon } from '../helpers/daemon.js'
 
 const MIGRATIONS = resolve(import.meta.dirname, '../../migrations')
@@ -16,7 +17,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
-describe('database files are owner-only', () => {
+describe.skipIf(TEST_BACKEND === 'postgres')('SQLite database files are owner-only', () => {
   it("a daemon's agentmux.db, -wal and -shm are 0600 once it has written", async () => {
     const t = await startTestDaemon()
     try {

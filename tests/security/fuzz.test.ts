@@ -19,7 +19,8 @@
  */
 import { mkdirSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
+import { inspectDb } from '../helpers/inspect-db.js'
+import { TEST_BACKEND } from '../helpers/test-database.js'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { COOKIE_NAME } from '../../src/auth/cookie.js'
@@ -1555,16 +1556,16 @@ describe('fuzzing the HTTP edge of a real daemon', () => {
           expect(s.title, `${s.id} title`).toEqual(e.title)
       }
 
-      const db = new Database(join(d.dataDir, 'agentmux.db'), {
-        readonly: true,
-        fileMustExist: true,
-      })
+      const db = inspectDb(d.dataDir)
       try {
-        expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
-        expect(db.pragma('foreign_key_check')).toEqual([])
-        const rows = db.prepare('SELECT id FROM sessions ORDER BY id').pluck().all() as string[]
+        expect(db.integrity()).toBe('ok')
+        // SQLite checks foreign keys only when told to; PostgreSQL always does.
+        if (TEST_BACKEND === 'sqlite') expect(db.all('PRAGMA foreign_key_check')).toEqual([])
+        const rows = (db.all('SELECT id FROM sessions ORDER BY id') as { id: string }[]).map(
+          (r) => r.id
+        )
         expect(rows).toEqual(alive)
-        const turns = db.prepare('SELECT id, session_id AS sessionId FROM turns').all() as {
+        const turns = db.all('SELECT id, session_id AS sessionId FROM turns') as {
           id: string
           sessionId: string
         }[]
@@ -1575,16 +1576,13 @@ describe('fuzzing the HTTP edge of a real daemon', () => {
         expect(turns.map((t) => t.id).sort()).toEqual(expectedTurns)
         for (const t of turns) expect(turnOwner.get(t.id)).toBe(t.sessionId)
         expect(
-          db
-            .prepare(
-              'SELECT count(*) FROM events WHERE session_id NOT IN (SELECT id FROM sessions)'
-            )
-            .pluck()
-            .get()
-        ).toBe(0)
-        expect(
-          db.prepare(`SELECT count(*) FROM turns WHERE status = 'running'`).pluck().get()
-        ).toBe(0)
+          db.all(
+            'SELECT count(*) AS n FROM events WHERE session_id NOT IN (SELECT id FROM sessions)'
+          )
+        ).toEqual([{ n: 0 }])
+        expect(db.all(`SELECT count(*) AS n FROM turns WHERE status = 'running'`)).toEqual([
+          { n: 0 },
+        ])
       } finally {
         db.close()
       }

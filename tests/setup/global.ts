@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { findSurvivors, LEAK_MARK, selfAndAncestors, type Survivor } from '../helpers/leaks.js'
+import { startPostgres, type PgCluster } from '../helpers/postgres.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 /** Processes that exit on their own a moment after their test (a SIGTERM being handled) get this long. */
@@ -37,6 +38,11 @@ function killAll(survivors: Survivor[]): void {
 
 export default function setup(): () => Promise<void> {
   const runId = randomBytes(8).toString('hex')
+  // The PostgreSQL run: one cluster for the whole run (tests/helpers/test-database.ts). Its dir is
+  // made before TMPDIR moves into the run's private dir, which the postgres user cannot enter.
+  const cluster: PgCluster | null =
+    process.env.AGENTMUX_TEST_DATABASE === 'postgres' ? startPostgres() : null
+  if (cluster) process.env.AGENTMUX_TEST_PG_URL = cluster.url()
   const outerTmp = process.env.TMPDIR
   const runTmp = mkdtempSync(join(tmpdir(), 'agentmux-suite-'))
   // The workers are forked after this, so they and everything they spawn inherit both.
@@ -46,6 +52,7 @@ export default function setup(): () => Promise<void> {
   const before = new Set(findSurvivors(runId, root, new Set()).map((s) => s.pid))
 
   return async function teardown() {
+    cluster?.stop()
     const exclude = new Set([...before, ...selfAndAncestors()])
     const survivors = await settled(() => findSurvivors(runId, root, exclude))
     killAll(survivors)

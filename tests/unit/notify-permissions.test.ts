@@ -4,8 +4,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { NewEvent } from '../../src/events/types.js'
 import { silentLogger } from '../../src/log.js'
@@ -14,14 +13,13 @@ import { createNotifier, type Notifier } from '../../src/notify/notifier.js'
 import { createPresence } from '../../src/notify/presence.js'
 import { createPushSender } from '../../src/notify/senders.js'
 import { loadOrCreateVapidKeys } from '../../src/notify/vapid.js'
-import { openDatabase } from '../../src/storage/database.js'
+import { openTestDatabase } from '../helpers/test-database.js'
 import { createOutbox } from '../../src/storage/outbox.js'
 import { createStore } from '../../src/storage/store.js'
 import { decryptAes128gcm, newSubscriber } from '../helpers/push-service.js'
 import { startReceiver, type Receiver } from '../helpers/receiver.js'
 import { waitUntil } from '../helpers/wait.js'
 
-const migrations = join(dirname(fileURLToPath(import.meta.url)), '../../migrations')
 const dirs: string[] = []
 let hook: Receiver
 let service: Receiver
@@ -42,7 +40,7 @@ afterAll(async () => {
 
 function setup(dir = mkdtempSync(join(tmpdir(), 'agentmux-notify-'))) {
   if (!dirs.includes(dir)) dirs.push(dir)
-  const { db } = openDatabase(join(dir, 'db.sqlite'), migrations)
+  const { db } = openTestDatabase(dir)
   const store = createStore(db)
   const outbox = createOutbox(db, NOTIFY_KINDS)
   const presence = createPresence()

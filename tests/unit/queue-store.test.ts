@@ -1,14 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { openDatabase } from '../../src/storage/database.js'
+import { openTestDatabase } from '../helpers/test-database.js'
 import { MAX_QUEUED_TURNS } from '../../src/storage/queue.js'
 import { createStore, type Store } from '../../src/storage/store.js'
 import { sessionRow } from '../helpers/session-row.js'
 
-const migrations = join(dirname(fileURLToPath(import.meta.url)), '../../migrations')
 const dirs: string[] = []
 const stores: Store[] = []
 afterAll(() => {
@@ -20,7 +18,7 @@ let clock = Date.parse('2026-01-01T00:00:00.000Z')
 function newStore(): Store {
   const dir = mkdtempSync(join(tmpdir(), 'agentmux-queue-unit-'))
   dirs.push(dir)
-  const { db } = openDatabase(join(dir, 'db.sqlite'), migrations)
+  const { db } = openTestDatabase(dir)
   // Each call a millisecond later, so start times are distinguishable.
   const store = createStore(db, () => new Date((clock += 1)))
   stores.push(store)
