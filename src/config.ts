@@ -193,6 +193,20 @@ export const SETTINGS = {
     shown: "the machine's host name",
     doc: "this daemon's name among the daemons sharing a database: sessions whose files are here belong to it",
   }),
+  heartbeatMs: setting({
+    schema: ms('AGENTMUX_HEARTBEAT_MS').min(100),
+    arg: 'MS',
+    default: '5000',
+    shown: '5000',
+    doc: 'how often the daemon writes its heartbeat; a host not seen for 3 beats is shown offline',
+  }),
+  commandTimeoutMs: setting({
+    schema: ms('AGENTMUX_COMMAND_TIMEOUT_MS').min(100),
+    arg: 'MS',
+    default: '15000',
+    shown: '15000',
+    doc: "how long a write for another host's session waits for that host to take it; then 504 `host_timeout`, and a request it never took is withdrawn",
+  }),
   notifyUrls: setting({
     schema: z.array(
       z.url({

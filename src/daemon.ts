@@ -11,6 +11,8 @@ import { createEventLog } from './events/event-log.js'
 import { createHub } from './events/hub.js'
 import { createApp } from './http/app.js'
 import { eventRoutes } from './http/routes/events.js'
+import { forwardWrites } from './http/forward.js'
+import { hostRoutes } from './http/routes/hosts.js'
 import { fsRoutes } from './http/routes/fs.js'
 import { permissionRoutes } from './http/routes/permissions.js'
 import { pushRoutes } from './http/routes/push.js'
@@ -42,6 +44,7 @@ import { createRetention } from './storage/retention.js'
 import { createOutbox } from './storage/outbox.js'
 import { createStore } from './storage/store.js'
 import { createSupervisor } from './turns/supervisor.js'
+import { createCluster } from './hosts/cluster.js'
 
 export interface DaemonOptions {
   log: Logger
@@ -112,7 +115,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   })
   if (migrations.applied.length > 0)
     log.info('applied migrations', { names: migrations.applied.join(',') })
-  const store = createStore(db)
+  const store = createStore(db, { host: config.hostId, hostAliveMs: config.heartbeatMs * 3 })
   // A large ring keeps a client that follows a fast burst in memory instead of in SQLite reads.
   const hub = createHub({ ringEvents: 16_384, ringBytes: 8 * 1024 * 1024 })
   const feed = createSessionFeed({ getSession: store.getSession })
@@ -122,7 +125,24 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     databaseBytes: () => db.sizeBytes(),
     sessions: () => service.list(),
   })
-  const outbox = createOutbox(db, NOTIFY_KINDS)
+  // Before anything reads whose sessions are whose (on SQLite it claims every session).
+  const cluster = createCluster({
+    db,
+    databaseUrl: config.databaseUrl,
+    hostId: config.hostId,
+    heartbeatMs: config.heartbeatMs,
+    commandTimeoutMs: config.commandTimeoutMs,
+    log,
+    changed: (id) => {
+      hub.wake(id)
+      feed.changed(id)
+    },
+    deleted: (id) => {
+      hub.closeSession(id)
+      feed.deleted(id)
+    },
+  })
+  const outbox = createOutbox(db, NOTIFY_KINDS, config.hostId)
   const presence = createPresence()
   const vapid = loadOrCreateVapidKeys(config.dataDir)
   let baseUrl = config.publicUrl ?? ''
@@ -193,10 +213,11 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     workspacesDir,
     allowedRoots: config.allowedRoots,
     dataDir: config.dataDir,
+    hostId: config.hostId,
   })
   const maintenance = createMaintenance({
     store,
-    retention: createRetention(db),
+    retention: createRetention(db, config.hostId),
     service,
     log,
     lastWriteAt: eventLog.lastWriteAt,
@@ -226,7 +247,18 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     onAuthenticated: (c) => {
       if (c.env?.incoming?.socket) connections.authenticated(c.env.incoming.socket)
     },
+    beforeRoutes: cluster.bus
+      ? [
+          forwardWrites({
+            hostId: config.hostId,
+            ownerOf: cluster.ownerOf,
+            hosts: cluster.heartbeat,
+            bus: cluster.bus,
+          }),
+        ]
+      : [],
     routes: [
+      hostRoutes(cluster.heartbeat),
       sessionRoutes(service),
       eventRoutes({ store, eventLog, feed, registry, service, isDraining, presence }),
       permissionRoutes({ broker, store, feed }),
@@ -257,6 +289,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   baseUrl ||= url
   // After listening, so notices link to a URL that answers; it also sends what a killed daemon left.
   notifier.start()
+  cluster.start(url, app, () => tokens.current())
   // How `agentmux ls` and friends find this daemon without --url.
   writeAddress(config.dataDir, url)
 
@@ -280,6 +313,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     registry.close()
     metricsServer?.close()
     maintenance.stop()
+    await cluster.stop()
     broker.stop()
     await notifier.stop()
     feed.close()

@@ -87,15 +87,6 @@ END
 $$;
 CREATE TRIGGER events_next_id BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_next_id();
 
--- Daemons tailing the log wake on this; the rows stay the truth (a missed wake-up costs a poll).
-CREATE FUNCTION events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('agentmux_events', '');
-  RETURN NULL;
-END
-$$;
-CREATE TRIGGER events_notify AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION events_notify();
-
 CREATE TABLE permissions (
   rowid       BIGSERIAL UNIQUE,
   request_id  TEXT PRIMARY KEY,

@@ -10,6 +10,8 @@ export interface Hub {
   /** Events after `afterId` from memory, or null when memory does not cover that cursor. */
   read(sessionId: string, afterId: number, limit: number): CommittedEvent[] | null
   subscribe(sessionId: string, subscriber: Subscriber): () => void
+  /** Wakes a session's readers without an event: another daemon wrote it, they read the database. */
+  wake(sessionId: string): void
   /** Ends every subscriber of a session (it was deleted). */
   closeSession(sessionId: string): void
 }
@@ -85,6 +87,10 @@ export function createHub(opts: { ringEvents?: number; ringBytes?: number } = {}
         if (channel.subscribers.size === 0 && channels.get(sessionId) === channel)
           channels.delete(sessionId)
       }
+    },
+
+    wake(sessionId) {
+      for (const s of channels.get(sessionId)?.subscribers ?? []) s.wake()
     },
 
     closeSession(sessionId) {

@@ -83,6 +83,13 @@ export const API_ROUTES: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/hosts',
+    tag: 'sessions',
+    summary: 'The daemons sharing this database, with their heartbeats',
+    responses: ok('the hosts', z.object({ hosts: z.array(R.Host) })),
+  },
+  {
+    method: 'get',
     path: '/sessions',
     tag: 'sessions',
     summary: 'List sessions, most recently active first',

@@ -40,6 +40,16 @@ export const ResponseSchemas = {
     pendingPermissions: z.number().int(),
     queuedTurns: z.number().int(),
     queuePaused: z.boolean(),
+    host: z.string(),
+    hostOnline: z.boolean(),
+  }),
+  Host: z.object({
+    id: z.string(),
+    alive: z.boolean(),
+    lastSeen: z.string(),
+    url: z.string(),
+    startedAt: z.string(),
+    self: z.boolean(),
   }),
   Turn: z.object({
     id: z.string(),

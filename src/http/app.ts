@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { RateLimiter } from '../auth/rate-limit.js'
 import type { TokenSource } from '../auth/token-file.js'
@@ -32,6 +32,8 @@ export interface AppDeps {
   openRoutes: Routes[]
   /** Everything else: only reached with a valid token or cookie. */
   routes: Routes[]
+  /** Run before those routes (after authentication, the body limit and the drain refusal). */
+  beforeRoutes?: MiddlewareHandler<AppEnv>[]
   /** A request on this connection showed a valid credential. */
   onAuthenticated?: (c: Context<AppEnv>) => void
 }
@@ -89,6 +91,7 @@ export function createApp(deps: AppDeps) {
     return next()
   })
 
+  for (const m of deps.beforeRoutes ?? []) app.use('*', m)
   for (const r of deps.routes) app.route('/', r)
   return app
 }

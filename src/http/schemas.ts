@@ -52,6 +52,11 @@ export const CreateSessionBody = z.strictObject({
       'appendSystemPrompt must not contain control characters other than newlines and tabs'
     )
     .optional(),
+  /** The daemon whose machine holds `cwd` (GET /hosts); the daemon asked, when absent. */
+  host: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'host must be a host id from GET /hosts')
+    .optional(),
 })
 
 export const PatchSessionBody = z.strictObject({

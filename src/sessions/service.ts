@@ -17,6 +17,8 @@ export interface CreateSessionInput {
   permissionMode?: PermissionMode
   allowedTools?: string[]
   appendSystemPrompt?: string
+  /** Only this daemon's own host id reaches here: another host's request was forwarded to it. */
+  host?: string
 }
 
 export interface PatchSessionInput {
@@ -42,6 +44,8 @@ export function createSessionService(deps: {
   allowedRoots: string[]
   /** Holds the token: never a session's cwd, nor above one (see cwd.ts). */
   dataDir: string
+  /** This daemon's host id: its sessions are created here. */
+  hostId: string
 }) {
   const { store, supervisor, hub, feed } = deps
 
@@ -76,6 +80,12 @@ export function createSessionService(deps: {
 
   return {
     async create(input: CreateSessionInput): Promise<Session> {
+      if (input.host !== undefined && input.host !== deps.hostId)
+        throw new AppError(
+          404,
+          'unknown_host',
+          `no daemon with host id ${JSON.stringify(input.host)} shares this database`
+        )
       const id = deps.newSessionId()
       const { cwd, isDefault } = await resolveSessionCwd(input.cwd, {
         sessionId: id,

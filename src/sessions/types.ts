@@ -38,6 +38,10 @@ export interface Session {
   queuedTurns: number
   /** A turn ended failed or cancelled with turns queued: they wait for a resume or a new prompt. */
   queuePaused: boolean
+  /** The daemon (AGENTMUX_HOST_ID) whose machine holds the session's files and runs its turns. */
+  host: string
+  /** Whether that daemon's heartbeat is recent: an offline host's session cannot start turns. */
+  hostOnline: boolean
   /** Open tool approvals and questions: a list can show "needs you". */
   pendingPermissions: number
 }

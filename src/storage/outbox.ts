@@ -31,24 +31,29 @@ export interface PushSubscriptionRow {
 export type Outbox = ReturnType<typeof createOutbox>
 
 /** The notifier's tables: its cursor over the event log, the outbox, and push subscriptions. */
-export function createOutbox(db: Db, kinds: readonly string[]) {
+/** The notify cursor's row: one per host, which turns only its own sessions' events into deliveries. */
+export const cursorNameOf = (host: string) => (host === '' ? 'outbox' : `outbox:${host}`)
+
+export function createOutbox(db: Db, kinds: readonly string[], host = '') {
+  const cursorName = cursorNameOf(host)
   const kindList = kinds.map((k) => `'${k.replace(/'/g, "''")}'`).join(', ')
   const q = {
-    cursor: db.prepare(`SELECT event_id FROM notify_cursor WHERE name = 'outbox'`).pluck(),
-    setCursor: db.prepare(
-      `UPDATE notify_cursor SET event_id = ? WHERE name = 'outbox' AND event_id < ?`
-    ),
+    // One cursor per host, each starting at the head: a new host is not told about old history.
+    addCursor: db.prepare(`INSERT OR IGNORE INTO notify_cursor (name, event_id)
+      SELECT ?, coalesce(max(id), 0) FROM events`),
+    cursor: db.prepare(`SELECT event_id FROM notify_cursor WHERE name = ?`).pluck(),
+    setCursor: db.prepare(`UPDATE notify_cursor SET event_id = ? WHERE name = ? AND event_id < ?`),
     head: db.prepare('SELECT coalesce(max(id), 0) FROM events').pluck(),
     // A range scan on the primary key from the cursor: no index on kind, which would slow ingest.
     scan: db.prepare(`SELECT e.id, e.session_id AS sessionId, e.turn_id AS turnId, e.kind, e.body,
       coalesce(s.title, '') AS title, coalesce(s.preview, '') AS preview
-      FROM events e LEFT JOIN sessions s ON s.id = e.session_id
-      WHERE e.id > ? AND e.id <= ? AND e.kind IN (${kindList}) ORDER BY e.id LIMIT ?`),
+      FROM events e JOIN sessions s ON s.id = e.session_id
+      WHERE e.id > ? AND e.id <= ? AND e.kind IN (${kindList}) AND s.host = ? ORDER BY e.id LIMIT ?`),
     insert:
-      db.prepare(`INSERT OR IGNORE INTO outbox (event_id, target, message, request_id, next_at, created_at)
-      VALUES (?, ?, ?, ?, ?, ?)`),
+      db.prepare(`INSERT OR IGNORE INTO outbox (event_id, target, message, request_id, next_at, created_at, host)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`),
     due: db.prepare(`SELECT id, event_id AS eventId, target, message, attempts, created_at AS createdAt
-      FROM outbox WHERE delivered_at IS NULL AND next_at <= ? ORDER BY next_at, id LIMIT ?`),
+      FROM outbox WHERE delivered_at IS NULL AND next_at <= ? AND host = ? ORDER BY next_at, id LIMIT ?`),
     attempt: db.prepare('UPDATE outbox SET attempts = attempts + 1 WHERE id = ?'),
     delivered: db.prepare('UPDATE outbox SET delivered_at = ?, last_error = NULL WHERE id = ?'),
     remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
@@ -57,8 +62,12 @@ export function createOutbox(db: Db, kinds: readonly string[]) {
     requestState: db.prepare(`SELECT id, delivered_at AS deliveredAt FROM outbox
       WHERE request_id = ? AND target = ? ORDER BY id DESC LIMIT 1`),
     prune: db.prepare('DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?'),
-    pending: db.prepare('SELECT count(*) FROM outbox WHERE delivered_at IS NULL').pluck(),
-    nextDue: db.prepare('SELECT min(next_at) FROM outbox WHERE delivered_at IS NULL').pluck(),
+    pending: db
+      .prepare('SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND host = ?')
+      .pluck(),
+    nextDue: db
+      .prepare('SELECT min(next_at) FROM outbox WHERE delivered_at IS NULL AND host = ?')
+      .pluck(),
     addSub:
       db.prepare(`INSERT INTO push_subscriptions (endpoint, p256dh, auth, created_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth`),
@@ -68,14 +77,16 @@ export function createOutbox(db: Db, kinds: readonly string[]) {
     ),
   }
 
+  q.addCursor.run(cursorName)
+
   return {
-    cursor: (): number => q.cursor.get() as number,
+    cursor: (): number => q.cursor.get(cursorName) as number,
 
     /** Notifiable events after the cursor, and the cursor to store once they are handled. */
     scan(limit: number): { events: NotifiableEvent[]; through: number } {
-      const after = q.cursor.get() as number
+      const after = q.cursor.get(cursorName) as number
       const head = q.head.get() as number
-      const events = q.scan.all(after, head, limit) as NotifiableEvent[]
+      const events = q.scan.all(after, head, host, limit) as NotifiableEvent[]
       // A full page may stop short of the head; otherwise everything up to the head was seen.
       const through = events.length === limit ? events[events.length - 1]!.id : head
       return { events, through }
@@ -88,7 +99,7 @@ export function createOutbox(db: Db, kinds: readonly string[]) {
     atomically<T>(through: number, plan: () => T): T {
       return db.transaction(() => {
         const out = plan()
-        q.setCursor.run(through, through)
+        q.setCursor.run(through, cursorName, through)
         return out
       })()
     },
@@ -97,7 +108,7 @@ export function createOutbox(db: Db, kinds: readonly string[]) {
       r: { eventId: number; target: string; message: string; requestId: string | null },
       now: number
     ): boolean {
-      return q.insert.run(r.eventId, r.target, r.message, r.requestId, now, now).changes > 0
+      return q.insert.run(r.eventId, r.target, r.message, r.requestId, now, now, host).changes > 0
     },
 
     /** What became of the newest delivery of a request to a target. */
@@ -112,7 +123,7 @@ export function createOutbox(db: Db, kinds: readonly string[]) {
      * settles each before it claims more, and after a crash the next daemon sends them at once.
      */
     claimDue: db.transaction((now: number, limit: number): OutboxRow[] => {
-      const rows = q.due.all(now, limit) as OutboxRow[]
+      const rows = q.due.all(now, host, limit) as OutboxRow[]
       for (const r of rows) {
         q.attempt.run(r.id)
         r.attempts += 1
@@ -138,8 +149,8 @@ export function createOutbox(db: Db, kinds: readonly string[]) {
       q.retry.run(at, error.slice(0, 500), id)
     },
 
-    pending: (): number => q.pending.get() as number,
-    nextDueAt: (): number | null => (q.nextDue.get() as number | null) ?? null,
+    pending: (): number => q.pending.get(host) as number,
+    nextDueAt: (): number | null => (q.nextDue.get(host) as number | null) ?? null,
 
     addSubscription(s: PushSubscriptionRow, now: string): void {
       q.addSub.run(s.endpoint, s.p256dh, s.auth, now)

@@ -73,7 +73,7 @@ export interface Undelivered {
 
 export type PermissionQueries = ReturnType<typeof createPermissionQueries>
 
-export function createPermissionQueries(db: Db) {
+export function createPermissionQueries(db: Db, host: string) {
   const q = {
     insert:
       db.prepare(`INSERT OR IGNORE INTO permissions (request_id, session_id, turn_id, kind, tool_name,
@@ -88,7 +88,8 @@ export function createPermissionQueries(db: Db) {
       `SELECT * FROM permissions WHERE turn_id = ? AND status = 'pending' ORDER BY rowid`
     ),
     expiring: db.prepare(
-      `SELECT * FROM permissions WHERE status = 'pending' AND expires_at IS NOT NULL`
+      `SELECT p.* FROM permissions p JOIN sessions s ON s.id = p.session_id
+      WHERE p.status = 'pending' AND p.expires_at IS NOT NULL AND s.host = ?`
     ),
     // The first answer wins: `changes` tells the caller whether it was this one.
     resolve:
@@ -128,7 +129,8 @@ export function createPermissionQueries(db: Db) {
       (q.pendingOfSession.all(sessionId) as PermissionRow[]).map(toPermission),
     pendingOfTurn: (turnId: string): Permission[] =>
       (q.pendingOfTurn.all(turnId) as PermissionRow[]).map(toPermission),
-    expiring: (): Permission[] => (q.expiring.all() as PermissionRow[]).map(toPermission),
+    /** This host's open tool approvals, whose timeouts it keeps. */
+    expiring: (): Permission[] => (q.expiring.all(host) as PermissionRow[]).map(toPermission),
     /** True when this call resolved it; false when it was resolved already. */
     resolve(requestId: string, o: PermissionOutcome, now: string): boolean {
       return (

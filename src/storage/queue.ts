@@ -38,6 +38,8 @@ export type QueuedChange =
 
 export interface QueueDeps {
   now: () => Date
+  /** This daemon's host: queues of its sessions are the ones it resumes. */
+  host: string
   sessionRow: (id: string) => SessionRow | undefined
   turnRow: (id: string) => TurnRow | undefined
   appendEvents: (sessionId: string, turnId: string | null, events: NewEvent[]) => CommittedEvent[]
@@ -75,7 +77,10 @@ export function createQueueStore(db: Db, deps: QueueDeps) {
       .prepare(`SELECT count(*) FROM turns WHERE session_id = ? AND status = 'queued'`)
       .pluck(),
     sessionsWithQueue: db
-      .prepare(`SELECT DISTINCT session_id FROM turns WHERE status = 'queued'`)
+      .prepare(
+        `SELECT DISTINCT t.session_id FROM turns t JOIN sessions s ON s.id = t.session_id
+        WHERE t.status = 'queued' AND s.host = ?`
+      )
       .pluck(),
     setPaused: db.prepare('UPDATE sessions SET queue_paused = ? WHERE id = ?'),
     setPrompt: db.prepare('UPDATE turns SET prompt = ? WHERE id = ?'),
@@ -258,7 +263,7 @@ export function createQueueStore(db: Db, deps: QueueDeps) {
 
     /** Sessions with turns waiting, for start-up. */
     sessionsWithQueue(): string[] {
-      return q.sessionsWithQueue.all() as string[]
+      return q.sessionsWithQueue.all(deps.host) as string[]
     },
   }
 }

@@ -34,6 +34,8 @@ export interface SessionRow {
   queue_paused: number
   queued_turns: number
   pending_permissions?: number
+  host: string
+  host_last_seen: string | null
 }
 
 export interface TurnRow {
@@ -60,7 +62,8 @@ export interface TurnRow {
   position: number | null
 }
 
-export function toSession(r: SessionRow): Session {
+/** `aliveSince`: a host seen after this instant (ISO) is online. */
+export function toSession(r: SessionRow, aliveSince: string): Session {
   return {
     id: r.id,
     title: r.title,
@@ -85,6 +88,8 @@ export function toSession(r: SessionRow): Session {
     queuedTurns: r.queued_turns,
     queuePaused: r.queue_paused === 1,
     pendingPermissions: r.pending_permissions ?? 0,
+    host: r.host,
+    hostOnline: r.host_last_seen !== null && r.host_last_seen >= aliveSince,
   }
 }
 

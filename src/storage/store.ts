@@ -24,6 +24,8 @@ export interface NewSession {
   allowedTools: string[]
   appendSystemPrompt: string | null
   claudeSessionId: string
+  /** The host whose files the session works on; this daemon's when absent. */
+  host?: string
 }
 
 export interface SessionPatch {
@@ -61,10 +63,10 @@ export interface RunningTurn {
 
 const PREVIEW_CHARS = 240
 /** A session with the start of its running turn, so a list can show the elapsed time. */
-const SESSION_SELECT = `SELECT s.*, t.started_at AS active_turn_started_at,
+const SESSION_SELECT = `SELECT s.*, t.started_at AS active_turn_started_at, h.last_seen AS host_last_seen,
   (SELECT count(*) FROM turns w WHERE w.session_id = s.id AND w.status = 'queued') AS queued_turns,
   (SELECT count(*) FROM permissions p WHERE p.session_id = s.id AND p.status = 'pending') AS pending_permissions
-  FROM sessions s LEFT JOIN turns t ON t.id = s.active_turn_id`
+  FROM sessions s LEFT JOIN turns t ON t.id = s.active_turn_id LEFT JOIN hosts h ON h.id = s.host`
 /** A turn with its queue position (1 = next), counted over the session's queued turns. */
 const TURN_SELECT = `SELECT t.*, CASE WHEN t.status = 'queued' THEN (SELECT count(*) FROM turns w
   WHERE w.session_id = t.session_id AND w.status = 'queued' AND w.rowid <= t.rowid) END AS position FROM turns t`
@@ -72,13 +74,24 @@ const ERROR_CHARS = 2000
 
 export type Store = ReturnType<typeof createStore>
 
-export function createStore(db: Db, now: () => Date = () => new Date()) {
+export interface StoreOptions {
+  now?: () => Date
+  /** This daemon's host id: its sessions are the ones it runs turns, approvals and queues for. */
+  host?: string
+  /** A host whose heartbeat is older than this is shown offline. */
+  hostAliveMs?: number
+}
+
+export function createStore(db: Db, opts: StoreOptions = {}) {
+  const now = opts.now ?? (() => new Date())
+  const host = opts.host ?? ''
+  const hostAliveMs = opts.hostAliveMs ?? 15_000
   const q = {
     insertSession:
       db.prepare(`INSERT INTO sessions (id, title, cwd, cwd_is_default, model, permission_mode,
-      allowed_tools, append_system_prompt, claude_session_id, created_at, updated_at)
+      allowed_tools, append_system_prompt, claude_session_id, created_at, updated_at, host)
       VALUES (@id, @title, @cwd, @cwdIsDefault, @model, @permissionMode, @allowedTools, @appendSystemPrompt,
-      @claudeSessionId, @now, @now)`),
+      @claudeSessionId, @now, @now, @host)`),
     getSession: db.prepare(`${SESSION_SELECT} WHERE s.id = ?`),
     listSessions: db.prepare(`${SESSION_SELECT} ORDER BY s.updated_at DESC, s.id`),
     deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
@@ -86,7 +99,9 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     // Queued turns last, in the order they will run.
     listTurns: db.prepare(`${TURN_SELECT} WHERE t.session_id = ?
       ORDER BY t.status = 'queued', CASE WHEN t.status = 'queued' THEN t.rowid END, t.started_at, t.rowid`),
-    runningTurns: db.prepare(`${TURN_SELECT} WHERE t.status = 'running' ORDER BY t.started_at`),
+    // Only this host's: another daemon's claude runs on another machine.
+    runningTurns: db.prepare(`${TURN_SELECT} JOIN sessions s ON s.id = t.session_id
+      WHERE t.status = 'running' AND s.host = ? ORDER BY t.started_at`),
     insertEvent: db.prepare(
       'INSERT INTO events (session_id, turn_id, kind, body) VALUES (?, ?, ?, ?)'
     ),
@@ -131,8 +146,10 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
       .pluck(),
   }
 
-  const perms = createPermissionQueries(db)
+  const perms = createPermissionQueries(db, host)
   const sessionRow = (id: string) => q.getSession.get(id) as SessionRow | undefined
+  const session = (r: SessionRow) =>
+    toSession(r, new Date(now().getTime() - hostAliveMs).toISOString())
   const turnRow = (id: string) => q.getTurn.get(id) as TurnRow | undefined
 
   function appendEvents(
@@ -209,7 +226,7 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     }
   }
 
-  const queue = createQueueStore(db, { now, sessionRow, turnRow, appendEvents })
+  const queue = createQueueStore(db, { now, host, sessionRow, turnRow, appendEvents })
 
   return {
     ...queue,
@@ -220,20 +237,21 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
         cwdIsDefault: s.cwdIsDefault ? 1 : 0,
         allowedTools: JSON.stringify(s.allowedTools),
         now: now().toISOString(),
+        host: s.host ?? host,
       })
-      return toSession(sessionRow(s.id)!)
+      return session(sessionRow(s.id)!)
     },
 
     getSession(id: string): Session | null {
       const r = sessionRow(id)
-      return r ? toSession(r) : null
+      return r ? session(r) : null
     },
 
     getSessionRuntime(id: string): SessionRuntime | null {
       const r = sessionRow(id)
       if (!r) return null
       return {
-        session: toSession(r),
+        session: session(r),
         cwdIsDefault: r.cwd_is_default === 1,
         claudeStarted: r.claude_started === 1,
         claudeTotalCost: r.claude_total_cost,
@@ -242,7 +260,7 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     },
 
     listSessions(): Session[] {
-      return (q.listSessions.all() as SessionRow[]).map(toSession)
+      return (q.listSessions.all() as SessionRow[]).map(session)
     },
 
     patchSession(id: string, patch: SessionPatch): Session | null {
@@ -291,7 +309,7 @@ export function createStore(db: Db, now: () => Date = () => new Date()) {
     },
 
     runningTurns(): RunningTurn[] {
-      return (q.runningTurns.all() as TurnRow[]).map((r) => ({
+      return (q.runningTurns.all(host) as TurnRow[]).map((r) => ({
         turn: toTurn(r),
         process: toProcessInfo(r),
       }))

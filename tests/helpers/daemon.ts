@@ -67,8 +67,11 @@ export async function startTestDaemon(
     notifyRetryMs: 10_000,
     notifyGiveUpMs: 24 * 60 * 60 * 1000,
     metricsPort: null,
-    databaseUrl: testDatabaseUrl(dataDir),
+    // A restart passes the first daemon's data dir: it finds that daemon's database again.
+    databaseUrl: testDatabaseUrl(opts.config?.dataDir ?? dataDir),
     hostId: 'test-host',
+    heartbeatMs: 5000,
+    commandTimeoutMs: 15_000,
     ...opts.config,
   }
   const env = {

@@ -18,10 +18,10 @@ function open(dataDir: string): { db: SqlDb; integrity: () => string } {
 
 /** amcheck's B-tree check of every index in the daemon's schema; 'ok' when none is corrupt. */
 function pgIntegrity(db: SqlDb): string {
-  db.exec('CREATE EXTENSION IF NOT EXISTS amcheck')
+  db.exec('CREATE EXTENSION IF NOT EXISTS amcheck SCHEMA public')
   try {
     db.prepare(
-      `SELECT bt_index_check(c.oid, true) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      `SELECT public.bt_index_check(c.oid, true) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
        JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'btree' AND c.relnamespace = current_schema()::regnamespace`
     ).all()
     return 'ok'

@@ -47,7 +47,9 @@ export function startPostgres(): PgCluster {
       execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 })
     } catch (err) {
       const e = err as { stderr?: Buffer; message: string }
-      throw new Error(`${cmd} failed: ${e.stderr?.toString().trim() || e.message}`)
+      throw new Error(`${cmd} failed: ${e.stderr?.toString().trim() || e.message}`, {
+        cause: err,
+      })
     }
   }
   run('initdb', [

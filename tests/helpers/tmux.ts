@@ -27,7 +27,9 @@ export function createTmux() {
         '-y',
         String(size.y),
         ...envArgs,
-        argv.map(quote).join(' ')
+        // The shell prints how the program ended: tmux's own #{pane_dead_status} stays empty
+        // now and then (tmux 3.3a), which once failed a run with a status of null.
+        ['sh', '-c', quote(`"$@"; echo "${EXIT_MARK}$?]"`), 'sh', ...argv.map(quote)].join(' ')
       )
       tmux('set-option', '-t', name, 'remain-on-exit', 'on')
     },
@@ -57,18 +59,12 @@ export function createTmux() {
     keys(name: string, ...keys: string[]): void {
       tmux('send-keys', '-t', name, ...keys)
     },
-    /** "1 0" when the pane's program exited with status 0. */
+    /** Whether the program ended, and its exit status (128 + n after signal n). */
     paneState(name: string): { dead: boolean; status: number | null } {
-      const [dead, status] = tmux(
-        'display-message',
-        '-p',
-        '-t',
-        name,
-        '#{pane_dead} #{pane_dead_status}'
-      )
-        .trim()
-        .split(' ')
-      return { dead: dead === '1', status: status ? Number(status) : null }
+      const screen = this.capture(name)
+      const at = screen.lastIndexOf(EXIT_MARK)
+      const m = at < 0 ? null : /^(\d+)\]/.exec(screen.slice(at + EXIT_MARK.length))
+      return m ? { dead: true, status: Number(m[1]) } : { dead: false, status: null }
     },
     kill(): void {
       try {
@@ -80,4 +76,5 @@ export function createTmux() {
   }
 }
 
+const EXIT_MARK = '[agentmux-test-exit '
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`

@@ -20,7 +20,7 @@ function newStore(): Store {
   dirs.push(dir)
   const { db } = openTestDatabase(dir)
   // Each call a millisecond later, so start times are distinguishable.
-  const store = createStore(db, () => new Date((clock += 1)))
+  const store = createStore(db, { now: () => new Date((clock += 1)) })
   stores.push(store)
   store.createSession(sessionRow('ses_a', { title: '' }))
   return store
