@@ -83,6 +83,8 @@ export function createCluster(deps: {
   async function executeHere(r: ForwardedRequest) {
     if (!app) throw new Error('the daemon is not listening yet')
     const headers: Record<string, string> = {
+      // A Request built here has no Host of its own; the host guard wants one it knows.
+      host: 'localhost',
       authorization: `Bearer ${token()}`,
       [FORWARDED_HEADER]: '1',
     }

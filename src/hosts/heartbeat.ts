@@ -59,9 +59,8 @@ export function createHeartbeat(deps: {
     }
   }
 
-  /** A negative answer from the cache is checked against the table: a host may have just started. */
+  /** Asked before forwarding a write: from the table, as the session lists show it right now. */
   function ask(test: (h: HostView) => boolean): boolean {
-    if (view.some(test)) return true
     refresh()
     return view.some(test)
   }
