@@ -45,7 +45,10 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'better-sqlite3', message: onlyIn('better-sqlite3', 'src/storage/') }],
+          paths: [
+            { name: 'better-sqlite3', message: onlyIn('better-sqlite3', 'src/storage/') },
+            { name: 'pg', message: onlyIn('pg', 'src/storage/') },
+          ],
           patterns: [
             { group: ['hono', 'hono/*', '@hono/*'], message: onlyIn('hono', 'src/http/') },
           ],
@@ -76,7 +79,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'better-sqlite3', message: onlyIn('better-sqlite3', 'src/storage/') }] },
+        {
+          paths: [
+            { name: 'better-sqlite3', message: onlyIn('better-sqlite3', 'src/storage/') },
+            { name: 'pg', message: onlyIn('pg', 'src/storage/') },
+          ],
+        },
       ],
     },
   },

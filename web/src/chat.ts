@@ -317,7 +317,12 @@ export class ChatView {
     text(this.titleEl, title)
     if (s) {
       const tools = s.allowedTools.length ? s.allowedTools.join(', ') : 'default tools'
-      text(this.metaEl, `${s.model || 'default model'} · ${modeShort(s.permissionMode)} · ${tools}`)
+      const host = s.hostOnline ? `on ${s.host}` : `${s.host} is offline`
+      text(
+        this.metaEl,
+        `${host} · ${s.model || 'default model'} · ${modeShort(s.permissionMode)} · ${tools}`
+      )
+      this.metaEl.dataset.hostOffline = s.hostOnline ? 'false' : 'true'
     }
     this.metaEl.hidden = !s
     if (this.stream?.status !== 'stopped' && this.el?.isConnected)

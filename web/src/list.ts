@@ -141,6 +141,9 @@ export class ListView {
     const queued = s.queuedTurns
       ? ` · ${s.queuedTurns} queued${s.queuePaused ? ' (paused)' : ''}`
       : ''
-    text(row.meta, `${ago(s.updatedAt)} · ${usd(s.costUsd)} · ${turns}${queued}`)
+    // The host names the machine the session runs on; offline, its turns cannot start.
+    const host = s.hostOnline ? s.host : `${s.host} offline`
+    row.li.dataset.hostOffline = s.hostOnline ? 'false' : 'true'
+    text(row.meta, `${host} · ${ago(s.updatedAt)} · ${usd(s.costUsd)} · ${turns}${queued}`)
   }
 }
