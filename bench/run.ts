@@ -19,6 +19,7 @@ import { ensureBuilt } from './lib/build.js'
 import { backgroundBusyPct } from './lib/machine.js'
 import { MAIN, ROOT } from './lib/daemon.js'
 import { table, type BenchContext, type Metric } from './lib/report.js'
+import { runPostgres } from './postgres.js'
 import { runReplay } from './replay.js'
 import { runTurnOverhead } from './turn-overhead.js'
 
@@ -31,6 +32,7 @@ const BENCHES: { name: string; run: (ctx: BenchContext) => Promise<Metric[]> }[]
   { name: 'idle-clients', run: runIdleClients },
   { name: 'approvals', run: runApprovals },
   { name: 'catchup', run: runCatchup },
+  { name: 'postgres', run: runPostgres },
 ]
 
 function gitRev(): string {

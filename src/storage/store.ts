@@ -2,6 +2,7 @@ import type { Db } from './database.js'
 import { toProcessInfo, toSession, toTurn, type SessionRow, type TurnRow } from './rows.js'
 import type { CommittedEvent, NewEvent } from '../events/types.js'
 import { batchOf, eventBody } from './event-json.js'
+import { createEventInserter } from './event-insert.js'
 import { createQueueStore } from './queue.js'
 import type {
   PermissionMode,
@@ -102,9 +103,6 @@ export function createStore(db: Db, opts: StoreOptions = {}) {
     // Only this host's: another daemon's claude runs on another machine.
     runningTurns: db.prepare(`${TURN_SELECT} JOIN sessions s ON s.id = t.session_id
       WHERE t.status = 'running' AND s.host = ? ORDER BY t.started_at`),
-    insertEvent: db.prepare(
-      'INSERT INTO events (session_id, turn_id, kind, body) VALUES (?, ?, ?, ?)'
-    ),
     touchSession: db.prepare('UPDATE sessions SET last_event_id = ?, updated_at = ? WHERE id = ?'),
     setPreview: db.prepare('UPDATE sessions SET preview = ? WHERE id = ?'),
     setClaudeStarted: db.prepare('UPDATE sessions SET claude_started = ? WHERE id = ?'),
@@ -147,6 +145,7 @@ export function createStore(db: Db, opts: StoreOptions = {}) {
   }
 
   const perms = createPermissionQueries(db, host)
+  const insertEvents = createEventInserter(db)
   const sessionRow = (id: string) => q.getSession.get(id) as SessionRow | undefined
   const session = (r: SessionRow) =>
     toSession(r, new Date(now().getTime() - hostAliveMs).toISOString())
@@ -160,12 +159,13 @@ export function createStore(db: Db, opts: StoreOptions = {}) {
     const ts = now().toISOString()
     const committed: CommittedEvent[] = []
     const batch = batchOf(sessionId, turnId, ts)
-    for (const event of events) {
-      const body = eventBody(batch, event)
-      const id = Number(q.insertEvent.run(sessionId, turnId, event.kind, body).lastInsertRowid)
-      committed.push({ id, json: `{"id":${id},${body.slice(1)}` })
+    const rows = events.map((event) => ({ kind: event.kind, body: eventBody(batch, event) }))
+    const ids = insertEvents(sessionId, turnId, rows)
+    events.forEach((event, i) => {
+      const id = ids[i]!
+      committed.push({ id, json: `{"id":${id},${rows[i]!.body.slice(1)}` })
       applyEffects(sessionId, turnId, event, ts, id)
-    }
+    })
     const last = committed[committed.length - 1]
     if (last) q.touchSession.run(last.id, ts, sessionId)
     return committed

@@ -53,7 +53,9 @@ export function createPgDatabase(conn: SyncPg): Database {
     (fn) =>
     (...args) => {
       const savepoint = `sp${depth}`
-      conn.query(depth === 0 ? 'BEGIN' : `SAVEPOINT ${savepoint}`, [])
+      // Not waited for, which saves a round trip per transaction: if it fails, the transaction's
+      // next statement fails with its error.
+      conn.send(depth === 0 ? 'BEGIN' : `SAVEPOINT ${savepoint}`)
       depth++
       try {
         const result = fn(...args)

@@ -15,6 +15,8 @@ export interface Request {
   params: unknown[]
   /** Rows as arrays of values (for pluck) rather than objects. */
   array: boolean
+  /** false: the sender does not wait (a BEGIN); a failure is answered to its next request. */
+  reply: boolean
 }
 
 export type Reply =
@@ -58,17 +60,34 @@ async function answer(req: Request): Promise<Reply> {
   }
 }
 
-port.on('message', (req: Request | 'close') => {
+// One request at a time, in the order sent: a request nobody waits for (a BEGIN) runs before the
+// next one, and its failure becomes that one's answer instead of running it.
+let queue: Promise<void> = Promise.resolve()
+let failed: Reply | null = null
+
+async function handle(req: Request | 'close'): Promise<void> {
   if (req === 'close') {
     const c = client
     client = null
-    void (c ? c.end() : Promise.resolve()).finally(() => {
-      reply({ ok: true, rows: [], rowCount: 0 })
-      port.close()
-    })
+    await c?.end().catch(() => {})
+    reply({ ok: true, rows: [], rowCount: 0 })
+    port.close()
     return
   }
-  void answer(req).then(reply)
+  if (failed) {
+    const r = failed
+    failed = null
+    if (req.reply) reply(r)
+    else failed = r
+    return
+  }
+  const r = await answer(req)
+  if (req.reply) reply(r)
+  else if (!r.ok) failed = r
+}
+
+port.on('message', (req: Request | 'close') => {
+  queue = queue.then(() => handle(req))
 })
 
 function reply(r: Reply): void {

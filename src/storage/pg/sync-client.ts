@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads'
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
 import type { Reply, Request } from './pg-worker.js'
 
 export class PgError extends Error {
@@ -16,6 +16,8 @@ export class PgError extends Error {
 
 export interface SyncPg {
   query(sql: string, params: unknown[], array?: boolean): { rows: unknown[]; rowCount: number }
+  /** Sends a statement without waiting for it (a BEGIN): a failure fails the next query. */
+  send(sql: string): void
   close(): void
 }
 
@@ -29,28 +31,32 @@ export interface SyncPg {
 export function connectSync(url: string, timeoutMs = 30_000): SyncPg {
   const flag = new SharedArrayBuffer(4)
   const signal = new Int32Array(flag)
-  const { port1, port2 } = new MessageChannel()
-  const worker = new Worker(workerFile(), {
-    workerData: { url, port: port2, flag },
-    transferList: [port2],
-  })
-  worker.unref()
+  let link = open(url, flag)
   let closed = false
 
   function call(req: Request | 'close'): Reply {
     if (closed) throw new PgError('the PostgreSQL connection is closed', undefined, undefined)
     Atomics.store(signal, 0, 0)
-    port1.postMessage(req)
-    if (Atomics.wait(signal, 0, 0, timeoutMs) === 'timed-out')
+    link.port.postMessage(req)
+    if (Atomics.wait(signal, 0, 0, timeoutMs) === 'timed-out') {
+      // Its answer would come to the next question: start over on a new connection instead
+      // (PostgreSQL rolls back whatever the old one had open).
+      link.close()
+      link = open(url, flag)
       throw new PgError(`PostgreSQL did not answer within ${timeoutMs} ms`, '57014', undefined)
-    const msg = receiveMessageOnPort(port1)
+    }
+    const msg = receiveMessageOnPort(link.port)
     if (!msg) throw new PgError('the PostgreSQL worker exited', undefined, undefined)
     return msg.message as Reply
   }
 
   return {
+    send(sql) {
+      if (closed) throw new PgError('the PostgreSQL connection is closed', undefined, undefined)
+      link.port.postMessage({ sql, params: [], array: false, reply: false })
+    },
     query(sql, params, array = false) {
-      const r = call({ sql, params, array })
+      const r = call({ sql, params, array, reply: true })
       if (!r.ok) throw new PgError(r.message, r.code, r.detail)
       return { rows: r.rows.map(revive), rowCount: r.rowCount }
     },
@@ -58,6 +64,22 @@ export function connectSync(url: string, timeoutMs = 30_000): SyncPg {
       if (closed) return
       call('close')
       closed = true
+      link.close()
+    },
+  }
+}
+
+/** A worker thread holding one connection, and the port to talk to it. */
+function open(url: string, flag: SharedArrayBuffer): { port: MessagePort; close(): void } {
+  const { port1, port2 } = new MessageChannel()
+  const worker = new Worker(workerFile(), {
+    workerData: { url, port: port2, flag },
+    transferList: [port2],
+  })
+  worker.unref()
+  return {
+    port: port1,
+    close() {
       port1.close()
       void worker.terminate()
     },
