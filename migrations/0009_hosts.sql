@@ -27,3 +27,11 @@ CREATE INDEX commands_pending ON commands (host, id) WHERE status = 'pending';
 
 -- Each daemon turns its own sessions' events into notifications: a cursor per host.
 ALTER TABLE outbox ADD COLUMN host TEXT NOT NULL DEFAULT '';
+
+-- Values every daemon of the database must agree on (the Web Push key pair: a browser's
+-- subscription is bound to one public key, whichever daemon ends up sending to it). The first
+-- daemon's value wins; the others take it.
+CREATE TABLE cluster_settings (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);

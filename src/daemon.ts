@@ -32,7 +32,7 @@ import { NOTIFY_KINDS } from './notify/messages.js'
 import { createNotifier } from './notify/notifier.js'
 import { createPresence } from './notify/presence.js'
 import { createPushSender } from './notify/senders.js'
-import { loadOrCreateVapidKeys } from './notify/vapid.js'
+import { loadOrCreateVapidKeys, type VapidKeys } from './notify/vapid.js'
 import { createMetrics } from './metrics/metrics.js'
 import { observeHub } from './metrics/observe.js'
 import { packageRoot } from './paths.js'
@@ -144,7 +144,12 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   })
   const outbox = createOutbox(db, NOTIFY_KINDS, config.hostId)
   const presence = createPresence()
-  const vapid = loadOrCreateVapidKeys(config.dataDir)
+  // Every daemon of a shared database signs pushes with one key pair: a browser subscribed through
+  // one daemon gets pushes from whichever host runs the session.
+  const ownVapid = loadOrCreateVapidKeys(config.dataDir)
+  const vapid = config.databaseUrl
+    ? (JSON.parse(cluster.agreed('vapid', JSON.stringify(ownVapid))) as VapidKeys)
+    : ownVapid
   let baseUrl = config.publicUrl ?? ''
   const notifier = createNotifier({
     outbox,

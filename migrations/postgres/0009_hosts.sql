@@ -51,3 +51,11 @@ END
 $$;
 CREATE TRIGGER sessions_notify AFTER INSERT OR UPDATE OR DELETE ON sessions
   FOR EACH ROW EXECUTE FUNCTION sessions_notify();
+
+-- Values every daemon of the database must agree on (the Web Push key pair: a browser's
+-- subscription is bound to one public key, whichever daemon ends up sending to it). The first
+-- daemon's value wins; the others take it.
+CREATE TABLE cluster_settings (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);

@@ -15,6 +15,8 @@ export interface Cluster {
   /** The command table's sender (PostgreSQL only: on SQLite every session is this daemon's). */
   bus: CommandBus | null
   ownerOf(sessionId: string): string | null
+  /** A value all daemons of the database share (the first one's), e.g. the Web Push key pair. */
+  agreed(name: string, proposed: string): string
   /** After listening: heartbeats, and (PostgreSQL) the command claimer and the remote watch. */
   start(
     url: string,
@@ -103,6 +105,7 @@ export function createCluster(deps: {
     heartbeat,
     bus: shared?.bus ?? null,
     ownerOf: hosts.ownerOf,
+    agreed: (name, proposed) => hosts.agreedSetting(name, proposed),
     start(url, a, t) {
       app = a
       token = t

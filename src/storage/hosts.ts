@@ -27,6 +27,10 @@ export function createHostQueries(db: Db) {
     dropOtherCursors: db.prepare(`DELETE FROM notify_cursor WHERE name <>
       (SELECT name FROM notify_cursor ORDER BY event_id DESC, name LIMIT 1)`),
     claimCursor: db.prepare('UPDATE notify_cursor SET name = ?'),
+    proposeSetting: db.prepare(
+      'INSERT OR IGNORE INTO cluster_settings (name, value) VALUES (?, ?)'
+    ),
+    setting: db.prepare('SELECT value FROM cluster_settings WHERE name = ?').pluck(),
   }
   return {
     beat(id: string, url: string, now: string): void {
@@ -39,6 +43,11 @@ export function createHostQueries(db: Db) {
       q.othersState.all(self) as { id: string; version: string }[],
     ownerOf: (sessionId: string): string | null =>
       (q.ownerOf.get(sessionId) as string | undefined) ?? null,
+    /** The database's value of a setting: `proposed` when this daemon is the first to ask. */
+    agreedSetting(name: string, proposed: string): string {
+      q.proposeSetting.run(name, proposed)
+      return q.setting.get(name) as string
+    },
     /**
      * SQLite has one daemon, so everything in it is that daemon's, even after its host id
      * changed (a renamed machine). Never called on a shared database.

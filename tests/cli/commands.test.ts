@@ -79,9 +79,11 @@ describe('agentmux client commands', () => {
     const table = await cli('ls')
     expect(table.code).toBe(0)
     expect(table.stdout.split('\n')[0]).toMatch(
-      /^ID\s+TITLE\s+STATUS\s+APPROVALS\s+QUEUED\s+ACTIVE\s+CWD$/
+      /^ID\s+TITLE\s+STATUS\s+APPROVALS\s+QUEUED\s+ACTIVE\s+HOST\s+CWD$/
     )
     expect(table.stdout).toContain('listed one')
+    // The test daemon's host id (its heartbeat makes it online).
+    expect(table.stdout.split('\n').find((l) => l.includes('listed one'))).toMatch(/\btest-host\b/)
     const json = JSON.parse((await cli('ls', '--json', '--all')).stdout)
     const api = (await stack.d.api.get('/sessions')).body
     expect(json.sessions.map((x: { id: string }) => x.id)).toEqual(

@@ -35,7 +35,7 @@ export const ls: Command = {
       return EXIT.ok
     }
     const now = Date.now()
-    const rows = [['ID', 'TITLE', 'STATUS', 'APPROVALS', 'QUEUED', 'ACTIVE', 'CWD']]
+    const rows = [['ID', 'TITLE', 'STATUS', 'APPROVALS', 'QUEUED', 'ACTIVE', 'HOST', 'CWD']]
     for (const s of sessions) {
       rows.push([
         s.id,
@@ -44,6 +44,8 @@ export const ls: Command = {
         String(s.pendingPermissions ?? 0),
         String(s.queuedTurns ?? 0),
         ago(s.updatedAt, now),
+        // Offline, its turns cannot start until that host's daemon is back.
+        s.hostOnline === false ? `${s.host} (offline)` : (s.host ?? ''),
         cell(s.cwd, 60),
       ])
     }
