@@ -19,8 +19,12 @@ const argvText = (s: string) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]
 // A lone UTF-16 surrogate ("\ud800" in JSON) has no UTF-8 form: SQLite would store 3 bytes that read
 // back as 3 U+FFFD, so the text would change (and a 200-character title would become 600).
 const wellFormed = (s: string) => !/\p{Cs}/u.test(s)
-/** Every free-text field: well-formed Unicode, or a 400. */
-const text = () => z.string().refine(wellFormed, 'must be valid Unicode text (no lone surrogates)')
+/** Every free-text field: well-formed Unicode without NUL (no engine stores it as text), or a 400. */
+const text = () =>
+  z
+    .string()
+    .refine(wellFormed, 'must be valid Unicode text (no lone surrogates)')
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters')
 
 const title = text()
   .max(MAX_TITLE_CHARS)

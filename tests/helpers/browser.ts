@@ -130,12 +130,16 @@ export interface PageStack {
  * What was started before a failure is stopped again, so a broken start leaks nothing.
  */
 export async function startPageStack(
-  opts: { page?: PageOpts; beforeLogin?: (s: PageStack) => Promise<void> } = {}
+  opts: {
+    page?: PageOpts
+    beforeLogin?: (s: PageStack) => Promise<void>
+    daemon?: Parameters<typeof startTestDaemon>[0]
+  } = {}
 ): Promise<PageStack> {
   assertPageBuilt()
   const started: Partial<PageStack> = {}
   try {
-    started.d = await startTestDaemon()
+    started.d = await startTestDaemon(opts.daemon)
     started.browser = await launchBrowser()
     started.p = await newPage(started.browser, opts.page)
     const stack = started as PageStack

@@ -48,6 +48,10 @@ describe("SQLite's dialect as PostgreSQL's", () => {
     )
   })
 
+  it('looks up an id holding NUL (from a URL) as one that matches nothing, instead of failing', () => {
+    expect(bindParameters(translate('SELECT ?'), ['a\u0000b'])).toEqual(['a\ufffdb'])
+  })
+
   it('passes bigints as text, which PostgreSQL reads back exactly', () => {
     expect(bindParameters(translate('SELECT ?'), [2n ** 60n])).toEqual(['1152921504606846976'])
   })

@@ -79,5 +79,9 @@ export function bindParameters(t: Translated, params: unknown[]): unknown[] {
 
 function toPg(value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString()
+  // PostgreSQL's text cannot hold NUL. Bodies refuse it (400); what still carries one is an id
+  // from a URL being looked up, which matches nothing either way, as on SQLite.
+  if (typeof value === 'string' && value.includes('\u0000'))
+    return value.replaceAll('\u0000', '\ufffd')
   return value
 }
