@@ -57,7 +57,11 @@ async function targetHost(
 ): Promise<{ host: string | null; body?: string }> {
   const path = c.req.path
   const m = SESSION_PATH.exec(path)
-  if (m) return { host: ownerOf(decodeURIComponent(m[1]!)) }
+  if (m) {
+    const id = decoded(m[1]!)
+    // A malformed id is the route's to refuse, as it would be without forwarding.
+    return { host: id === null ? null : ownerOf(id) }
+  }
   if (path !== '/sessions' || c.req.method !== 'POST') return { host: null }
   const body = await readText(c)
   // The route reads the body from the request again when it runs here.
@@ -67,6 +71,14 @@ async function targetHost(
     body: body === '' ? null : body,
   })
   return { host: hostField(body), body }
+}
+
+function decoded(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return null
+  }
 }
 
 function hostField(body: string): string | null {
