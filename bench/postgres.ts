@@ -46,7 +46,7 @@ export async function runPostgres(ctx: BenchContext): Promise<Metric[]> {
     return [
       ...(await ingest(ctx, schema)),
       ...(await replay(ctx, schema)),
-      ...(await crossHost(ctx, await schema('cross'))),
+      ...(await crossHost(ctx, await schema('cross_host'))),
     ]
   } finally {
     await admin.end()
@@ -124,11 +124,13 @@ async function rawInserts(url: string, n: number, sessionId: string): Promise<nu
       for (let k = i; k < Math.min(n, i + INGEST_BATCH); k++)
         bodies.push(`{"sessionId":"${sessionId}","kind":"text.delta","text":"w${k} ","index":0}`)
       await c.query('BEGIN')
+      // The daemon's own statement for a batch (src/storage/event-insert.ts), sent directly.
       await c.query(
-        `INSERT INTO events (session_id, turn_id, kind, body)
-         SELECT $1, 'trn_raw', 'text.delta', b FROM unnest($2::text[]) WITH ORDINALITY AS e(b, n)
-         ORDER BY n`,
-        [sessionId, bodies]
+        `WITH c AS (UPDATE event_counter SET last = last + $1 RETURNING last)
+         INSERT INTO events (id, session_id, turn_id, kind, body)
+         SELECT c.last - $1 + e.n, $2, 'trn_raw', 'text.delta', e.b
+         FROM c, unnest($3::text[]) WITH ORDINALITY AS e(b, n)`,
+        [bodies.length, sessionId, bodies]
       )
       await c.query('UPDATE sessions SET last_event_id = 0 WHERE id = $1', [sessionId])
       await c.query('COMMIT')

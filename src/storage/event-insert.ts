@@ -15,17 +15,22 @@ export type InsertEvents = (sessionId: string, turnId: string | null, rows: Even
  */
 export function createEventInserter(db: Database): InsertEvents {
   if (db.kind === 'postgres') {
-    const many = db.prepare(`INSERT INTO events (session_id, turn_id, kind, body)
-      SELECT ?, ?, k, b FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS e(k, b, n)
-      ORDER BY n RETURNING id`)
+    // The counter row moves once for the batch and stays locked until the commit, so ids become
+    // visible in increasing order (migrations/postgres/0001_init.sql).
+    const many = db.prepare(`WITH c AS (UPDATE event_counter SET last = last + @n RETURNING last)
+      INSERT INTO events (id, session_id, turn_id, kind, body)
+      SELECT c.last - @n + e.n, @sessionId, @turnId, e.k, e.b
+      FROM c, unnest(@kinds::text[], @bodies::text[]) WITH ORDINALITY AS e(k, b, n)
+      RETURNING id`)
     return (sessionId, turnId, rows) =>
       (
-        many.all(
+        many.all({
+          n: rows.length,
           sessionId,
           turnId,
-          rows.map((r) => r.kind),
-          rows.map((r) => r.body)
-        ) as { id: number }[]
+          kinds: rows.map((r) => r.kind),
+          bodies: rows.map((r) => r.body),
+        }) as { id: number }[]
       )
         .map((r) => r.id)
         .sort((a, b) => a - b)
