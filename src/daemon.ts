@@ -11,7 +11,7 @@ import { createEventLog } from './events/event-log.js'
 import { createHub } from './events/hub.js'
 import { createApp } from './http/app.js'
 import { eventRoutes } from './http/routes/events.js'
-import { forwardWrites } from './http/forward.js'
+import { forwardingOf } from './http/forward.js'
 import { hostRoutes } from './http/routes/hosts.js'
 import { fsRoutes } from './http/routes/fs.js'
 import { permissionRoutes } from './http/routes/permissions.js'
@@ -146,10 +146,9 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const presence = createPresence()
   // Every daemon of a shared database signs pushes with one key pair: a browser subscribed through
   // one daemon gets pushes from whichever host runs the session.
-  const ownVapid = loadOrCreateVapidKeys(config.dataDir)
-  const vapid = config.databaseUrl
-    ? (JSON.parse(cluster.agreed('vapid', JSON.stringify(ownVapid))) as VapidKeys)
-    : ownVapid
+  const vapid = JSON.parse(
+    cluster.agreed('vapid', JSON.stringify(loadOrCreateVapidKeys(config.dataDir)))
+  ) as VapidKeys
   let baseUrl = config.publicUrl ?? ''
   const notifier = createNotifier({
     outbox,
@@ -252,16 +251,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     onAuthenticated: (c) => {
       if (c.env?.incoming?.socket) connections.authenticated(c.env.incoming.socket)
     },
-    beforeRoutes: cluster.bus
-      ? [
-          forwardWrites({
-            hostId: config.hostId,
-            ownerOf: cluster.ownerOf,
-            hosts: cluster.heartbeat,
-            bus: cluster.bus,
-          }),
-        ]
-      : [],
+    beforeRoutes: forwardingOf(cluster, config.hostId),
     routes: [
       hostRoutes(cluster.heartbeat),
       sessionRoutes(service),

@@ -15,7 +15,10 @@ export interface Cluster {
   /** The command table's sender (PostgreSQL only: on SQLite every session is this daemon's). */
   bus: CommandBus | null
   ownerOf(sessionId: string): string | null
-  /** A value all daemons of the database share (the first one's), e.g. the Web Push key pair. */
+  /**
+   * A value all daemons of a shared database use (the first one's), e.g. the Web Push key pair.
+   * On SQLite, `proposed` itself: a single daemon keeps its own (its file may be replaced).
+   */
   agreed(name: string, proposed: string): string
   /** After listening: heartbeats, and (PostgreSQL) the command claimer and the remote watch. */
   start(
@@ -105,7 +108,7 @@ export function createCluster(deps: {
     heartbeat,
     bus: shared?.bus ?? null,
     ownerOf: hosts.ownerOf,
-    agreed: (name, proposed) => hosts.agreedSetting(name, proposed),
+    agreed: (name, proposed) => (shared ? hosts.agreedSetting(name, proposed) : proposed),
     start(url, a, t) {
       app = a
       token = t

@@ -4,7 +4,7 @@ import { MAX_BODY_BYTES, MAX_TURN_BODY_BYTES } from './schemas.js'
 import { readText } from './validate.js'
 import type { CommandBus, ForwardedRequest, ForwardedResponse } from '../hosts/commands.js'
 
-import { FORWARDED_HEADER } from '../hosts/cluster.js'
+import { FORWARDED_HEADER, type Cluster } from '../hosts/cluster.js'
 /** On an answer: the host that ran the request. */
 export const HOST_HEADER = 'x-agentmux-host'
 
@@ -51,6 +51,14 @@ export function forwardWrites(deps: {
 }
 
 /** The host a write is for, and the body when it had to be read to tell. */
+/** The forwarding middleware when the database is shared (on SQLite every session is ours). */
+export function forwardingOf(cluster: Cluster, hostId: string): MiddlewareHandler[] {
+  if (!cluster.bus) return []
+  return [
+    forwardWrites({ hostId, ownerOf: cluster.ownerOf, hosts: cluster.heartbeat, bus: cluster.bus }),
+  ]
+}
+
 async function targetHost(
   c: Context,
   ownerOf: (id: string) => string | null
