@@ -1,3 +1,4 @@
+import { errorBody } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { CommandQueries } from '../storage/commands.js'
 import type { Notifications } from '../storage/pg/listen.js'
@@ -93,7 +94,7 @@ export function createCommandBus(deps: {
     return {
       status: 504,
       contentType: 'application/json',
-      body: JSON.stringify({ error: 'host_timeout', message, host, withdrawn }),
+      body: JSON.stringify({ ...errorBody('host_timeout', message), host, withdrawn }),
     }
   }
 
@@ -122,7 +123,7 @@ export function createCommandBus(deps: {
       return {
         status: 500,
         contentType: 'application/json',
-        body: JSON.stringify({ error: 'internal_error', message: 'internal error' }),
+        body: JSON.stringify(errorBody('internal_error', 'internal error')),
       }
     }
   }

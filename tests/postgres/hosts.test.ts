@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApi, type Api } from '../helpers/api.js'
 import { REAL_CLAUDE } from '../helpers/daemon.js'
@@ -176,6 +177,52 @@ describe.skipIf(TEST_BACKEND !== 'postgres')(
         timeoutMs: 15_000,
         label: 'the adopted claude to exit',
       })
+    })
+
+    it('a live host that does not take a write: 504 after the timeout, and the command never runs', async () => {
+      // A host whose heartbeat is fresh but whose daemon claims nothing (it hangs, say).
+      const db = new pg.Client({ connectionString: databaseUrl })
+      await db.connect()
+      try {
+        const now = new Date().toISOString()
+        await db.query(
+          `INSERT INTO hosts (id, url, started_at, last_seen) VALUES ('stuck', 'http://x', $1, $1)`,
+          [now]
+        )
+        await db.query(
+          `INSERT INTO sessions (id, title, cwd, claude_session_id, created_at, updated_at, host)
+         VALUES ('ses_stuck', 'stuck', '/tmp', 'x', $1, $1, 'stuck')`,
+          [now]
+        )
+        const beat = setInterval(() => {
+          void db.query(`UPDATE hosts SET last_seen = $1 WHERE id = 'stuck'`, [
+            new Date().toISOString(),
+          ])
+        }, 200)
+        try {
+          const r = await api('b').post('/sessions/ses_stuck/turns', { prompt: 'never' })
+          expect(r.status).toBe(504)
+          expect(r.body).toMatchObject({
+            error: { code: 'host_timeout' },
+            host: 'stuck',
+            withdrawn: true,
+          })
+        } finally {
+          clearInterval(beat)
+        }
+        const rows = await db.query(`SELECT status FROM commands WHERE host = 'stuck'`)
+        expect(rows.rows).toEqual([{ status: 'expired' }])
+        expect(
+          (await db.query(`SELECT count(*)::int AS n FROM turns WHERE session_id = 'ses_stuck'`))
+            .rows
+        ).toEqual([{ n: 0 }])
+      } finally {
+        await db.end()
+      }
+      // A host that never ran is not waited for.
+      const unknown = await api('b').post('/sessions', { host: 'nowhere' })
+      expect(unknown.status).toBe(404)
+      expect(unknown.body.error.code).toBe('unknown_host')
     })
 
     it('kill -9 of the daemon a client follows through: it resumes on another with exactly the rest', async () => {
