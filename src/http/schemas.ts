@@ -19,12 +19,10 @@ const argvText = (s: string) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]
 // A lone UTF-16 surrogate ("\ud800" in JSON) has no UTF-8 form: SQLite would store 3 bytes that read
 // back as 3 U+FFFD, so the text would change (and a 200-character title would become 600).
 const wellFormed = (s: string) => !/\p{Cs}/u.test(s)
+const unicode = () =>
+  z.string().refine(wellFormed, 'must be valid Unicode text (no lone surrogates)')
 /** Every free-text field: well-formed Unicode without NUL (no engine stores it as text), or a 400. */
-const text = () =>
-  z
-    .string()
-    .refine(wellFormed, 'must be valid Unicode text (no lone surrogates)')
-    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters')
+const text = () => unicode().refine((s) => !s.includes('\u0000'), 'must not contain NUL characters')
 
 const title = text()
   .max(MAX_TITLE_CHARS)
@@ -45,7 +43,8 @@ const allowedTools = z.array(tool).max(MAX_ALLOWED_TOOLS)
 
 export const CreateSessionBody = z.strictObject({
   title: title.optional(),
-  cwd: text().min(1).max(4096).optional(),
+  // NUL is refused by the cwd check itself, as `invalid_cwd` (never stored).
+  cwd: unicode().min(1).max(4096).optional(),
   model: model.optional(),
   permissionMode: permissionMode.optional(),
   allowedTools: allowedTools.optional(),

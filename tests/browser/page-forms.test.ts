@@ -212,7 +212,7 @@ describe.skipIf(!CHROMIUM)('the phone page: forms, navigation, connection (issue
     ).toBe(true)
     expect((await page.locator('.pill').boundingBox())!.width).toBeLessThanOrEqual(30)
     await expect(page.textContent('[data-testid=session-meta]')).resolves.toBe(
-      'sonnet · edits freely · Bash, Read'
+      'on test-host · sonnet · edits freely · Bash, Read'
     )
     await page.click('button[aria-label="Session actions"]')
     await page.click('[data-action=settings]')
@@ -226,7 +226,8 @@ describe.skipIf(!CHROMIUM)('the phone page: forms, navigation, connection (issue
     await dlg.locator('button[type=submit]').click()
     await waitUntil(
       async () =>
-        (await page.textContent('[data-testid=session-meta]')) === 'opus · plan only · Bash, Read',
+        (await page.textContent('[data-testid=session-meta]')) ===
+        'on test-host · opus · plan only · Bash, Read',
       { label: 'the header row to update' }
     )
     expect((await d.api.get(`/sessions/${s.id}`)).body).toMatchObject({
