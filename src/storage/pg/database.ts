@@ -52,22 +52,34 @@ export function createPgDatabase(conn: SyncPg): Database {
   const transaction: SqlDb['transaction'] =
     (fn) =>
     (...args) => {
+      const outer = depth === 0
       const savepoint = `sp${depth}`
       // Not waited for, which saves a round trip per transaction: if it fails, the transaction's
       // next statement fails with its error.
-      conn.send(depth === 0 ? 'BEGIN' : `SAVEPOINT ${savepoint}`)
+      conn.send(outer ? 'BEGIN' : `SAVEPOINT ${savepoint}`)
       depth++
+      let result
       try {
-        const result = fn(...args)
-        depth--
-        conn.query(depth === 0 ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`, [])
-        return result
+        result = fn(...args)
       } catch (err) {
         depth--
-        conn.query(depth === 0 ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`, [])
+        rollBack(outer, savepoint)
         throw err
       }
+      depth--
+      // A COMMIT that fails has ended the transaction all the same: depth is right either way.
+      conn.query(outer ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`, [])
+      return result
     }
+
+  /** Best effort: the error that made us roll back is the one the caller should see. */
+  function rollBack(outer: boolean, savepoint: string): void {
+    try {
+      conn.query(outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`, [])
+    } catch {
+      // the connection is gone: PostgreSQL rolled back when it went
+    }
+  }
 
   return {
     kind: 'postgres',
