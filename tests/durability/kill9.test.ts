@@ -65,15 +65,26 @@ describe('kill -9 of the daemon at random moments', () => {
           await kill9(p)
         } else {
           // The last daemon lives: every adopted turn must end, and its clients must see it.
-          await waitUntil(
-            async () => {
-              const turns = await Promise.all(
+          const running = async () =>
+            (
+              await Promise.all(
                 sessionIds.map(async (id) => (await api.get(`/sessions/${id}/turns`)).body.turns)
               )
-              return turns.flat().every((t: { status: string }) => t.status !== 'running')
-            },
-            { timeoutMs: 30_000, intervalMs: 100, label: 'every turn to end under the last daemon' }
-          )
+            )
+              .flat()
+              .filter((t: { status: string }) => t.status === 'running')
+          await waitUntil(async () => (await running()).length === 0, {
+            timeoutMs: 30_000,
+            intervalMs: 100,
+            label: 'every turn to end under the last daemon',
+          }).catch(async (err: Error) => {
+            // What the next look at a rare failure needs: the stuck turns and the daemon's log.
+            const stuck = JSON.stringify(await running())
+            throw new Error(
+              `${err.message}\nstill running: ${stuck}\n--- daemon log ---\n${p.stdout().slice(-4000)}${p.stderr().slice(-4000)}`,
+              { cause: err }
+            )
+          })
           for (const [i, id] of sessionIds.entries()) {
             const head = (await api.get(`/sessions/${id}`)).body.lastEventId
             const lastSeen = (c: SseClient) => c.events.at(-1)?.id ?? received.get(id)!.at(-1)?.id
