@@ -159,8 +159,6 @@ async function spawnAttempt(
     onStdinError: (err) => ctx.log.debug('claude stdin closed', { error: err.message }),
   })
   s.proc = proc
-  deps.store.recordSpawn(turn.id, proc.pid, proc.startTime, files.spoolPath)
-  ctx.log.info('claude started', { pid: proc.pid, resume: s.resume, attempt: s.attempt })
   if (!proc.hasStdin) {
     // Without its stdin claude would wait for a prompt for ever.
     killTree(proc.pid)
@@ -169,6 +167,11 @@ async function spawnAttempt(
   if (session.appendSystemPrompt)
     proc.write(initializeLine(`init_${turn.id}`, session.appendSystemPrompt))
   proc.write(userMessageLine(turn.prompt, deps.store.turnAttachments(turn.id)))
+  // Only now is the pid recorded: a daemon killed in between leaves a turn the next daemon ends
+  // `interrupted`. Recorded first, it left a claude alive without its prompt, which the next daemon
+  // adopted and waited on for ever (a rare kill -9 harness failure, once on each engine).
+  deps.store.recordSpawn(turn.id, proc.pid, proc.startTime, files.spoolPath)
+  ctx.log.info('claude started', { pid: proc.pid, resume: s.resume, attempt: s.attempt })
   connectBroker(ctx, proc)
   if (s.stopping) beginStop(ctx)
   return proc
