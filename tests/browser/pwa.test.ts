@@ -135,6 +135,10 @@ describe.skipIf(!CHROMIUM)('the installable page', () => {
   it('offers "Notify me" in the ⋯ menu', async () => {
     const s = await createSession(d, { title: 'Menu' })
     await page.goto(`${d.url}/#/s/${s.id}`)
+    // This session's chat, attached: a click any earlier can land on the view being replaced
+    // (a CI run once saw the menu never show its toggle).
+    await page.waitForSelector('header .title:text-is("Menu")')
+    await page.waitForSelector('.log[data-caught-up=true]', { state: 'attached' })
     await page.click('button[aria-label="Session actions"]')
     const toggle = page.locator('[data-testid=notify-toggle]')
     await toggle.waitFor()
