@@ -485,7 +485,10 @@ describe('browser login with a cookie', () => {
     const parts = value.split('.')
     const tampered = [
       `${parts[0]}.${Number(parts[1]) + 1}.${parts[2]}.${parts[3]}`,
-      `${parts[0]}.${parts[1]}.${parts[2]}.${parts[3]!.slice(0, -2)}AA`,
+      // A different signature whatever it was: its second-to-last character (6 significant bits)
+      // changes, and its last becomes one that is never issued (ignored bits set).
+      `${parts[0]}.${parts[1]}.${parts[2]}.${parts[3]!.slice(0, -2)}${parts[3]!.at(-2) === 'A' ? 'B' : 'A'}B`,
+      `${parts[0]}.${parts[1]}.${parts[2]}.${parts[3]!.slice(0, -1)}${String.fromCharCode(parts[3]!.charCodeAt(parts[3]!.length - 1) ^ 1)}`,
       `${parts[0]}.${parts[1]}.${parts[2]}`,
       'v1.0.x.y',
       '',
