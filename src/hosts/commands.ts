@@ -142,10 +142,14 @@ export function createCommandBus(deps: {
         if (host === deps.hostId) kick()
       })
       deps.notifications.on('agentmux_command_done', wakeWaiters)
+      let prunedAt = 0
       timer = setInterval(() => {
         kick()
         wakeWaiters()
-        deps.queries.prune(new Date(now().getTime() - KEEP_DONE_MS).toISOString())
+        // Old answers go once a minute, not on every poll (each is a round trip).
+        if (now().getTime() - prunedAt < 60_000) return
+        prunedAt = now().getTime()
+        deps.queries.prune(new Date(prunedAt - KEEP_DONE_MS).toISOString())
       }, deps.pollMs)
       timer.unref()
       kick()

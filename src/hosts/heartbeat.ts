@@ -15,8 +15,8 @@ export interface Heartbeat {
   start(url: string): void
   stop(): void
   list(): HostView[]
-  isAlive(hostId: string): boolean
-  known(hostId: string): boolean
+  /** Read from the table when asked (before forwarding a write): never run, offline, or alive. */
+  state(hostId: string): 'unknown' | 'offline' | 'alive'
 }
 
 /**
@@ -59,12 +59,6 @@ export function createHeartbeat(deps: {
     }
   }
 
-  /** Asked before forwarding a write: from the table, as the session lists show it right now. */
-  function ask(test: (h: HostView) => boolean): boolean {
-    refresh()
-    return view.some(test)
-  }
-
   function tick(): void {
     try {
       deps.hosts.beat(deps.hostId, url, now().toISOString())
@@ -87,7 +81,11 @@ export function createHeartbeat(deps: {
       timer = null
     },
     list: () => view,
-    isAlive: (id) => id === deps.hostId || ask((h) => h.id === id && h.alive),
-    known: (id) => id === deps.hostId || ask((h) => h.id === id),
+    state(id) {
+      if (id === deps.hostId) return 'alive'
+      refresh()
+      const h = view.find((x) => x.id === id)
+      return !h ? 'unknown' : h.alive ? 'alive' : 'offline'
+    },
   }
 }

@@ -25,7 +25,7 @@ const maxBodyOf = (c: Context) =>
 export function forwardWrites(deps: {
   hostId: string
   ownerOf(sessionId: string): string | null
-  hosts: { isAlive(id: string): boolean; known(id: string): boolean }
+  hosts: { state(id: string): 'unknown' | 'offline' | 'alive' }
   bus: CommandBus
 }): MiddlewareHandler {
   return async (c, next) => {
@@ -34,13 +34,14 @@ export function forwardWrites(deps: {
     if (host === null || host === deps.hostId) return next()
     if (c.req.header(FORWARDED_HEADER))
       throw new AppError(409, 'wrong_host', `this daemon is not ${host}`)
-    if (!deps.hosts.known(host))
+    const state = deps.hosts.state(host)
+    if (state === 'unknown')
       throw new AppError(
         404,
         'unknown_host',
         `no daemon with host id ${JSON.stringify(host)} has ever run`
       )
-    if (!deps.hosts.isAlive(host))
+    if (state === 'offline')
       throw new AppError(
         503,
         'host_offline',
