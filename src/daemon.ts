@@ -118,7 +118,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
   const store = createStore(db, { host: config.hostId, hostAliveMs: config.heartbeatMs * 3 })
   // A large ring keeps a client that follows a fast burst in memory instead of in SQLite reads.
   const hub = createHub({ ringEvents: 16_384, ringBytes: 8 * 1024 * 1024 })
-  const feed = createSessionFeed({ getSession: store.getSession })
+  const feed = createSessionFeed({ getSession: store.getSession, log })
   // Read at scrape time only, when everything below exists.
   const metrics = createMetrics({
     attachedClients: () => registry.size,

@@ -1,3 +1,4 @@
+import type { Logger } from '../log.js'
 import type { FeedMessage, Session } from './types.js'
 
 export interface SessionFeed {
@@ -13,12 +14,14 @@ export interface SessionFeed {
  */
 export function createSessionFeed(deps: {
   getSession: (id: string) => Session | null
+  log: Logger
   flushMs?: number
 }): SessionFeed {
   const flushMs = deps.flushMs ?? 100
   const listeners = new Set<(m: FeedMessage) => void>()
   const dirty = new Set<string>()
   let timer: NodeJS.Timeout | null = null
+  let closed = false
 
   const send = (m: FeedMessage) => {
     for (const l of listeners) l(m)
@@ -26,14 +29,21 @@ export function createSessionFeed(deps: {
   const flush = () => {
     timer = null
     for (const id of dirty) {
-      const session = deps.getSession(id)
-      if (session) send({ kind: 'session.updated', session })
+      // A timer's throw would end the daemon; a lost list update costs only a stale row.
+      try {
+        const session = deps.getSession(id)
+        if (session) send({ kind: 'session.updated', session })
+      } catch (err) {
+        deps.log.warn('session list update failed', { session: id, error: (err as Error).message })
+      }
     }
     dirty.clear()
   }
 
   return {
     changed(sessionId) {
+      // A detached turn may still report after shutdown, when the store is closed.
+      if (closed) return
       dirty.add(sessionId)
       timer ??= setTimeout(flush, flushMs)
     },
@@ -46,6 +56,7 @@ export function createSessionFeed(deps: {
       return () => listeners.delete(listener)
     },
     close() {
+      closed = true
       if (timer) clearTimeout(timer)
       timer = null
       listeners.clear()

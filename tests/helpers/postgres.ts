@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 
@@ -11,8 +11,8 @@ import { join } from 'node:path'
 export interface PgCluster {
   /** A URL for a database of this cluster (the admin database by default). */
   url(database?: string): string
-  /** The server's log, for a failing test's message. */
-  log(): string
+  /** Lock waits over a second and statements over ten, from the server's log. */
+  slowLines(): string[]
   stop(): void
 }
 
@@ -65,17 +65,19 @@ export function startPostgres(): PgCluster {
     '--no-instructions',
   ])
   // Tests never need the server to survive a power cut: fsync off saves most of its disk time.
-  const options = `-k ${dir} -c listen_addresses= -p 5432 -c fsync=off -c full_page_writes=off -c max_connections=200`
+  const options = `-k ${dir} -c listen_addresses= -p 5432 -c fsync=off -c full_page_writes=off -c max_connections=200 -c log_lock_waits=on -c log_min_duration_statement=10000`
   run('pg_ctl', ['-D', data, '-l', logFile, '-o', options, '-w', '-t', '60', 'start'])
   let stopped = false
   return {
     url: (database = 'postgres') =>
       `postgres://agentmux@${encodeURIComponent(dir)}/${encodeURIComponent(database)}`,
-    log: () => {
+    slowLines: () => {
       try {
-        return execFileSync('tail', ['-n', '50', logFile], { encoding: 'utf8' })
+        return readFileSync(logFile, 'utf8')
+          .split('\n')
+          .filter((l) => /still waiting for|acquired \w+ on|duration: /.test(l))
       } catch {
-        return ''
+        return []
       }
     },
     stop() {

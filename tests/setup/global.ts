@@ -52,6 +52,12 @@ export default function setup(): () => Promise<void> {
   const before = new Set(findSurvivors(runId, root, new Set()).map((s) => s.pid))
 
   return async function teardown() {
+    // What to look at first when a PostgreSQL test timed out; printed, never a failure by itself.
+    const slow = cluster?.slowLines() ?? []
+    if (slow.length > 0)
+      console.error(
+        `PostgreSQL logged lock waits or slow statements:\n${slow.slice(-40).join('\n')}`
+      )
     cluster?.stop()
     const exclude = new Set([...before, ...selfAndAncestors()])
     const survivors = await settled(() => findSurvivors(runId, root, exclude))

@@ -7,7 +7,10 @@ import pg from 'pg'
 interface Init {
   url: string
   port: MessagePort
+  /** Two int32: [0] is raised when an answer is posted, [1] holds the backend's pid. */
   flag: SharedArrayBuffer
+  /** The backend of a connection given up on (its query ran past the timeout), or 0. */
+  abandoned: number
 }
 
 export interface Request {
@@ -19,6 +22,17 @@ export interface Request {
   reply: boolean
 }
 
+/** What the other thread posts: a request and its id, which its answer carries back. */
+export interface Envelope {
+  id: number
+  body: Request | 'close'
+}
+
+export interface Answer {
+  id: number
+  reply: Reply
+}
+
 export type Reply =
   | { ok: true; rows: unknown[]; rowCount: number }
   | { ok: false; message: string; code: string | undefined; detail: string | undefined }
@@ -27,9 +41,10 @@ export type Reply =
 pg.types.setTypeParser(20, (v) => Number(v))
 pg.types.setTypeParser(1700, (v) => Number.parseFloat(v))
 
-const { url, port, flag } = workerData as Init
+const { url, port, flag, abandoned } = workerData as Init
 const signal = new Int32Array(flag)
 let client: pg.Client | null = null
+let pendingAbandoned = abandoned
 
 async function connection(): Promise<pg.Client> {
   if (client) return client
@@ -39,6 +54,14 @@ async function connection(): Promise<pg.Client> {
     if (client === c) client = null
   })
   await c.connect()
+  // pg sets processID from the server's BackendKeyData; @types/pg does not declare it.
+  Atomics.store(signal, 1, (c as unknown as { processID: number | null }).processID ?? 0)
+  if (pendingAbandoned) {
+    // Its query may still hold locks (the event counter row) that every writer waits on; ending
+    // the backend rolls its transaction back now rather than when that query ends.
+    await c.query('SELECT pg_terminate_backend($1)', [pendingAbandoned]).catch(() => {})
+    pendingAbandoned = 0
+  }
   client = c
   return c
 }
@@ -62,36 +85,49 @@ async function answer(req: Request): Promise<Reply> {
 
 // One request at a time, in the order sent: a request nobody waits for (a BEGIN) runs before the
 // next one, and its failure becomes that one's answer instead of running it.
-let queue: Promise<void> = Promise.resolve()
+// Connected at once rather than at the first request: that also ends an abandoned backend now,
+// before some other connection waits on its locks. A failure here is met again, and answered, by
+// the first request.
+let queue: Promise<void> = connection().then(
+  () => {},
+  () => {}
+)
 let failed: Reply | null = null
 
-async function handle(req: Request | 'close'): Promise<void> {
+async function handle({ id, body: req }: Envelope): Promise<void> {
   if (req === 'close') {
     const c = client
     client = null
     await c?.end().catch(() => {})
-    reply({ ok: true, rows: [], rowCount: 0 })
+    reply(id, { ok: true, rows: [], rowCount: 0 })
     port.close()
     return
   }
   if (failed) {
     const r = failed
     failed = null
-    if (req.reply) reply(r)
+    if (req.reply) reply(id, r)
     else failed = r
     return
   }
   const r = await answer(req)
-  if (req.reply) reply(r)
+  if (req.reply) reply(id, r)
   else if (!r.ok) failed = r
 }
 
-port.on('message', (req: Request | 'close') => {
-  queue = queue.then(() => handle(req))
+port.on('message', (envelope: Envelope) => {
+  // A rejected link would stop the chain, and every later request would wait out its timeout.
+  queue = queue
+    .then(() => handle(envelope))
+    .catch((err) => {
+      if (envelope.body !== 'close' && envelope.body.reply)
+        reply(envelope.id, { ok: false, message: String(err), code: undefined, detail: undefined })
+    })
 })
 
-function reply(r: Reply): void {
-  port.postMessage(r)
+function reply(id: number, r: Reply): void {
+  const answer: Answer = { id, reply: r }
+  port.postMessage(answer)
   Atomics.store(signal, 0, 1)
   Atomics.notify(signal, 0)
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
-import type { Reply, Request } from './pg-worker.js'
+import type { Answer, Envelope, Reply, Request } from './pg-worker.js'
 
 export class PgError extends Error {
   constructor(
@@ -29,31 +29,34 @@ export interface SyncPg {
  * similar do; here it is twenty lines with nothing between the two threads but this protocol.
  */
 export function connectSync(url: string, timeoutMs = 30_000): SyncPg {
-  const flag = new SharedArrayBuffer(4)
-  const signal = new Int32Array(flag)
-  let link = open(url, flag)
+  let link = open(url, 0)
+  let lastId = 0
   let closed = false
 
-  function call(req: Request | 'close'): Reply {
+  function call(body: Request | 'close'): Reply {
     if (closed) throw new PgError('the PostgreSQL connection is closed', undefined, undefined)
-    Atomics.store(signal, 0, 0)
-    link.port.postMessage(req)
-    if (Atomics.wait(signal, 0, 0, timeoutMs) === 'timed-out') {
-      // Its answer would come to the next question: start over on a new connection instead
-      // (PostgreSQL rolls back whatever the old one had open).
-      link.close()
-      link = open(url, flag)
-      throw new PgError(`PostgreSQL did not answer within ${timeoutMs} ms`, '57014', undefined)
-    }
-    const msg = receiveMessageOnPort(link.port)
-    if (!msg) throw new PgError('the PostgreSQL worker exited', undefined, undefined)
-    return msg.message as Reply
+    const id = ++lastId
+    Atomics.store(link.signal, 0, 0)
+    const envelope: Envelope = { id, body }
+    link.port.postMessage(envelope)
+    const reply = awaitReply(link, id, Date.now() + timeoutMs)
+    if (reply) return reply
+    // Its answer may still come: start over on a new connection, with a flag and a port of its
+    // own, so nothing the old worker does can wake or answer a later question. PostgreSQL rolls
+    // back whatever the old connection had open.
+    link.close()
+    link = open(url, Atomics.load(link.signal, 1))
+    throw new PgError(`PostgreSQL did not answer within ${timeoutMs} ms`, '57014', undefined)
   }
 
   return {
     send(sql) {
       if (closed) throw new PgError('the PostgreSQL connection is closed', undefined, undefined)
-      link.port.postMessage({ sql, params: [], array: false, reply: false })
+      const envelope: Envelope = {
+        id: ++lastId,
+        body: { sql, params: [], array: false, reply: false },
+      }
+      link.port.postMessage(envelope)
     },
     query(sql, params, array = false) {
       const r = call({ sql, params, array, reply: true })
@@ -69,16 +72,44 @@ export function connectSync(url: string, timeoutMs = 30_000): SyncPg {
   }
 }
 
-/** A worker thread holding one connection, and the port to talk to it. */
-function open(url: string, flag: SharedArrayBuffer): { port: MessagePort; close(): void } {
+/**
+ * Blocks until the answer to request `id` arrives, or null at the deadline. Answers carry the id
+ * of their request, and any other is dropped: an answer can only ever reach its own question.
+ */
+function awaitReply(link: Link, id: number, deadline: number): Reply | null {
+  for (;;) {
+    for (let m = receiveMessageOnPort(link.port); m; m = receiveMessageOnPort(link.port)) {
+      const answer = m.message as Answer
+      if (answer.id === id) return answer.reply
+    }
+    const left = deadline - Date.now()
+    if (left <= 0 || Atomics.wait(link.signal, 0, 0, left) === 'timed-out') return null
+    // Cleared before looking, so an answer posted after the look sets it again.
+    Atomics.store(link.signal, 0, 0)
+  }
+}
+
+interface Link {
+  port: MessagePort
+  signal: Int32Array
+  close(): void
+}
+
+/**
+ * A worker thread holding one connection, the port to talk to it and the flag it raises; it
+ * first ends the backend of the link it replaces, if any.
+ */
+function open(url: string, abandoned: number): Link {
+  const flag = new SharedArrayBuffer(8)
   const { port1, port2 } = new MessageChannel()
   const worker = new Worker(workerFile(), {
-    workerData: { url, port: port2, flag },
+    workerData: { url, port: port2, flag, abandoned },
     transferList: [port2],
   })
   worker.unref()
   return {
     port: port1,
+    signal: new Int32Array(flag),
     close() {
       port1.close()
       void worker.terminate()
