@@ -76,6 +76,13 @@ describe.skipIf(!CHROMIUM)('approval cards with the real claude (issue 9.10)', (
       // The same card sits in the chat where the request happened.
       const inLog = page.locator('.log .approval[data-kind="permission.requested"]')
       expect(await inLog.count()).toBe(1)
+      // …as a stub while pending: the pinned copy is the one to answer, shown once on the screen.
+      expect(await inLog.locator('.approval-waiting').isVisible()).toBe(true)
+      expect(await inLog.locator('.approval-summary').isVisible()).toBe(true)
+      expect(await inLog.locator('button:visible, details:visible').count()).toBe(0)
+      await expect(page.locator('.working').textContent()).resolves.toContain(
+        'waiting for your answer'
+      )
       await waitUntil(
         async () =>
           (await q.page.textContent(`.srow[data-session-id="${s.id}"] .badge`))?.includes(
@@ -92,6 +99,9 @@ describe.skipIf(!CHROMIUM)('approval cards with the real claude (issue 9.10)', (
       await expect(page.locator('.log .approval-outcome').textContent()).resolves.toBe(
         'Allowed once.'
       )
+      // Answered, the card in the chat shows what was asked in full, without the stub's line.
+      expect(await inLog.locator('.approval-waiting').count()).toBe(0)
+      expect(await inLog.locator('details.approval-input').isVisible()).toBe(true)
       expect(existsSync(join(s.cwd, 'approved-on-the-page.txt'))).toBe(true)
       await waitUntil(
         async () =>
@@ -139,6 +149,9 @@ describe.skipIf(!CHROMIUM)('approval cards with the real claude (issue 9.10)', (
       const pinned = page.locator('.pin .approval[data-state=pending]')
       await pinned.waitFor({ timeout: 60_000 })
       await expect(pinned.locator('.approval-q').textContent()).resolves.toBe('Which color?')
+      const stub = page.locator('.log .approval[data-state=pending]')
+      expect(await stub.locator('.approval-q').isVisible()).toBe(true)
+      expect(await stub.locator('button:visible, input:visible').count()).toBe(0)
       expect(await pinned.locator('.approval-options button').allTextContents()).toEqual([
         'red',
         'blue',

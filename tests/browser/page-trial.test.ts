@@ -215,12 +215,15 @@ describe.skipIf(!CHROMIUM)('the phone page after the trial (issue 12)', () => {
     await page.screenshot({ path: screenshotPath('trial-markdown-360x740.png'), fullPage: true })
   })
 
-  it('9: tool cards show the command, wrapped output, and a diff for Write', async () => {
+  it('9: tool cards show the command, wrapped output, and a diff for Write and Edit', async () => {
     const { page } = p
     const s = await createSession(d, { title: 'tool cards' })
     await openSession(p, d, s.id)
     const long = 'x'.repeat(300)
-    await page.fill('textarea.prompt', `tools [tool:echo ${long}] [tool:seq 1 80] [denied:Write]`)
+    await page.fill(
+      'textarea.prompt',
+      `tools [tool:echo ${long}] [tool:seq 1 80] [denied:Write] [denied:Edit]`
+    )
     await page.click('button.send')
     await waitTurnStatus(page, 'completed')
     const cards = page.locator('details.tool')
@@ -241,6 +244,15 @@ describe.skipIf(!CHROMIUM)('the phone page after the trial (issue 12)', () => {
     expect(await write.locator('.diff .dl.add').count()).toBeGreaterThanOrEqual(1)
     await expect(write.locator('.diff .dl.add').first().textContent()).resolves.toBe('+ denied')
     await expect(write.locator('.diff-file').textContent()).resolves.toContain('fake-denied.txt')
+    // An Edit shows the lines it changes, with the unchanged ones around them as context.
+    const edit = page.locator('details.tool[data-tool=Edit]')
+    await edit.locator('summary').click()
+    expect(await edit.locator('.diff .dl').allTextContents()).toEqual([
+      '  one',
+      '- two',
+      '+ 2',
+      '  three',
+    ])
     await page.screenshot({ path: screenshotPath('trial-tools-360x740.png'), fullPage: true })
   })
 

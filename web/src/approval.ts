@@ -12,6 +12,9 @@ import type { Ev } from './types.js'
 import { toast } from './ui.js'
 
 type Requested = Ev<'permission.requested'>
+/** What a card loses once its request is over: the ways to answer it. */
+const PENDING_ONLY =
+  '.approval-actions, .approval-deny, .approval-answer, .approval-expiry, .approval-waiting'
 type Resolved = Ev<'permission.resolved'>
 
 interface Answer {
@@ -105,9 +108,15 @@ export class Approvals {
     return this.pending.size
   }
 
-  /** The card for the log; its twin goes to the pin. */
+  /**
+   * The card for the log; its twin goes to the pin. While pending, the one in the log is a stub
+   * (the styles hide its details and buttons): on a phone the two would fill the screen twice.
+   */
   requested(ev: Requested, item: (...children: Node[]) => HTMLElement): HTMLElement {
-    const inLog = item(...this.body(ev))
+    const inLog = item(
+      ...this.body(ev),
+      h('p', { class: 'approval-waiting' }, 'Waiting for your answer, below.')
+    )
     inLog.dataset.requestId = ev.requestId
     inLog.dataset.state = 'pending'
     const pinned = h(
@@ -130,12 +139,7 @@ export class Approvals {
       pinned?.remove()
       if (inLog) {
         inLog.dataset.state = ev.decision === 'allow' ? 'allowed' : 'denied'
-        for (const el of Array.from(
-          inLog.querySelectorAll(
-            '.approval-actions, .approval-deny, .approval-answer, .approval-expiry'
-          )
-        ))
-          el.remove()
+        for (const el of Array.from(inLog.querySelectorAll(PENDING_ONLY))) el.remove()
       }
     }
     this.paintPin()
@@ -152,12 +156,7 @@ export class Approvals {
       this.pending.delete(id)
       p.cards[1]?.remove()
       if (p.cards[0]) p.cards[0].dataset.state = 'denied'
-      for (const el of Array.from(
-        p.cards[0]?.querySelectorAll(
-          '.approval-actions, .approval-deny, .approval-answer, .approval-expiry'
-        ) ?? []
-      ))
-        el.remove()
+      for (const el of Array.from(p.cards[0]?.querySelectorAll(PENDING_ONLY) ?? [])) el.remove()
     }
     this.paintPin()
   }

@@ -17,7 +17,7 @@ export interface ImageAttachment {
 }
 
 export class ImagePicker {
-  /** The 📎 button (with its hidden file input), for the prompt row. */
+  /** The paper-clip button (with its hidden file input), for the prompt row. */
   readonly button: HTMLElement
   /** The chosen images, above the prompt row; hidden while there are none. */
   readonly chips: HTMLElement
@@ -44,7 +44,8 @@ export class ImagePicker {
           'aria-label': 'Attach images',
           onClick: () => this.input.click(),
         },
-        '📎'
+        // Drawn by the styles: an emoji needs a font that a desktop Linux may lack.
+        h('span', { class: 'icon-clip', 'aria-hidden': 'true' })
       ),
       this.input
     )

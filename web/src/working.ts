@@ -50,6 +50,12 @@ export class WorkingLine {
       case 'tool.denied':
         this.set('reading the tool’s result', at)
         break
+      case 'permission.requested':
+        this.set('waiting for your answer', at)
+        break
+      case 'permission.resolved':
+        this.set('going on after the answer', at)
+        break
       case 'agent.retry':
         this.set('waiting for the API to answer', at)
         break
