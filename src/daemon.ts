@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, statfsSync } from 'node:fs'
 import { removeAddress, writeAddress } from './address-file.js'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -43,6 +43,7 @@ import { isStorageFull } from './storage/errors.js'
 import { createRetention } from './storage/retention.js'
 import { createOutbox } from './storage/outbox.js'
 import { createStore } from './storage/store.js'
+import { createDiskWatch } from './turns/disk-watch.js'
 import { createSupervisor } from './turns/supervisor.js'
 import { createCluster } from './hosts/cluster.js'
 
@@ -227,6 +228,14 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     lastWriteAt: eventLog.lastWriteAt,
     config: { retentionDays: config.retentionDays, retentionSessions: config.retentionSessions },
   })
+  const disk = createDiskWatch({
+    freeBytes: () => {
+      const fs = statfsSync(spoolDir)
+      return fs.bavail * fs.bsize
+    },
+    stopTurns: () => supervisor.cancelAll('storage'),
+    log,
+  })
   const claude = await claudeChecked
   const registry = createSseRegistry({ tokens })
   let draining = false
@@ -245,6 +254,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     log,
     isDraining,
     isStorageFull,
+    onStorageFull: () => disk.check(),
     health: () => ({ ok: true, version, claudeVersion: claude, draining }),
     security: { tokens, limiter, allowedHosts, explicitHosts },
     openRoutes: [staticRoutes(join(root, 'web', 'dist'))],
@@ -278,6 +288,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
       : await startMetricsServer(metrics, config.host, config.metricsPort)
   // After listening: the first retention pass must not hold up the daemon's first answer.
   maintenance.start()
+  disk.start()
   const port = (server.address() as AddressInfo).port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   const url = `http://${host}:${port}`
@@ -308,6 +319,7 @@ export async function startDaemon(config: Config, opts: DaemonOptions): Promise<
     registry.close()
     metricsServer?.close()
     maintenance.stop()
+    disk.stop()
     await cluster.stop()
     broker.stop()
     await notifier.stop()

@@ -20,6 +20,8 @@ export interface AppDeps {
   health: () => Record<string, unknown>
   isDraining: () => boolean
   isStorageFull: (err: unknown) => boolean
+  /** A request failed for want of space (the running turns may be losing output too). */
+  onStorageFull?: () => void
   security: {
     tokens: TokenSource
     limiter: RateLimiter
@@ -51,6 +53,7 @@ export function createApp(deps: AppDeps) {
   app.onError((err, c) => {
     if (err instanceof AppError) return c.json(err.toJSON(), err.status, err.headers)
     if (deps.isStorageFull(err)) {
+      deps.onStorageFull?.()
       return c.json(
         errorBody('storage_full', 'the disk is full: nothing can be saved until space is freed'),
         507

@@ -152,6 +152,13 @@ export function createSupervisor(deps: {
       return active.has(sessionId)
     },
 
+    /** Cancels every running turn without waiting; returns how many were running. */
+    cancelAll(reason: StopReason): number {
+      const runs = [...active.values()]
+      for (const run of runs) run.cancel(reason)
+      return runs.length
+    },
+
     /** Cancels every running turn and waits for each to end, up to timeoutMs. */
     async stopAll(reason: StopReason, timeoutMs: number): Promise<boolean> {
       closing = true

@@ -100,10 +100,8 @@ describe.skipIf(TEST_BACKEND === 'postgres')('disk full (SQLite)', () => {
   })
 
   it('on a full file system (tmpfs): the daemon keeps serving reads and nothing committed is damaged', async (ctx) => {
-    const mnt = mkdtempSync(join(tmpdir(), 'agentmux-tmpfs-'))
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', mnt], { stdio: 'ignore' })
-    } catch {
+    const mnt = mountTmpfs()
+    if (!mnt) {
       console.warn(
         'DISK-FULL TMPFS TEST NOT RUN: cannot mount a tmpfs here (needs root); the size-cap test above covers SQLITE_FULL'
       )
@@ -131,12 +129,7 @@ describe.skipIf(TEST_BACKEND === 'postgres')('disk full (SQLite)', () => {
         'the turn to be streaming'
       )
       // Fill the file system while the turn streams into it.
-      const filler = join(mnt, 'filler')
-      try {
-        execFileSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=64k'], { stdio: 'ignore' })
-      } catch {
-        // dd stops with ENOSPC: the file system is full
-      }
+      const filler = fill(mnt)
       // Writes are refused cleanly; reads still work, and what was committed is intact.
       await waitUntil(async () => (await api.post('/sessions')).status === 507, {
         timeoutMs: 15_000,
@@ -171,11 +164,87 @@ describe.skipIf(TEST_BACKEND === 'postgres')('disk full (SQLite)', () => {
       const db = inspectDb(dataDir)
       expect(db.integrity()).toBe('ok')
       db.close()
-      execFileSync('umount', ['-l', mnt], { stdio: 'ignore' })
-      rmSync(mnt, { recursive: true, force: true })
+      unmount(mnt)
     }
   })
 })
+
+// The spool is in the data dir on either backend.
+describe('a full disk under the spool', () => {
+  it('stops a turn whose claude is silent (nothing of the daemon fails), and ends it once there is room', async (ctx) => {
+    const mnt = mountTmpfs()
+    if (!mnt) {
+      console.warn('DISK-FULL SPOOL TEST NOT RUN: cannot mount a tmpfs here (needs root)')
+      ctx.skip()
+      return
+    }
+    const dataDir = join(mnt, 'data')
+    mkdirSync(dataDir)
+    const p = await spawnDaemon({ dataDir })
+    try {
+      const api = createApi(p.url, TOKEN)
+      const s = (await api.post('/sessions')).body
+      // claude goes on when a spool write fails: a lost line is as silent as this.
+      const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'quiet [hang]' })).body.turn
+      const live = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN })
+      await live.waitFor((c) => c.events.some((e) => e.kind === 'agent.init'), 'claude to start')
+      const filler = fill(mnt)
+      await waitUntil(() => p.stderr().includes('the disk is full: running turns are stopped'), {
+        timeoutMs: 15_000,
+        label: 'the daemon to stop the turn for want of space',
+      })
+      rmSync(filler)
+      const ended = await live.waitForEvent(turnEnded(turn.id), 'the end of the turn', 30_000)
+      live.close()
+      expect(ended.status).toBe('failed')
+      const errors = live.events.filter((e) => e.turnId === turn.id && e.kind === 'error')
+      expect(errors.map((e) => e.message)).toEqual([
+        "claude's output could not be saved (the disk is full); the turn was stopped",
+      ])
+      const next = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'room again' })).body.turn
+      const after = await openSse(`${p.url}/sessions/${s.id}/events`, {
+        token: TOKEN,
+        lastEventId: String(ended.id),
+      })
+      expect((await after.waitForEvent(turnEnded(next.id), 'the next turn')).status).toBe(
+        'completed'
+      )
+      after.close()
+    } finally {
+      p.child.kill('SIGTERM')
+      await withTimeout(p.exited, 15_000, 'exit')
+      unmount(mnt)
+    }
+  })
+})
+
+/** A 6 MB tmpfs to fill, or null where mounting is not allowed (not root). */
+function mountTmpfs(): string | null {
+  const mnt = mkdtempSync(join(tmpdir(), 'agentmux-tmpfs-'))
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', mnt], { stdio: 'ignore' })
+    return mnt
+  } catch {
+    rmSync(mnt, { recursive: true, force: true })
+    return null
+  }
+}
+
+/** Fills the file system with one file, which it returns for the test to remove. */
+function fill(mnt: string): string {
+  const filler = join(mnt, 'filler')
+  try {
+    execFileSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=64k'], { stdio: 'ignore' })
+  } catch {
+    // dd stops with ENOSPC: the file system is full
+  }
+  return filler
+}
+
+function unmount(mnt: string): void {
+  execFileSync('umount', ['-l', mnt], { stdio: 'ignore' })
+  rmSync(mnt, { recursive: true, force: true })
+}
 
 describe('retention', () => {
   it('keeps at most N sessions (least recently active go first) and never a running one', async () => {
