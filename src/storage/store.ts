@@ -1,8 +1,7 @@
 import type { Db } from './database.js'
 import { toProcessInfo, toSession, toTurn, type SessionRow, type TurnRow } from './rows.js'
 import type { CommittedEvent, NewEvent } from '../events/types.js'
-import { batchOf, eventBody } from './event-json.js'
-import { createEventInserter } from './event-insert.js'
+import { createEventAppender } from './event-append.js'
 import { createQueueStore } from './queue.js'
 import type {
   PermissionMode,
@@ -62,7 +61,6 @@ export interface RunningTurn {
   process: TurnProcessInfo
 }
 
-const PREVIEW_CHARS = 240
 /** A session with the start of its running turn, so a list can show the elapsed time. */
 const SESSION_SELECT = `SELECT s.*, t.started_at AS active_turn_started_at, h.last_seen AS host_last_seen,
   (SELECT count(*) FROM turns w WHERE w.session_id = s.id AND w.status = 'queued') AS queued_turns,
@@ -71,7 +69,6 @@ const SESSION_SELECT = `SELECT s.*, t.started_at AS active_turn_started_at, h.la
 /** A turn with its queue position (1 = next), counted over the session's queued turns. */
 const TURN_SELECT = `SELECT t.*, CASE WHEN t.status = 'queued' THEN (SELECT count(*) FROM turns w
   WHERE w.session_id = t.session_id AND w.status = 'queued' AND w.rowid <= t.rowid) END AS position FROM turns t`
-const ERROR_CHARS = 2000
 
 export type Store = ReturnType<typeof createStore>
 
@@ -103,21 +100,7 @@ export function createStore(db: Db, opts: StoreOptions = {}) {
     // Only this host's: another daemon's claude runs on another machine.
     runningTurns: db.prepare(`${TURN_SELECT} JOIN sessions s ON s.id = t.session_id
       WHERE t.status = 'running' AND s.host = ? ORDER BY t.started_at`),
-    touchSession: db.prepare('UPDATE sessions SET last_event_id = ?, updated_at = ? WHERE id = ?'),
-    setPreview: db.prepare('UPDATE sessions SET preview = ? WHERE id = ?'),
     setClaudeStarted: db.prepare('UPDATE sessions SET claude_started = ? WHERE id = ?'),
-    addResult:
-      db.prepare(`UPDATE sessions SET cost_usd = cost_usd + @cost, claude_total_cost = @total,
-      input_tokens = input_tokens + @input, output_tokens = output_tokens + @output,
-      context_tokens = @context WHERE id = @id`),
-    setTurnCost: db.prepare('UPDATE turns SET cost_usd = ? WHERE id = ?'),
-    setTurnError: db.prepare('UPDATE turns SET error = ? WHERE id = ?'),
-    endTurn:
-      db.prepare(`UPDATE turns SET status = @status, ended_at = @endedAt, duration_ms = @durationMs,
-      exit_code = @exitCode, signal = @signal, last_event_id = @lastEventId WHERE id = @id`),
-    clearActive: db.prepare(
-      'UPDATE sessions SET active_turn_id = NULL WHERE id = ? AND active_turn_id = ?'
-    ),
     setProgress: db.prepare(`UPDATE turns SET spool_offset = coalesce(?, spool_offset),
       translator_state = coalesce(?, translator_state) WHERE id = ?`),
     setSpawn: db.prepare(
@@ -145,86 +128,12 @@ export function createStore(db: Db, opts: StoreOptions = {}) {
   }
 
   const perms = createPermissionQueries(db, host)
-  const insertEvents = createEventInserter(db)
   const sessionRow = (id: string) => q.getSession.get(id) as SessionRow | undefined
   const session = (r: SessionRow) =>
     toSession(r, new Date(now().getTime() - hostAliveMs).toISOString())
   const turnRow = (id: string) => q.getTurn.get(id) as TurnRow | undefined
 
-  function appendEvents(
-    sessionId: string,
-    turnId: string | null,
-    events: NewEvent[]
-  ): CommittedEvent[] {
-    const ts = now().toISOString()
-    const committed: CommittedEvent[] = []
-    const batch = batchOf(sessionId, turnId, ts)
-    const rows = events.map((event) => ({ kind: event.kind, body: eventBody(batch, event) }))
-    const ids = insertEvents(sessionId, turnId, rows)
-    events.forEach((event, i) => {
-      const id = ids[i]!
-      committed.push({ id, json: `{"id":${id},${rows[i]!.body.slice(1)}` })
-      applyEffects(sessionId, turnId, event, ts, id)
-    })
-    const last = committed[committed.length - 1]
-    if (last) q.touchSession.run(last.id, ts, sessionId)
-    return committed
-  }
-
-  function applyEffects(
-    sessionId: string,
-    turnId: string | null,
-    event: NewEvent,
-    ts: string,
-    id: number
-  ): void {
-    switch (event.kind) {
-      case 'turn.started':
-        q.setPreview.run(event.prompt.slice(0, PREVIEW_CHARS), sessionId)
-        break
-      case 'agent.init':
-        q.setClaudeStarted.run(1, sessionId)
-        break
-      case 'text':
-        if (!event.parentToolUseId) q.setPreview.run(event.text.slice(0, PREVIEW_CHARS), sessionId)
-        break
-      case 'turn.result': {
-        const u = event.usage
-        q.addResult.run({
-          id: sessionId,
-          cost: event.costUsd,
-          total: event.totalCostUsd,
-          input: u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens,
-          output: u.outputTokens,
-          context:
-            u.inputTokens + u.cacheReadInputTokens + u.cacheCreationInputTokens + u.outputTokens,
-        })
-        if (turnId) q.setTurnCost.run(event.costUsd, turnId)
-        break
-      }
-      case 'permission.requested':
-        perms.insert(sessionId, event, ts)
-        break
-      case 'error':
-        if (turnId) q.setTurnError.run(event.message.slice(0, ERROR_CHARS), turnId)
-        break
-      case 'turn.ended':
-        if (!turnId) break
-        q.endTurn.run({
-          id: turnId,
-          status: event.status,
-          endedAt: ts,
-          durationMs: event.durationMs,
-          exitCode: event.exitCode,
-          signal: event.signal,
-          lastEventId: id,
-        })
-        q.clearActive.run(sessionId, turnId)
-        break
-      default:
-        break
-    }
-  }
+  const appendEvents = createEventAppender(db, { now, perms })
 
   const queue = createQueueStore(db, { now, host, sessionRow, turnRow, appendEvents })
 

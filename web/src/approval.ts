@@ -7,6 +7,7 @@
 import { api, ApiError, sessionPath } from './api.js'
 import { h, text } from './dom.js'
 import { renderMarkdown } from './markdown.js'
+import { actions, expiry, questionForm, type Answer } from './approval-forms.js'
 import { toolInputView } from './tools.js'
 import type { Ev } from './types.js'
 import { toast } from './ui.js'
@@ -17,46 +18,10 @@ const PENDING_ONLY =
   '.approval-actions, .approval-deny, .approval-answer, .approval-expiry, .approval-waiting'
 type Resolved = Ev<'permission.resolved'>
 
-interface Answer {
-  decision: 'allow' | 'deny'
-  scope?: 'once' | 'session'
-  message?: string
-  answers?: Record<string, string>
-}
-
 interface Pending {
   ev: Requested
   /** The card in the log, and the pinned copy (null once resolved). */
   cards: HTMLElement[]
-}
-
-interface Question {
-  question: string
-  header?: string
-  options: { label: string; description?: string }[]
-}
-
-function questionsOf(input: unknown): Question[] {
-  const qs = (input as { questions?: unknown } | null)?.questions
-  if (!Array.isArray(qs)) return []
-  return qs.flatMap((q) => {
-    const o = (q ?? {}) as Record<string, unknown>
-    if (typeof o.question !== 'string') return []
-    const options = Array.isArray(o.options)
-      ? o.options.flatMap((x) =>
-          x && typeof (x as { label?: unknown }).label === 'string'
-            ? [x as { label: string; description?: string }]
-            : []
-        )
-      : []
-    return [
-      {
-        question: o.question,
-        header: typeof o.header === 'string' ? o.header : undefined,
-        options,
-      },
-    ]
-  })
 }
 
 /** How a request ended, in words; "on another device" when this page did not send the answer. */
@@ -199,7 +164,7 @@ export class Approvals {
         head
       ),
     ]
-    if (kind === 'question') out.push(this.questionForm(ev))
+    if (kind === 'question') out.push(questionForm(ev.input, (a) => void this.send(ev, a)))
     else if (kind === 'plan') {
       const plan = (ev.input as { plan?: unknown } | null)?.plan
       out.push(
@@ -210,10 +175,10 @@ export class Approvals {
         )
       )
       out.push(
-        this.actions(
-          ev,
+        actions(
           [['Approve the plan', { decision: 'allow', scope: 'once' }, 'btn-primary']],
-          'Keep planning'
+          'Keep planning',
+          (a) => void this.send(ev, a)
         )
       )
     } else {
@@ -229,147 +194,18 @@ export class Approvals {
         )
       )
       out.push(
-        this.actions(
-          ev,
+        actions(
           [
             ['Allow once', { decision: 'allow', scope: 'once' }, 'btn-primary'],
             ['Allow for this session', { decision: 'allow', scope: 'session' }, ''],
           ],
-          'Deny'
+          'Deny',
+          (a) => void this.send(ev, a)
         )
       )
     }
     if (ev.expiresAt) out.push(h('div', { class: 'approval-expiry' }, expiry(ev.expiresAt)))
     return out
-  }
-
-  private actions(
-    ev: Requested,
-    allow: [string, Answer, string][],
-    denyLabel: string
-  ): HTMLElement {
-    const msg = h('textarea', {
-      class: 'input approval-message',
-      rows: 2,
-      name: 'message',
-      placeholder: 'Why, or what to do instead (optional)',
-      'aria-label': 'Message to claude',
-    })
-    const denyBox = h(
-      'div',
-      { class: 'approval-deny', hidden: true },
-      msg,
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'btn btn-danger',
-          'data-answer': 'deny-confirm',
-          onClick: () =>
-            void this.send(ev, {
-              decision: 'deny',
-              ...(msg.value.trim() ? { message: msg.value.trim() } : {}),
-            }),
-        },
-        denyLabel
-      )
-    )
-    const row = h(
-      'div',
-      { class: 'approval-actions' },
-      ...allow.map(([label, answer, cls]) =>
-        h(
-          'button',
-          {
-            type: 'button',
-            class: `btn ${cls}`,
-            'data-answer': `${answer.decision}-${answer.scope}`,
-            onClick: () => void this.send(ev, answer),
-          },
-          label
-        )
-      ),
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'btn btn-danger-quiet',
-          'data-answer': 'deny',
-          onClick: () => ((denyBox.hidden = !denyBox.hidden), denyBox.hidden || msg.focus()),
-        },
-        `${denyLabel}…`
-      )
-    )
-    return h('div', null, row, denyBox)
-  }
-
-  private questionForm(ev: Requested): HTMLElement {
-    const qs = questionsOf(ev.input)
-    const answers: Record<string, string> = {}
-    const done = () => {
-      if (qs.every((q) => answers[q.question]))
-        void this.send(ev, { decision: 'allow', answers: { ...answers } })
-    }
-    const blocks = qs.map((q) => {
-      const free = h('input', {
-        class: 'input',
-        name: 'answer',
-        autocomplete: 'off',
-        placeholder: 'Or type an answer',
-        'aria-label': `Answer to: ${q.question}`,
-      })
-      return h(
-        'div',
-        { class: 'approval-question' },
-        h('div', { class: 'approval-q' }, q.question),
-        h(
-          'div',
-          { class: 'approval-options' },
-          ...q.options.map((o) =>
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'btn',
-                'data-option': o.label,
-                title: o.description ?? null,
-                onClick: () => ((answers[q.question] = o.label), done()),
-              },
-              o.label
-            )
-          )
-        ),
-        h(
-          'div',
-          { class: 'row' },
-          free,
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'btn btn-small',
-              onClick: () =>
-                free.value.trim() && ((answers[q.question] = free.value.trim()), done()),
-            },
-            'Answer'
-          )
-        )
-      )
-    })
-    return h(
-      'div',
-      { class: 'approval-answer' },
-      ...blocks,
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'btn btn-danger-quiet btn-small',
-          onClick: () => void this.send(ev, { decision: 'deny' }),
-        },
-        'Don’t answer'
-      )
-    )
   }
 
   private async send(ev: Requested, answer: Answer): Promise<void> {
@@ -394,11 +230,4 @@ export class Approvals {
       toast(`Not sent: ${e instanceof Error ? e.message : String(e)}`)
     }
   }
-}
-
-function expiry(at: string): string {
-  const s = Math.max(0, Math.round((Date.parse(at) - Date.now()) / 1000))
-  return s > 0
-    ? `Denied automatically in ${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} without an answer`
-    : 'Expiring…'
 }
