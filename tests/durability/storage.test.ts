@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } 
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, type TestContext } from 'vitest'
 import { createApi } from '../helpers/api.js'
 import { startTestDaemon } from '../helpers/daemon.js'
 import { inspectDb } from '../helpers/inspect-db.js'
@@ -100,16 +100,12 @@ describe.skipIf(TEST_BACKEND === 'postgres')('disk full (SQLite)', () => {
   })
 
   it('on a full file system (tmpfs): the daemon keeps serving reads and nothing committed is damaged', async (ctx) => {
-    const mnt = mountTmpfs()
-    if (!mnt) {
-      console.warn(
-        'DISK-FULL TMPFS TEST NOT RUN: cannot mount a tmpfs here (needs root); the size-cap test above covers SQLITE_FULL'
-      )
-      ctx.skip()
-      return
-    }
-    const dataDir = join(mnt, 'data')
-    mkdirSync(dataDir)
+    const fs = tmpfsDataDir(
+      ctx,
+      'DISK-FULL TMPFS TEST (the size-cap test above covers SQLITE_FULL)'
+    )
+    if (!fs) return
+    const { mnt, dataDir } = fs
     const p = await spawnDaemon({ dataDir })
     try {
       const api = createApi(p.url, TOKEN)
@@ -172,14 +168,9 @@ describe.skipIf(TEST_BACKEND === 'postgres')('disk full (SQLite)', () => {
 // The spool is in the data dir on either backend.
 describe('a full disk under the spool', () => {
   it('stops a turn whose claude is silent (nothing of the daemon fails), and ends it once there is room', async (ctx) => {
-    const mnt = mountTmpfs()
-    if (!mnt) {
-      console.warn('DISK-FULL SPOOL TEST NOT RUN: cannot mount a tmpfs here (needs root)')
-      ctx.skip()
-      return
-    }
-    const dataDir = join(mnt, 'data')
-    mkdirSync(dataDir)
+    const fs = tmpfsDataDir(ctx, 'DISK-FULL SPOOL TEST')
+    if (!fs) return
+    const { mnt, dataDir } = fs
     const p = await spawnDaemon({ dataDir })
     try {
       const api = createApi(p.url, TOKEN)
@@ -218,16 +209,23 @@ describe('a full disk under the spool', () => {
   })
 })
 
-/** A 6 MB tmpfs to fill, or null where mounting is not allowed (not root). */
-function mountTmpfs(): string | null {
+/**
+ * A data dir on a 6 MB tmpfs to fill; where mounting is not allowed (not root) the test is skipped
+ * and says so.
+ */
+function tmpfsDataDir(ctx: TestContext, what: string): { mnt: string; dataDir: string } | null {
   const mnt = mkdtempSync(join(tmpdir(), 'agentmux-tmpfs-'))
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', mnt], { stdio: 'ignore' })
-    return mnt
   } catch {
     rmSync(mnt, { recursive: true, force: true })
+    console.warn(`${what} NOT RUN: cannot mount a tmpfs here (needs root)`)
+    ctx.skip()
     return null
   }
+  const dataDir = join(mnt, 'data')
+  mkdirSync(dataDir)
+  return { mnt, dataDir }
 }
 
 /** Fills the file system with one file, which it returns for the test to remove. */
