@@ -26,7 +26,7 @@ export interface SyncPg {
  * commit-then-publish order that makes replay exact rests on it), so the connection lives in a
  * worker thread and each query blocks the daemon's thread until its answer: one round trip, which
  * is why the database should be near (same host or LAN). Atomics.wait is what synckit and
- * similar do; here it is twenty lines with nothing between the two threads but this protocol.
+ * similar do; here it is a few dozen lines with nothing between the two threads but this protocol.
  */
 export function connectSync(url: string, timeoutMs = 30_000): SyncPg {
   let link = open(url, 0)
