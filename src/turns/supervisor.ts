@@ -206,6 +206,7 @@ export function createSupervisor(deps: {
         await rm(join(deps.runner.spoolDir, name), { force: true })
         removed++
       }
+      void fifos.refill()
       return removed
     },
   }
