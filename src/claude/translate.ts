@@ -6,42 +6,12 @@
 import type { NewEvent, TokenUsage } from '../events/types.js'
 import { permissionRequestFromLine } from '../approvals/request.js'
 import { boundText, summarizeToolInput, toolResultText } from './tool-text.js'
-
-export interface TranslatorState {
-  /** claude's total_cost_usd before this turn, to get the turn's own cost from the cumulative one. */
-  baseTotalCost: number
-  sawInit: boolean
-  sawResult: boolean
-  resultIsError: boolean
-  claudeSessionId: string | null
-  /** An agent-side error was already reported, so a non-zero exit need not repeat it. */
-  reportedError: boolean
-  /**
-   * The plan of the model's last ExitPlanMode call: claude 2.1.330 strips `plan` from the input of
-   * the permission request it makes for it, so the request takes it from here. Bounded.
-   */
-  lastPlan?: { toolUseId: string; plan: string } | null
-}
-
-export function initialTranslatorState(baseTotalCost: number): TranslatorState {
-  return {
-    baseTotalCost,
-    sawInit: false,
-    sawResult: false,
-    resultIsError: false,
-    claudeSessionId: null,
-    reportedError: false,
-  }
-}
-
-export interface Translation {
-  events: NewEvent[]
-  state: TranslatorState
-}
+import { clip, isObj, num, str, type Obj } from './json-fields.js'
+import { notice, translateSystem } from './translate-system.js'
+import type { Translation, TranslatorState } from './translator-state.js'
 
 const RAW_MAX_CHARS = 4096
 const PLAN_MAX_CHARS = 64 * 1024
-const NOTICE_MAX_CHARS = 2000
 
 /** Lines that carry nothing a client needs: progress noise and answers to our own control requests. */
 const SILENT_TYPES = new Set([
@@ -51,16 +21,6 @@ const SILENT_TYPES = new Set([
   'prompt_suggestion',
   'tool_progress',
 ])
-const SILENT_SYSTEM = new Set(['thinking_tokens', 'session_state_changed'])
-
-type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback)
-const strings = (v: unknown): string[] =>
-  Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : []
-const num = (v: unknown, fallback = 0): number =>
-  typeof v === 'number' && Number.isFinite(v) ? v : fallback
-const clip = (s: string, max: number) => (s.length > max ? s.slice(0, max) : s)
 
 /** A line kept as it came (bounded): an unknown type or an unhandled control request. */
 const rawEvent = (text: string): NewEvent => ({
@@ -132,86 +92,6 @@ export function translateLine(raw: string, state: TranslatorState): Translation 
         return { events: [notice(line.type, line)], state }
       }
       return { events: [rawEvent(text)], state }
-  }
-}
-
-function notice(subtype: string, line: Obj, message?: string): NewEvent {
-  const m =
-    message ??
-    (str(line.message) ||
-      str(line.summary) ||
-      str(line.description) ||
-      str(line.text) ||
-      clip(JSON.stringify(line), NOTICE_MAX_CHARS))
-  return { kind: 'agent.notice', subtype, message: clip(m, NOTICE_MAX_CHARS) }
-}
-
-function translateSystem(line: Obj, state: TranslatorState): Translation {
-  const subtype = str(line.subtype, 'unknown')
-  switch (subtype) {
-    case 'init': {
-      const claudeSessionId = str(line.session_id)
-      return {
-        events: [
-          {
-            kind: 'agent.init',
-            model: str(line.model),
-            claudeSessionId,
-            cwd: str(line.cwd),
-            tools: strings(line.tools),
-            slashCommands: strings(line.slash_commands),
-            permissionMode: str(line.permissionMode),
-            version: str(line.claude_code_version),
-          },
-        ],
-        state: { ...state, sawInit: true, claudeSessionId },
-      }
-    }
-    case 'status': {
-      // "requesting" precedes every API call: noise. Compaction is worth showing.
-      if (line.status === 'compacting')
-        return { events: [notice('compacting', line, 'Compacting the conversation…')], state }
-      if (typeof line.compact_error === 'string')
-        return { events: [notice('compact_error', line, line.compact_error)], state }
-      return { events: [], state }
-    }
-    case 'api_retry':
-      return {
-        events: [
-          {
-            kind: 'agent.retry',
-            attempt: num(line.attempt),
-            maxRetries: num(line.max_retries),
-            delayMs: num(line.retry_delay_ms),
-            status: typeof line.error_status === 'number' ? line.error_status : null,
-            error: typeof line.error === 'string' ? line.error : JSON.stringify(line.error ?? null),
-          },
-        ],
-        state,
-      }
-    case 'permission_denied':
-      return {
-        events: [
-          {
-            kind: 'tool.denied',
-            toolUseId: str(line.tool_use_id),
-            name: str(line.tool_name),
-            message: str(line.message, 'Permission denied'),
-          },
-        ],
-        state,
-      }
-    case 'compact_boundary': {
-      const meta = isObj(line.compact_metadata) ? line.compact_metadata : {}
-      const pre = num(meta.pre_tokens, NaN)
-      const msg = Number.isNaN(pre)
-        ? 'Conversation compacted'
-        : `Conversation compacted (${pre} tokens before)`
-      return { events: [notice('compact_boundary', line, msg)], state }
-    }
-    default:
-      if (SILENT_SYSTEM.has(subtype)) return { events: [], state }
-      return { events: [notice(subtype, line)], state }
   }
 }
 
@@ -322,11 +202,7 @@ function translateUser(line: Obj): NewEvent[] {
 
 function userText(text: string): NewEvent {
   const interrupted = text.startsWith('[Request interrupted by user')
-  return {
-    kind: 'agent.notice',
-    subtype: interrupted ? 'interrupted' : 'user_message',
-    message: clip(text, NOTICE_MAX_CHARS),
-  }
+  return notice(interrupted ? 'interrupted' : 'user_message', {}, text)
 }
 
 function usageOf(u: unknown): TokenUsage {

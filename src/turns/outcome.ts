@@ -1,4 +1,4 @@
-import type { TranslatorState } from '../claude/translate.js'
+import type { TranslatorState } from '../claude/translator-state.js'
 import type { NewEvent } from '../events/types.js'
 import type { StopReason } from '../sessions/types.js'
 import type { Exit } from './claude-process.js'

@@ -1,5 +1,5 @@
 /** What one turn run knows while it runs: its phase and the facts that decide how it ends. */
-import { initialTranslatorState, type TranslatorState } from '../claude/translate.js'
+import { initialTranslatorState, type TranslatorState } from '../claude/translator-state.js'
 import type { Logger } from '../log.js'
 import type { StopReason, Turn, TurnProcessInfo } from '../sessions/types.js'
 import type { SessionRuntime } from '../storage/store.js'

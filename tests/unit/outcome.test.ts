@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { initialTranslatorState } from '../../src/claude/translate.js'
+import { initialTranslatorState } from '../../src/claude/translator-state.js'
 import { turnOutcome, type TurnFacts } from '../../src/turns/outcome.js'
 
 const base: TurnFacts = {

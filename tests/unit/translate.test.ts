@@ -2,11 +2,8 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import {
-  initialTranslatorState,
-  translateLine,
-  type TranslatorState,
-} from '../../src/claude/translate.js'
+import { translateLine } from '../../src/claude/translate.js'
+import { initialTranslatorState, type TranslatorState } from '../../src/claude/translator-state.js'
 import type { NewEvent } from '../../src/events/types.js'
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/transcripts')
