@@ -10,6 +10,7 @@ import { clock, count, duration, h, usd } from './dom.js'
 import { endedStatus, endingView, type TurnFacts } from './endings.js'
 import { renderMarkdown } from './markdown.js'
 import type { QueueView } from './queue.js'
+import { RetryLine } from './retry-line.js'
 import { ToolCards } from './tools.js'
 import type { Ev, LogEvent, TurnStatus } from './types.js'
 
@@ -18,12 +19,6 @@ interface Bubble {
   body: Text
   turnId: string | null
   parent: string
-}
-
-interface RetryLine {
-  el: HTMLElement
-  ev: Ev<'agent.retry'>
-  at: number
 }
 
 export const STATUS_WORD: Record<TurnStatus, string> = {
@@ -44,7 +39,7 @@ export class LogRenderer {
   private turnElId: string | null | undefined = undefined
   private readonly bubbles = new Map<string, Bubble>()
   private readonly tools: ToolCards
-  private retryLine: RetryLine | null = null
+  private readonly retryLine = new RetryLine()
   private facts: TurnFacts = { result: null, errors: [], denied: 0 }
   private prompt = ''
 
@@ -70,13 +65,13 @@ export class LogRenderer {
     this.tools.clear()
     this.turnEl = null
     this.turnElId = undefined
-    this.retryLine = null
+    this.retryLine.reset()
     this.facts = { result: null, errors: [], denied: 0 }
   }
 
   render(ev: LogEvent): void {
     // A retry line counts down only until something else happens in the turn.
-    if (this.retryLine && ev.kind !== 'agent.retry') this.settleRetry(false)
+    if (ev.kind !== 'agent.retry') this.retryLine.settle(false)
     switch (ev.kind) {
       case 'turn.started':
         this.facts = { result: null, errors: [], denied: 0 }
@@ -122,7 +117,7 @@ export class LogRenderer {
         this.facts.denied++
         return this.tools.denied(ev)
       case 'agent.retry':
-        return this.retry(ev)
+        return this.retryLine.show(this.add(ev, this.item(ev, 'div', 'notice retry', '')), ev)
       case 'agent.notice':
         this.add(ev, this.item(ev, 'div', 'notice', `ℹ ${ev.message || ev.subtype}`))
         return
@@ -185,7 +180,7 @@ export class LogRenderer {
 
   /** Once a second: the retry countdown. */
   tick(): void {
-    if (this.retryLine) this.paintRetry(this.retryLine)
+    this.retryLine.tick()
   }
 
   private container(ev: { turnId: string | null }): HTMLElement {
@@ -213,34 +208,6 @@ export class LogRenderer {
   private add(ev: { turnId: string | null }, el: HTMLElement): HTMLElement {
     this.container(ev).appendChild(el)
     return el
-  }
-
-  private retry(ev: Ev<'agent.retry'>): void {
-    if (this.retryLine) this.settleRetry(true)
-    const el = this.add(ev, this.item(ev, 'div', 'notice retry', ''))
-    if (ev.error) el.title = ev.error
-    // The countdown runs from when the retry was announced, so a replayed old line does not count down.
-    this.retryLine = { el, ev, at: Date.parse(ev.ts) }
-    this.paintRetry(this.retryLine)
-  }
-
-  private paintRetry(r: RetryLine): void {
-    const left = Math.ceil((r.at + r.ev.delayMs - Date.now()) / 1000)
-    const why = r.ev.status ? `The API answered ${r.ev.status}` : 'The API did not answer'
-    const when = left > 0 ? `retrying in ${left} s` : 'retrying now'
-    const txt = `↻ ${why}, ${when} (try ${r.ev.attempt} of ${r.ev.maxRetries})`
-    if (r.el.textContent !== txt) r.el.textContent = txt
-  }
-
-  /** Superseded by a newer retry, or something else happened: the line stops counting. */
-  private settleRetry(superseded: boolean): void {
-    const r = this.retryLine
-    if (!r) return
-    this.retryLine = null
-    r.el.classList.add('settled')
-    if (superseded) r.el.classList.add('superseded')
-    else
-      r.el.textContent = `↻ The API answered after ${r.ev.attempt} ${r.ev.attempt === 1 ? 'retry' : 'retries'}`
   }
 
   private bubbleKey(ev: Ev<'text.delta'>): string {
