@@ -13,10 +13,11 @@ import type { Ev } from './types.js'
 import { toast } from './ui.js'
 
 type Requested = Ev<'permission.requested'>
+type Resolved = Ev<'permission.resolved'>
+
 /** What a card loses once its request is over: the ways to answer it. */
 const PENDING_ONLY =
   '.approval-actions, .approval-deny, .approval-answer, .approval-expiry, .approval-waiting'
-type Resolved = Ev<'permission.resolved'>
 
 interface Pending {
   ev: Requested
@@ -145,6 +146,7 @@ export class Approvals {
   }
 
   private body(ev: Requested): Node[] {
+    const send = (a: Answer) => void this.send(ev, a)
     const kind = ev.requestKind
     const head =
       kind === 'question'
@@ -164,7 +166,7 @@ export class Approvals {
         head
       ),
     ]
-    if (kind === 'question') out.push(questionForm(ev.input, (a) => void this.send(ev, a)))
+    if (kind === 'question') out.push(questionForm(ev.input, send))
     else if (kind === 'plan') {
       const plan = (ev.input as { plan?: unknown } | null)?.plan
       out.push(
@@ -178,7 +180,7 @@ export class Approvals {
         actions(
           [['Approve the plan', { decision: 'allow', scope: 'once' }, 'btn-primary']],
           'Keep planning',
-          (a) => void this.send(ev, a)
+          send
         )
       )
     } else {
@@ -200,7 +202,7 @@ export class Approvals {
             ['Allow for this session', { decision: 'allow', scope: 'session' }, ''],
           ],
           'Deny',
-          (a) => void this.send(ev, a)
+          send
         )
       )
     }
