@@ -26,7 +26,7 @@ import {
 } from '../helpers/browser.js'
 import type { TestDaemon } from '../helpers/daemon.js'
 import { startRealStack, type RealStack } from '../helpers/real-claude.js'
-import { createSession, history, postTurn } from '../helpers/session.js'
+import { createSession, history, postTurn, UNTIL_CANCELLED } from '../helpers/session.js'
 import { waitUntil } from '../helpers/wait.js'
 import { isCatchupOf } from '../helpers/final-state.js'
 
@@ -213,7 +213,8 @@ describe.skipIf(!CHROMIUM)('the follow-up queue in the page (issue 11.5)', () =>
     const { page } = p
     const s = await createSession(d, { title: 'queue' })
     await openSession(p, d, s.id)
-    await page.fill('textarea.prompt', 'first, slowly [slow:20000]')
+    const first = `first, slowly ${UNTIL_CANCELLED}`
+    await page.fill('textarea.prompt', first)
     await page.click('button.send')
     await page.waitForSelector('.assistant.streaming')
     for (const text of ['second prompt', 'third prompt', 'fourth prompt']) {
@@ -275,7 +276,7 @@ describe.skipIf(!CHROMIUM)('the follow-up queue in the page (issue 11.5)', () =>
           prompt: string
           status: string
         }[]
-        return t.filter((x) => x.prompt === 'first, slowly [slow:20000]').length === 2
+        return t.filter((x) => x.prompt === first).length === 2
       },
       { label: 'the resent prompt' }
     )

@@ -21,7 +21,7 @@ import {
   stopPageStack,
 } from '../helpers/browser.js'
 import type { TestDaemon } from '../helpers/daemon.js'
-import { createSession, runTurn } from '../helpers/session.js'
+import { createSession, runTurn, UNTIL_CANCELLED } from '../helpers/session.js'
 import { waitUntil } from '../helpers/wait.js'
 
 // Callbacks passed to page.evaluate run in the browser; the root tsconfig has no DOM lib.
@@ -174,7 +174,7 @@ describe.skipIf(!CHROMIUM)('the phone page: forms, navigation, connection (issue
     const { page, context } = p
     const s = await createSession(d, { title: 'offline cancel' })
     await openSession(p, d, s.id)
-    await page.fill('textarea.prompt', 'keep going [slow:30000]')
+    await page.fill('textarea.prompt', `keep going ${UNTIL_CANCELLED}`)
     await page.click('button.send')
     await page.waitForSelector('.assistant.streaming')
     await context.setOffline(true)

@@ -15,7 +15,12 @@ import {
   stopPageStack,
 } from '../helpers/browser.js'
 import type { TestDaemon } from '../helpers/daemon.js'
-import { createSession, postTurn, runTurn as runTurnApi } from '../helpers/session.js'
+import {
+  createSession,
+  postTurn,
+  runTurn as runTurnApi,
+  UNTIL_CANCELLED,
+} from '../helpers/session.js'
 import { waitUntil } from '../helpers/wait.js'
 
 // Callbacks passed to page.evaluate run in the browser; the root tsconfig has no DOM lib.
@@ -94,7 +99,8 @@ describe.skipIf(!CHROMIUM)('the phone page after the trial (issue 12)', () => {
     const { page } = p
     const s = await createSession(d, { title: 'endings' })
     await openSession(p, d, s.id)
-    await page.fill('textarea.prompt', 'go on and on [slow:20000]')
+    const prompt = `go on and on ${UNTIL_CANCELLED}`
+    await page.fill('textarea.prompt', prompt)
     await page.click('button.send')
     await page.waitForSelector('.assistant.streaming')
     await page.click('.turnbar button.cancel')
@@ -112,10 +118,7 @@ describe.skipIf(!CHROMIUM)('the phone page after the trial (issue 12)', () => {
     await page.locator('button.resend').last().tap()
     await waitTurnStatus(page, 'running')
     const again = (await d.api.get(`/sessions/${s.id}/turns`)).body.turns as { prompt: string }[]
-    expect(again.map((t) => t.prompt)).toEqual([
-      'go on and on [slow:20000]',
-      'go on and on [slow:20000]',
-    ])
+    expect(again.map((t) => t.prompt)).toEqual([prompt, prompt])
     await page.click('.turnbar button.cancel')
     await waitTurnStatus(page, 'cancelled', 20_000)
 

@@ -20,7 +20,7 @@ import {
 } from '../helpers/browser.js'
 import { isCatchupOf } from '../helpers/final-state.js'
 import type { TestDaemon } from '../helpers/daemon.js'
-import { createSession, history, postTurn } from '../helpers/session.js'
+import { createSession, history, postTurn, UNTIL_CANCELLED } from '../helpers/session.js'
 import { waitUntil } from '../helpers/wait.js'
 
 let d: TestDaemon
@@ -296,7 +296,7 @@ describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
     const { page } = p
     const s = await createSession(d, { title: 'cancel me' })
     await openSession(p, d, s.id)
-    await page.fill('textarea.prompt', 'a long story [slow:20000]')
+    await page.fill('textarea.prompt', `a long story ${UNTIL_CANCELLED}`)
     await page.click('button.send')
     await page.waitForSelector('.assistant.streaming')
     await waitTurnStatus(page, 'running')
@@ -390,7 +390,7 @@ describe.skipIf(!CHROMIUM)('the phone page (fake claude)', () => {
       label: 'turn 1 ends',
       timeoutMs: 20_000,
     })
-    await postTurn(d, s.id, 'now write the fix and run the suite [slow:30000]')
+    await postTurn(d, s.id, `now write the fix and run the suite ${UNTIL_CANCELLED}`)
     await openSession(p, d, s.id)
     await page.waitForSelector('.assistant.streaming')
     await page.fill('textarea.prompt', 'also check the retry backoff')

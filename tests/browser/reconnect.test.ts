@@ -106,7 +106,8 @@ describe.skipIf(!CHROMIUM)('reconnection', () => {
     await page.fill('textarea.prompt', 'first [markdown]')
     await page.click('button.send')
     await waitTurnStatus(page, 'completed')
-    await page.fill('textarea.prompt', 'second, slowly [slow:4000]')
+    // Long enough to outlast a reload on a loaded machine, short enough to end within the wait below.
+    await page.fill('textarea.prompt', 'second, slowly [slow:12000]')
     await page.click('button.send')
     await page.waitForSelector('.assistant.streaming')
     await page.reload()

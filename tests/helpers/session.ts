@@ -8,6 +8,13 @@ export async function createSession(d: TestDaemon, body: Record<string, unknown>
   return r.body as { id: string; claudeSessionId: string; cwd: string; title: string }
 }
 
+/**
+ * A directive for a turn that streams until it is cancelled (10 minutes of deltas, far beyond any
+ * test). A test that cancels a running turn, or acts while it streams, must not race the turn's
+ * natural end: on a loaded machine a 20 s turn can end before the test's steps get to it.
+ */
+export const UNTIL_CANCELLED = '[slow:600000]'
+
 export async function postTurn(
   d: TestDaemon,
   sessionId: string,

@@ -1,7 +1,14 @@
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
-import { attach, createSession, history, postTurn, runTurn } from '../helpers/session.js'
+import {
+  attach,
+  createSession,
+  history,
+  postTurn,
+  runTurn,
+  UNTIL_CANCELLED,
+} from '../helpers/session.js'
 import { openSse, turnEnded, type LogEvent } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 
@@ -253,7 +260,7 @@ describe('the session list stream (GET /events)', () => {
 
   it('DELETE cancels a running turn, ends attached streams, and the session is gone', async () => {
     const s = await createSession(d)
-    const turn = await postTurn(d, s.id, 'slow [slow:10000]')
+    const turn = await postTurn(d, s.id, `slow ${UNTIL_CANCELLED}`)
     const sse = await attach(d, s.id)
     await sse.waitForEvent((e) => e.kind === 'text.delta', 'a delta')
     const del = await d.api.del(`/sessions/${s.id}`)

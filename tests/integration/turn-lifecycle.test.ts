@@ -2,7 +2,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
-import { attach, createSession, kinds, postTurn, runTurn } from '../helpers/session.js'
+import {
+  attach,
+  createSession,
+  kinds,
+  postTurn,
+  runTurn,
+  UNTIL_CANCELLED,
+} from '../helpers/session.js'
 import { turnEnded } from '../helpers/sse.js'
 import { waitUntil } from '../helpers/wait.js'
 
@@ -135,7 +142,7 @@ describe('turn lifecycle with the fake claude', () => {
 
   it('cancels mid-reply: one turn.ended, status cancelled, partial text kept, session resumable', async () => {
     const s = await createSession(d)
-    const turn = await postTurn(d, s.id, 'take your time [slow:8000]')
+    const turn = await postTurn(d, s.id, `take your time ${UNTIL_CANCELLED}`)
     const sse = await attach(d, s.id)
     await sse.waitForEvent((e) => e.kind === 'text.delta', 'a first delta')
     const c = await d.api.post(`/sessions/${s.id}/cancel`)
@@ -161,7 +168,7 @@ describe('turn lifecycle with the fake claude', () => {
 
   it('cancels right after the POST, then runs the next turn normally', async () => {
     const s = await createSession(d)
-    const turn = await postTurn(d, s.id, 'slow one [slow:5000]')
+    const turn = await postTurn(d, s.id, `slow one ${UNTIL_CANCELLED}`)
     const c = await d.api.post(`/sessions/${s.id}/cancel`)
     expect(c.body.cancelled).toBe(true)
     const sse = await attach(d, s.id)
