@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clientEnv, runCli } from '../helpers/cli.js'
 import { startRealStack, type RealStack } from '../helpers/real-claude.js'
-import { createSession, history } from '../helpers/session.js'
+import { createSession, history, UNTIL_CANCELLED } from '../helpers/session.js'
 import { waitUntil } from '../helpers/wait.js'
 
 // The client and the daemon's follow-up queue (issue 11), with the real claude on the mock API.
@@ -51,7 +51,7 @@ describe('agentmux and the queue', () => {
 
   it('cancel --clear-queue drops the queue; wait reports 3', async () => {
     const s = await createSession(stack.d, { title: 'cleared one' })
-    await cli('send', s.id, 'a slow one [slow:20000]')
+    await cli('send', s.id, `a slow one ${UNTIL_CANCELLED}`)
     await cli('send', s.id, 'queued a')
     await cli('send', s.id, 'queued b')
     await waitUntil(
@@ -71,7 +71,7 @@ describe('agentmux and the queue', () => {
 
   it('a cancel with turns queued pauses the queue: wait says 3, resume runs them', async () => {
     const s = await createSession(stack.d, { title: 'paused one' })
-    await cli('send', s.id, 'a slow one [slow:20000]')
+    await cli('send', s.id, `a slow one ${UNTIL_CANCELLED}`)
     await cli('send', s.id, 'queued after')
     await waitUntil(
       async () => (await history(stack.d, s.id)).some((e) => e.kind === 'text.delta'),

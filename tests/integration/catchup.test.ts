@@ -31,7 +31,8 @@ describe('catch-up attach', () => {
     await runTurn(d, s.id, '[burst:300] [tool:echo hi]')
     await runTurn(d, s.id, '[think] [slow:200]')
     // A turn whose reply is still streaming when the client attaches.
-    const live = await postTurn(d, s.id, '[burst:400] [burst-rate:100]')
+    // 20 s of streaming: the catch-up below must find its block still open, also on a loaded machine.
+    const live = await postTurn(d, s.id, '[burst:400] [burst-rate:20]')
     const watcher = await open(s.id, '')
     await watcher.waitFor(
       (c) => c.events.filter((e) => e.kind === 'text.delta' && e.turnId === live.id).length >= 20,
@@ -125,7 +126,7 @@ describe('catch-up attach', () => {
     expect(gz.headers['content-encoding']).toBe('gzip')
     expect(gz.events).toEqual(plain.events)
     // A live turn reaches the compressed stream frame by frame (flushed per write).
-    const t = await postTurn(d, s.id, '[slow:3000]')
+    const t = await postTurn(d, s.id, '[slow:10000]')
     await gz.waitFor(
       (c) => c.events.some((e) => e.kind === 'text.delta' && e.turnId === t.id),
       'a live delta, before the turn ends'
