@@ -1,4 +1,4 @@
-/** Rewrites the README's configuration table from the settings table in src/config.ts. */
+/** Rewrites the README's configuration table from the settings table in src/settings.ts. */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'

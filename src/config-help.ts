@@ -1,5 +1,5 @@
 /** Text generated from the settings table: the `serve --help` options and the README's table. */
-import { envOf, flagOf, SETTINGS, type Setting } from './config.js'
+import { envOf, flagOf, SETTINGS, type Setting } from './settings.js'
 
 const rows = () => Object.entries(SETTINGS) as [string, Setting][]
 /** Markdown to plain text for a terminal. */
@@ -17,7 +17,7 @@ export function serveOptionsText(): string {
 }
 
 export const README_TABLE_START =
-  '<!-- config-table:start (generated from src/config.ts: npm run readme:config) -->'
+  '<!-- config-table:start (generated from src/settings.ts: npm run readme:config) -->'
 export const README_TABLE_END = '<!-- config-table:end -->'
 
 export function readmeConfigTable(): string {

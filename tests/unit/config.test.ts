@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, envOf, flagOf, parseConfig, SETTINGS } from '../../src/config.js'
+import { ConfigError, parseConfig } from '../../src/config.js'
+import { envOf, flagOf, SETTINGS } from '../../src/settings.js'
 import { readmeConfigTable, serveOptionsText, withReadmeTable } from '../../src/config-help.js'
 
 const README = resolve(dirname(fileURLToPath(import.meta.url)), '../../README.md')
