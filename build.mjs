@@ -11,7 +11,7 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node22',
   sourcemap: 'linked',
   // Native addon: loaded from node_modules at run time.
   // pg-native: pg's optional libpq binding, which is not installed (pg's JavaScript client is used).

@@ -5,21 +5,13 @@
  * instead of re-rendering, and that state has to be dropped as one piece when the log resets.
  */
 import type { Approvals } from './approval.js'
-import { copyButton } from './copy.js'
+import { Bubbles } from './bubbles.js'
 import { clock, count, duration, h, usd } from './dom.js'
 import { endedStatus, endingView, type TurnFacts } from './endings.js'
-import { renderMarkdown } from './markdown.js'
 import type { QueueView } from './queue.js'
 import { RetryLine } from './retry-line.js'
-import { ToolCards } from './tools.js'
+import { ToolCards, type Item } from './tools.js'
 import type { Ev, LogEvent, TurnStatus } from './types.js'
-
-interface Bubble {
-  el: HTMLElement
-  body: Text
-  turnId: string | null
-  parent: string
-}
 
 export const STATUS_WORD: Record<TurnStatus, string> = {
   queued: 'Queued',
@@ -37,7 +29,7 @@ type Base = { id: number; kind: string; turnId: string | null }
 export class LogRenderer {
   private turnEl: HTMLElement | null = null
   private turnElId: string | null | undefined = undefined
-  private readonly bubbles = new Map<string, Bubble>()
+  private readonly bubbles: Bubbles
   private readonly tools: ToolCards
   private readonly retryLine = new RetryLine()
   private facts: TurnFacts = { result: null, errors: [], denied: 0 }
@@ -52,10 +44,10 @@ export class LogRenderer {
       resend(prompt: string): void
     }
   ) {
-    this.tools = new ToolCards(
-      (ev, tag, cls, ...children) => this.item(ev, tag, cls, ...children),
-      (ev, el) => this.add(ev, el)
-    )
+    const item: Item = (ev, tag, cls, ...children) => this.item(ev, tag, cls, ...children)
+    const add = (ev: { turnId: string | null }, el: HTMLElement) => void this.add(ev, el)
+    this.tools = new ToolCards(item, add)
+    this.bubbles = new Bubbles(item, add)
   }
 
   /** The log is being replayed from the start: nothing rendered so far may be patched again. */
@@ -94,9 +86,9 @@ export class LogRenderer {
         ).hidden = true
         return
       case 'text.delta':
-        return this.delta(ev)
+        return this.bubbles.delta(ev)
       case 'text':
-        return this.finalText(ev)
+        return this.bubbles.final(ev)
       case 'thinking':
         this.add(
           ev,
@@ -210,57 +202,6 @@ export class LogRenderer {
     return el
   }
 
-  private bubbleKey(ev: Ev<'text.delta'>): string {
-    return `${ev.turnId ?? ''}|${ev.parentToolUseId ?? ''}|${ev.index}`
-  }
-
-  private delta(ev: Ev<'text.delta'>): void {
-    const key = this.bubbleKey(ev)
-    let b = this.bubbles.get(key)
-    if (!b) {
-      const body = document.createTextNode('')
-      const el = h(
-        'div',
-        {
-          class: `assistant streaming${ev.parentToolUseId ? ' sub' : ''}`,
-          'data-delta-from': ev.id,
-        },
-        h('div', { class: 'stream-text' }, body)
-      )
-      this.add(ev, el)
-      b = { el, body, turnId: ev.turnId, parent: ev.parentToolUseId ?? '' }
-      this.bubbles.set(key, b)
-    }
-    b.body.appendData(ev.text)
-  }
-
-  private finalText(ev: Ev<'text'>): void {
-    const body = h('div', { class: 'md' }, renderMarkdown(ev.text))
-    const el = this.item(
-      ev,
-      'div',
-      `assistant${ev.parentToolUseId ? ' sub' : ''}${ev.aborted ? ' aborted' : ''}`,
-      body
-    )
-    const foot = h(
-      'div',
-      { class: 'msg-foot' },
-      ev.aborted ? h('span', { class: 'stamp' }, 'cut short') : null,
-      copyButton(() => ev.text, 'Copy message')
-    )
-    el.appendChild(foot)
-    // The final text replaces the oldest open bubble of the same turn and thread.
-    const parent = ev.parentToolUseId ?? ''
-    for (const [key, b] of this.bubbles) {
-      if (b.turnId === ev.turnId && b.parent === parent) {
-        this.bubbles.delete(key)
-        b.el.replaceWith(el)
-        return
-      }
-    }
-    this.add(ev, el)
-  }
-
   /** claude's stderr and the daemon's errors: a short line, the full text one tap away. */
   private error(ev: Ev<'error'>): void {
     this.facts.errors.push(ev)
@@ -304,14 +245,7 @@ export class LogRenderer {
 
   private turnEnded(ev: Ev<'turn.ended'>): void {
     const status = endedStatus(ev)
-    // Bubbles still open (cut off without a final text) are kept as plain text.
-    for (const [key, b] of this.bubbles) {
-      if (b.turnId === ev.turnId) {
-        b.el.classList.remove('streaming')
-        b.el.classList.add('aborted')
-        this.bubbles.delete(key)
-      }
-    }
+    this.bubbles.endTurn(ev.turnId)
     this.tools.endTurn(ev.turnId)
     this.parts.approvals.endTurn(ev.turnId)
     const turn = this.container(ev)

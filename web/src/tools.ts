@@ -15,7 +15,7 @@ export interface ToolCard {
   deniedMessage: string | null
 }
 
-type Item = (
+export type Item = (
   ev: { id: number; kind: string; turnId: string | null },
   tag: 'div' | 'details',
   cls: string,
