@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMockAnthropic, type MockAnthropic } from '../mock-anthropic/server.js'
-import { createApi } from '../helpers/api.js'
+import { createApi, type Api } from '../helpers/api.js'
 import { REAL_CLAUDE } from '../helpers/daemon.js'
 import { inspectDb } from '../helpers/inspect-db.js'
 import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { processesWith } from '../helpers/real-claude.js'
+import { UNTIL_CANCELLED } from '../helpers/session.js'
 import { openSse, turnEnded, type LogEvent } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 
@@ -33,62 +34,84 @@ const realDaemon = (dataDir: string) =>
     },
   })
 
+/** The session's whole log, page by page (three 20 s turns stream more than one page of deltas). */
+async function fullHistory(api: Api, sessionId: string): Promise<LogEvent[]> {
+  const out: LogEvent[] = []
+  let after = 0
+  for (;;) {
+    const r = await api.get(`/sessions/${sessionId}/history?after=${after}&limit=1000`)
+    expect(r.status).toBe(200)
+    out.push(...(r.body.events as LogEvent[]))
+    after = r.body.lastEventId
+    if (!r.body.hasMore) return out
+  }
+}
+
 async function kill9(p: DaemonProcess) {
   p.child.kill('SIGKILL')
   await withTimeout(p.exited, 10_000, 'the daemon to die')
 }
 
 describe('the real claude across daemon crashes', () => {
-  it('kill -9 of the daemon mid-turn (3 cycles): the next daemon adopts the turn, it completes, clients see exactly the log', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-real-kill9-'))
-    let p = await realDaemon(dataDir)
-    let api = createApi(p.url, TOKEN)
-    const s = (await api.post('/sessions')).body
-    const seen: LogEvent[] = []
-    for (let cycle = 0; cycle < 3; cycle++) {
-      const turn = (
-        await api.post(`/sessions/${s.id}/turns`, { prompt: `story ${cycle} [slow:2500]` })
-      ).body.turn
-      const sse = await openSse(`${p.url}/sessions/${s.id}/events`, {
-        token: TOKEN,
-        ...(seen.length ? { lastEventId: String(seen.at(-1)!.id) } : {}),
-      })
-      await sse.waitFor(
-        (c) => c.events.filter((e) => e.kind === 'text.delta').length >= 3,
-        'a few deltas',
-        30_000
-      )
-      await kill9(p)
-      seen.push(...sse.events)
-      // claude keeps going without a daemon: it holds its stdin FIFO itself (no EOF) and finishes the
-      // turn; the next daemon ends it after its result (end_session).
-      p = await realDaemon(dataDir)
-      api = createApi(p.url, TOKEN)
-      const again = await openSse(`${p.url}/sessions/${s.id}/events`, {
-        token: TOKEN,
-        lastEventId: String(seen.at(-1)!.id),
-      })
-      const ended = await again.waitForEvent(turnEnded(turn.id), 'the adopted turn to end', 30_000)
-      again.close()
-      seen.push(...again.events)
-      expect(ended.status).toBe('completed')
-      const text = seen.filter((e) => e.turnId === turn.id && e.kind === 'text').pop()!
-        .text as string
-      expect(text).toContain(`ECHO: story ${cycle}`)
+  it(
+    'kill -9 of the daemon mid-turn (3 cycles): the next daemon adopts the turn, it completes, clients see exactly the log',
+    { timeout: 240_000 },
+    async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-real-kill9-'))
+      let p = await realDaemon(dataDir)
+      let api = createApi(p.url, TOKEN)
+      const s = (await api.post('/sessions')).body
+      const seen: LogEvent[] = []
+      for (let cycle = 0; cycle < 3; cycle++) {
+        // 20 s: the kill lands mid-turn, also on a loaded machine; the next daemon sees the end.
+        const turn = (
+          await api.post(`/sessions/${s.id}/turns`, { prompt: `story ${cycle} [slow:20000]` })
+        ).body.turn
+        const sse = await openSse(`${p.url}/sessions/${s.id}/events`, {
+          token: TOKEN,
+          ...(seen.length ? { lastEventId: String(seen.at(-1)!.id) } : {}),
+        })
+        await sse.waitFor(
+          (c) => c.events.filter((e) => e.kind === 'text.delta').length >= 3,
+          'a few deltas',
+          30_000
+        )
+        await kill9(p)
+        seen.push(...sse.events)
+        // claude keeps going without a daemon: it holds its stdin FIFO itself (no EOF) and finishes the
+        // turn; the next daemon ends it after its result (end_session).
+        p = await realDaemon(dataDir)
+        api = createApi(p.url, TOKEN)
+        const again = await openSse(`${p.url}/sessions/${s.id}/events`, {
+          token: TOKEN,
+          lastEventId: String(seen.at(-1)!.id),
+        })
+        const ended = await again.waitForEvent(
+          turnEnded(turn.id),
+          'the adopted turn to end',
+          60_000
+        )
+        again.close()
+        seen.push(...again.events)
+        expect(ended.status).toBe('completed')
+        const text = seen.filter((e) => e.turnId === turn.id && e.kind === 'text').pop()!
+          .text as string
+        expect(text).toContain(`ECHO: story ${cycle}`)
+      }
+      const log = await fullHistory(api, s.id)
+      expect(seen.map((e) => e.id)).toEqual(log.map((e) => e.id))
+      expect(log.filter((e) => e.kind === 'turn.ended').map((e) => e.status)).toEqual([
+        'completed',
+        'completed',
+        'completed',
+      ])
+      p.child.kill('SIGTERM')
+      await withTimeout(p.exited, 15_000, 'exit')
+      const db = inspectDb(dataDir)
+      expect(db.integrity()).toBe('ok')
+      db.close()
     }
-    const log = (await api.get(`/sessions/${s.id}/history?limit=1000`)).body.events as LogEvent[]
-    expect(seen.map((e) => e.id)).toEqual(log.map((e) => e.id))
-    expect(log.filter((e) => e.kind === 'turn.ended').map((e) => e.status)).toEqual([
-      'completed',
-      'completed',
-      'completed',
-    ])
-    p.child.kill('SIGTERM')
-    await withTimeout(p.exited, 15_000, 'exit')
-    const db = inspectDb(dataDir)
-    expect(db.integrity()).toBe('ok')
-    db.close()
-  })
+  )
 
   it('kill -9 of the daemon and claude together: the turn ends interrupted, the next turn resumes the conversation', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-real-oom-'))
@@ -96,7 +119,7 @@ describe('the real claude across daemon crashes', () => {
     let api = createApi(p.url, TOKEN)
     const s = (await api.post('/sessions')).body
     const first = (
-      await api.post(`/sessions/${s.id}/turns`, { prompt: 'remember marmalade [slow:4000]' })
+      await api.post(`/sessions/${s.id}/turns`, { prompt: `remember marmalade ${UNTIL_CANCELLED}` })
     ).body.turn
     const sse = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN })
     await sse.waitFor(
