@@ -28,11 +28,11 @@ export async function answer(
   return d.api.post(`/sessions/${sessionId}/permissions/${requestId}`, body)
 }
 
-export async function ended(sse: SseClient, turnId: string): Promise<LogEvent> {
+export async function ended(sse: SseClient, turnId: string, ms = 60_000): Promise<LogEvent> {
   const e = await sse.waitForEvent(
     (x) => x.kind === 'turn.ended' && x.turnId === turnId,
     'turn.ended',
-    60_000
+    ms
   )
   return e
 }

@@ -279,8 +279,9 @@ describe('control requests on the FIFO stdin', { timeout: 180_000 }, () => {
     const { d } = stack
     const s = await createSession(d)
     const target = join(s.cwd, 'mode-switched.txt')
-    // The tool call comes at the end of a slow reply: time to switch the mode before claude asks.
-    const turn = await postTurn(d, s.id, `write it [slow:6000] [tool:write ${target} hello]`)
+    // The tool call comes at the end of a slow reply: time to switch the mode before claude asks,
+    // also on a loaded machine. The mock streams both rounds (tool call, then answer) over 20 s.
+    const turn = await postTurn(d, s.id, `write it [slow:20000] [tool:write ${target} hello]`)
     const sse = await attach(d, s.id)
     await sse.waitForEvent(
       (e) => e.kind === 'text.delta' && e.turnId === turn.id,
@@ -289,7 +290,7 @@ describe('control requests on the FIFO stdin', { timeout: 180_000 }, () => {
     )
     const r = await d.api.patch(`/sessions/${s.id}`, { permissionMode: 'acceptEdits' })
     expect(r.status).toBe(200)
-    const end = await ended(sse, turn.id)
+    const end = await ended(sse, turn.id, 120_000)
     sse.close()
     expect(end.status).toBe('completed')
     const own = sse.events.filter((e) => e.turnId === turn.id)

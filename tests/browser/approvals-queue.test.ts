@@ -285,13 +285,14 @@ describe.skipIf(!CHROMIUM)('the follow-up queue in the page (issue 11.5)', () =>
     await waitTurnStatus(page, 'cancelled', 20_000)
   })
 
-  it('a paused queue says why and resumes with one tap', async () => {
+  it('a paused queue says why and resumes with one tap', { timeout: 120_000 }, async () => {
     const { page } = p
     const s = await createSession(d, { title: 'paused' })
     await openSession(p, d, s.id)
-    await postTurn(d, s.id, 'fails [slow:1500] [exit:3]')
+    // 20 s before it fails: the next prompt is still queued behind it, also on a loaded machine.
+    await postTurn(d, s.id, 'fails [slow:20000] [exit:3]')
     await postTurn(d, s.id, 'waits behind it')
-    await page.waitForSelector('.queue-paused:not([hidden])', { timeout: 30_000 })
+    await page.waitForSelector('.queue-paused:not([hidden])', { timeout: 60_000 })
     await expect(page.textContent('.queue-paused')).resolves.toMatch(/Paused: the last turn failed/)
     await page.click('.queue-paused button[data-action=resume]')
     await waitUntil(async () => (await page.locator('.queue-item').count()) === 0, {

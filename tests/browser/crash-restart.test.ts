@@ -46,10 +46,9 @@ describe.skipIf(!CHROMIUM)('kill -9 of the daemon mid-turn, in the page', () => 
     await mock?.close()
   })
 
-  // A daemon process killed and started again under a browser: 40 s on a loaded machine.
   it(
     'the turn finishes in the page after the daemon comes back, without the user doing anything',
-    { timeout: 150_000 },
+    { timeout: 180_000 },
     async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-page-crash-'))
       const port = await freePort()
@@ -73,7 +72,9 @@ describe.skipIf(!CHROMIUM)('kill -9 of the daemon mid-turn, in the page', () => 
         await page.waitForSelector('[data-view=list]')
         await page.goto(`${daemon.url}/#/s/${s.id}`)
         await page.waitForSelector('.log[data-caught-up=true]', { state: 'attached' })
-        await page.fill('textarea.prompt', 'tell me a long story [slow:5000]')
+        // 20 s: the kill lands mid-turn, also on a loaded machine (a turn over before it would make
+        // this test pass without testing the adoption).
+        await page.fill('textarea.prompt', 'tell me a long story [slow:20000]')
         await page.click('button.send')
         await page.waitForFunction(
           () =>
@@ -92,7 +93,7 @@ describe.skipIf(!CHROMIUM)('kill -9 of the daemon mid-turn, in the page', () => 
         // No click, no reload: the page reconnects and the adopted turn ends in front of the user.
         await waitTurnStatus(page, 'completed', 60_000)
         const text = await page.locator('.item[data-kind=text] .md').last().innerText()
-        expect(text.startsWith('ECHO: tell me a long story [slow:5000]')).toBe(true)
+        expect(text.startsWith('ECHO: tell me a long story [slow:20000]')).toBe(true)
         const log = (await createApi(daemon.url, TOKEN).get(`/sessions/${s.id}/history?limit=1000`))
           .body.events
         expect(await renderedIds(page)).toEqual(

@@ -147,27 +147,35 @@ describe.skipIf(!CHROMIUM)('the installable page', () => {
     await page.keyboard.press('Escape')
   })
 
-  it('titles a hidden tab "✓ <title>" when a turn ends, and restores it when shown', async () => {
-    const s = await createSession(d, { title: 'Background job' })
-    await page.goto(`${d.url}/#/`)
-    await page.waitForSelector('[data-view=list]')
-    const shownTitle = await page.title()
-    const turn = await postTurn(d, s.id, 'take a while [slow:600]')
-    await waitUntil(async () => (await d.api.get(`/sessions/${s.id}`)).body.status === 'running', {
-      label: 'the turn running',
-    })
-    await setVisibility('hidden')
-    await waitUntil(async () => (await page.title()) === '✓ Background job', {
-      timeoutMs: 20_000,
-      label: 'the hidden-tab title',
-    })
-    expect((await d.api.get(`/sessions/${s.id}/turns`)).body.turns[0].id).toBe(turn.id)
-    await setVisibility('visible')
-    await waitUntil(async () => (await page.title()) === shownTitle, {
-      timeoutMs: 5_000,
-      label: 'the title restored',
-    })
-  })
+  it(
+    'titles a hidden tab "✓ <title>" when a turn ends, and restores it when shown',
+    { timeout: 120_000 },
+    async () => {
+      const s = await createSession(d, { title: 'Background job' })
+      await page.goto(`${d.url}/#/`)
+      await page.waitForSelector('[data-view=list]')
+      const shownTitle = await page.title()
+      // 20 s: the tab is hidden while the turn still runs, also on a loaded machine.
+      const turn = await postTurn(d, s.id, 'take a while [slow:20000]')
+      await waitUntil(
+        async () => (await d.api.get(`/sessions/${s.id}`)).body.status === 'running',
+        {
+          label: 'the turn running',
+        }
+      )
+      await setVisibility('hidden')
+      await waitUntil(async () => (await page.title()) === '✓ Background job', {
+        timeoutMs: 60_000,
+        label: 'the hidden-tab title',
+      })
+      expect((await d.api.get(`/sessions/${s.id}/turns`)).body.turns[0].id).toBe(turn.id)
+      await setVisibility('visible')
+      await waitUntil(async () => (await page.title()) === shownTitle, {
+        timeoutMs: 5_000,
+        label: 'the title restored',
+      })
+    }
+  )
 
   it('reattaches the session stream without visible=1 while hidden, and with it when shown again', async () => {
     const s = await createSession(d, { title: 'Presence' })

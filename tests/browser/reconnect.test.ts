@@ -78,57 +78,67 @@ describe.skipIf(!CHROMIUM)('reconnection', () => {
   })
   afterAll(() => stopPageStack({ p, browser, d }))
 
-  it('goes offline mid-turn and back: catches up with no duplicated and no missing event', async () => {
-    const { page, context } = p
-    const s = await createSession(d, { title: 'offline' })
-    await openSession(p, d, s.id)
-    await conn('live')
-    await page.fill('textarea.prompt', 'stream while I drive through a tunnel [slow:5000]')
-    await page.click('button.send')
-    await page.waitForSelector('.assistant.streaming')
-    await context.setOffline(true)
-    await conn('offline')
-    const seenOffline = (await appliedIds(page)).length
-    // The turn goes on without us.
-    await idle(s.id, 'the turn ends while the page is offline')
-    const h = await history(d, s.id)
-    expect(seenOffline).toBeLessThan(h.length)
-    await context.setOffline(false)
-    await conn('live')
-    await waitTurnStatus(page, 'completed')
-    await expectInSync(s.id)
-  })
+  it(
+    'goes offline mid-turn and back: catches up with no duplicated and no missing event',
+    { timeout: 120_000 },
+    async () => {
+      const { page, context } = p
+      const s = await createSession(d, { title: 'offline' })
+      await openSession(p, d, s.id)
+      await conn('live')
+      // 20 s: the page goes offline before the turn ends, also on a loaded machine.
+      await page.fill('textarea.prompt', 'stream while I drive through a tunnel [slow:20000]')
+      await page.click('button.send')
+      await page.waitForSelector('.assistant.streaming')
+      await context.setOffline(true)
+      await conn('offline')
+      const seenOffline = (await appliedIds(page)).length
+      // The turn goes on without us.
+      await idle(s.id, 'the turn ends while the page is offline', 60_000)
+      const h = await history(d, s.id)
+      expect(seenOffline).toBeLessThan(h.length)
+      await context.setOffline(false)
+      await conn('live')
+      await waitTurnStatus(page, 'completed')
+      await expectInSync(s.id)
+    }
+  )
 
-  it('reloads mid-turn: the conversation is rebuilt and the live tail continues', async () => {
-    const { page } = p
-    const s = await createSession(d, { title: 'reload' })
-    await openSession(p, d, s.id)
-    await page.fill('textarea.prompt', 'first [markdown]')
-    await page.click('button.send')
-    await waitTurnStatus(page, 'completed')
-    // Long enough to outlast a reload on a loaded machine, short enough to end within the wait below.
-    await page.fill('textarea.prompt', 'second, slowly [slow:12000]')
-    await page.click('button.send')
-    await page.waitForSelector('.assistant.streaming')
-    await page.reload()
-    await page.waitForSelector('.log[data-caught-up=true]', { state: 'attached' })
-    // Rebuilt from the log, and still streaming live.
-    await page.waitForSelector('.assistant.streaming')
-    await waitTurnStatus(page, 'running')
-    const before = await page.textContent('.assistant.streaming')
-    await page.waitForFunction(
-      (n) =>
-        ((globalThis as any).document.querySelector('.assistant.streaming')?.textContent?.length ??
-          Infinity) > n,
-      before!.length,
-      {
-        timeout: 10_000,
-      }
-    )
-    await waitTurnStatus(page, 'completed')
-    expect(await page.locator('.item.user').count()).toBe(2)
-    await expectInSync(s.id)
-  })
+  it(
+    'reloads mid-turn: the conversation is rebuilt and the live tail continues',
+    { timeout: 120_000 },
+    async () => {
+      const { page } = p
+      const s = await createSession(d, { title: 'reload' })
+      await openSession(p, d, s.id)
+      await page.fill('textarea.prompt', 'first [markdown]')
+      await page.click('button.send')
+      await waitTurnStatus(page, 'completed')
+      // Long enough to outlast a reload and the steps after it on a loaded machine, short enough to
+      // end within the wait below.
+      await page.fill('textarea.prompt', 'second, slowly [slow:30000]')
+      await page.click('button.send')
+      await page.waitForSelector('.assistant.streaming')
+      await page.reload()
+      await page.waitForSelector('.log[data-caught-up=true]', { state: 'attached' })
+      // Rebuilt from the log, and still streaming live.
+      await page.waitForSelector('.assistant.streaming')
+      await waitTurnStatus(page, 'running')
+      const before = await page.textContent('.assistant.streaming')
+      await page.waitForFunction(
+        (n) =>
+          ((globalThis as any).document.querySelector('.assistant.streaming')?.textContent
+            ?.length ?? Infinity) > n,
+        before!.length,
+        {
+          timeout: 10_000,
+        }
+      )
+      await waitTurnStatus(page, 'completed', 60_000)
+      expect(await page.locator('.item.user').count()).toBe(2)
+      await expectInSync(s.id)
+    }
+  )
 
   it('sends a prompt written offline exactly once when the network is back', async () => {
     const { page, context } = p

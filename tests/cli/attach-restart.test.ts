@@ -45,63 +45,70 @@ async function allEvents(url: string, sessionId: string) {
 }
 
 describe('agentmux attach across a daemon kill -9', () => {
-  it('reconnects through the restart (new port, found in the data dir) with no gap and no duplicate', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-cli-kill9-'))
-    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }))
-    let daemon = await realDaemon(dataDir)
-    cleanup.push(() => stopDaemon(daemon, 'SIGTERM'))
-    const api = createApi(daemon.url, TOKEN)
-    const s = (await api.post('/sessions', {})).body
-    // A first turn, so the attach below must start at the last turn, not the first.
-    await api.post(`/sessions/${s.id}/turns`, { prompt: 'the first turn' })
-    const env = {
-      PATH: process.env.PATH ?? '',
-      HOME: '/nonexistent',
-      AGENTMUX_DATA_DIR: dataDir,
-      AGENTMUX_TOKEN: TOKEN,
+  it(
+    'reconnects through the restart (new port, found in the data dir) with no gap and no duplicate',
+    { timeout: 180_000 },
+    async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-cli-kill9-'))
+      cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }))
+      let daemon = await realDaemon(dataDir)
+      cleanup.push(() => stopDaemon(daemon, 'SIGTERM'))
+      const api = createApi(daemon.url, TOKEN)
+      const s = (await api.post('/sessions', {})).body
+      // A first turn, so the attach below must start at the last turn, not the first.
+      await api.post(`/sessions/${s.id}/turns`, { prompt: 'the first turn' })
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: '/nonexistent',
+        AGENTMUX_DATA_DIR: dataDir,
+        AGENTMUX_TOKEN: TOKEN,
+      }
+      let waitFirst: CliProcess = startCli(['wait', s.id, '--timeout', '60'], env, '')
+      expect((await withTimeout(waitFirst.exited, 70_000, 'the first turn')).code).toBe(0)
+
+      // 20 s: the kill lands mid-turn, also on a loaded machine (a turn over before it would make
+      // this test pass without a reconnect mid-turn).
+      const turn = (
+        await api.post(`/sessions/${s.id}/turns`, { prompt: 'a long story [slow:20000]' })
+      ).body.turn
+      const attach = startCli(['attach', s.id, '--json'], env)
+      cleanup.push(() => attach.kill())
+      await attach.waitForOutput(
+        (o) => (o.match(/"text\.delta"/g) ?? []).length >= 3,
+        'a few deltas before the kill',
+        60_000
+      )
+
+      daemon.child.kill('SIGKILL')
+      await withTimeout(daemon.exited, 10_000, 'the daemon to die')
+      daemon = await realDaemon(dataDir)
+      await attach.waitForOutput(
+        (o) => o.includes('"turn.ended"'),
+        'the turn end after the restart',
+        60_000
+      )
+
+      const log = await allEvents(daemon.url, s.id)
+      const lastStart = log.findIndex((e) => e.kind === 'turn.started' && e.turnId === turn.id)
+      expect(lastStart).toBeGreaterThan(0)
+      const seen = ndjson(attach.stdout())
+      // Exactly the log from the last turn's start: nothing missed, nothing twice, nothing earlier.
+      expect(seen).toEqual(log.slice(lastStart))
+      expect(attach.stderr()).not.toContain('Error')
+
+      // Still attached: the next turn arrives on the same client.
+      await createApi(daemon.url, TOKEN).post(`/sessions/${s.id}/turns`, {
+        prompt: 'after the restart',
+      })
+      await attach.waitForOutput(
+        (o) => (o.match(/"turn\.ended"/g) ?? []).length === 2,
+        'the next turn',
+        60_000
+      )
+      expect(ndjson(attach.stdout())).toEqual((await allEvents(daemon.url, s.id)).slice(lastStart))
+      attach.kill()
+      waitFirst = startCli(['wait', s.id, '--timeout', '60'], env, '')
+      expect((await withTimeout(waitFirst.exited, 70_000, 'wait')).code).toBe(0)
     }
-    let waitFirst: CliProcess = startCli(['wait', s.id, '--timeout', '60'], env, '')
-    expect((await withTimeout(waitFirst.exited, 70_000, 'the first turn')).code).toBe(0)
-
-    const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'a long story [slow:5000]' }))
-      .body.turn
-    const attach = startCli(['attach', s.id, '--json'], env)
-    cleanup.push(() => attach.kill())
-    await attach.waitForOutput(
-      (o) => (o.match(/"text\.delta"/g) ?? []).length >= 3,
-      'a few deltas before the kill',
-      60_000
-    )
-
-    daemon.child.kill('SIGKILL')
-    await withTimeout(daemon.exited, 10_000, 'the daemon to die')
-    daemon = await realDaemon(dataDir)
-    await attach.waitForOutput(
-      (o) => o.includes('"turn.ended"'),
-      'the turn end after the restart',
-      60_000
-    )
-
-    const log = await allEvents(daemon.url, s.id)
-    const lastStart = log.findIndex((e) => e.kind === 'turn.started' && e.turnId === turn.id)
-    expect(lastStart).toBeGreaterThan(0)
-    const seen = ndjson(attach.stdout())
-    // Exactly the log from the last turn's start: nothing missed, nothing twice, nothing earlier.
-    expect(seen).toEqual(log.slice(lastStart))
-    expect(attach.stderr()).not.toContain('Error')
-
-    // Still attached: the next turn arrives on the same client.
-    await createApi(daemon.url, TOKEN).post(`/sessions/${s.id}/turns`, {
-      prompt: 'after the restart',
-    })
-    await attach.waitForOutput(
-      (o) => (o.match(/"turn\.ended"/g) ?? []).length === 2,
-      'the next turn',
-      60_000
-    )
-    expect(ndjson(attach.stdout())).toEqual((await allEvents(daemon.url, s.id)).slice(lastStart))
-    attach.kill()
-    waitFirst = startCli(['wait', s.id, '--timeout', '60'], env, '')
-    expect((await withTimeout(waitFirst.exited, 70_000, 'wait')).code).toBe(0)
-  })
+  )
 })

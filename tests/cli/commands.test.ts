@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clientEnv, ndjson, runCli } from '../helpers/cli.js'
 import { startRealStack, type RealStack } from '../helpers/real-claude.js'
-import { createSession, history, runTurn } from '../helpers/session.js'
+import { createSession, history, runTurn, UNTIL_CANCELLED } from '../helpers/session.js'
 import { waitUntil } from '../helpers/wait.js'
 
 // The built client against a real daemon running the real claude binary on the mock Messages API.
@@ -123,7 +123,7 @@ describe('agentmux client commands', () => {
 
   it('wait: 3 for a cancelled turn, 124 on timeout; cancel cancels', async () => {
     const s = await createSession(stack.d, { title: 'waited one' })
-    await stack.d.api.post(`/sessions/${s.id}/turns`, { prompt: 'a slow one [slow:20000]' })
+    await stack.d.api.post(`/sessions/${s.id}/turns`, { prompt: `a slow one ${UNTIL_CANCELLED}` })
     const timedOut = await cli('wait', s.id, '--timeout', '0.5')
     expect(timedOut.code).toBe(124)
     await waitUntil(

@@ -20,34 +20,41 @@ const turnsOf = async (id: string) =>
   (await stack.d.api.get(`/sessions/${id}/turns`)).body.turns as { id: string; status: string }[]
 
 describe('agentmux and the queue', () => {
-  it('send queues behind a running turn; --no-queue refuses; ls shows the queue; send --wait follows a queued turn to its end', async () => {
-    const s = await createSession(stack.d, { title: 'queued one' })
-    const first = await cli('send', s.id, '--json', 'a slow one [slow:6000]')
-    expect(JSON.parse(first.stdout).turn.status).toBe('running')
-    const refused = await cli('send', s.id, '--no-queue', 'not now')
-    expect(refused.code).toBe(1)
-    expect(refused.stderr).toMatch(/turn/i)
-    const queued = await cli('send', s.id, '--json', 'then this')
-    const turn = JSON.parse(queued.stdout).turn
-    expect(turn).toMatchObject({ status: 'queued', position: 1 })
-    const ls = JSON.parse((await cli('ls', '--json', '--all')).stdout).sessions.find(
-      (x: { id: string }) => x.id === s.id
-    )
-    expect(ls.queuedTurns).toBe(1)
-    expect((await stack.d.api.get('/metrics')).body).toMatch(/^agentmux_queued_turns 1$/m)
-    // --wait on a third prompt: it waits its turn, then streams it.
-    const waited = await cli('send', s.id, '--wait', 'and finally this')
-    expect(waited.code, waited.stderr).toBe(0)
-    expect(waited.stdout).toContain('› and finally this')
-    expect(waited.stdout).toContain('ECHO: and finally this')
-    expect(waited.stdout).not.toContain('then this')
-    expect((await cli('wait', s.id, '--timeout', '60')).code).toBe(0)
-    expect((await turnsOf(s.id)).map((t) => t.status)).toEqual([
-      'completed',
-      'completed',
-      'completed',
-    ])
-  })
+  it(
+    'send queues behind a running turn; --no-queue refuses; ls shows the queue; send --wait follows a queued turn to its end',
+    { timeout: 180_000 },
+    async () => {
+      const s = await createSession(stack.d, { title: 'queued one' })
+      // 30 s: still running through the four client runs below, also on a loaded machine.
+      const first = await cli('send', s.id, '--json', 'a slow one [slow:30000]')
+      expect(JSON.parse(first.stdout).turn.status).toBe('running')
+      const refused = await cli('send', s.id, '--no-queue', 'not now')
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toMatch(/turn/i)
+      const queued = await cli('send', s.id, '--json', 'then this')
+      const turn = JSON.parse(queued.stdout).turn
+      expect(turn).toMatchObject({ status: 'queued', position: 1 })
+      const ls = JSON.parse((await cli('ls', '--json', '--all')).stdout).sessions.find(
+        (x: { id: string }) => x.id === s.id
+      )
+      expect(ls.queuedTurns).toBe(1)
+      expect((await stack.d.api.get('/metrics')).body).toMatch(/^agentmux_queued_turns 1$/m)
+      // --wait on a third prompt: it waits its turn, then streams it.
+      const waited = await runCli(['send', s.id, '--wait', 'and finally this'], env, {
+        ms: 120_000,
+      })
+      expect(waited.code, waited.stderr).toBe(0)
+      expect(waited.stdout).toContain('› and finally this')
+      expect(waited.stdout).toContain('ECHO: and finally this')
+      expect(waited.stdout).not.toContain('then this')
+      expect((await cli('wait', s.id, '--timeout', '60')).code).toBe(0)
+      expect((await turnsOf(s.id)).map((t) => t.status)).toEqual([
+        'completed',
+        'completed',
+        'completed',
+      ])
+    }
+  )
 
   it('cancel --clear-queue drops the queue; wait reports 3', async () => {
     const s = await createSession(stack.d, { title: 'cleared one' })

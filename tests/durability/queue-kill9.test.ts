@@ -51,14 +51,16 @@ afterAll(async () => {
 describe('the queue across kill -9 of the daemon', () => {
   it(
     'runs 3 queued turns in order after a restart, each ending exactly once',
-    { timeout: 90_000 },
+    { timeout: 180_000 },
     async () => {
       const first = await spawnDaemon({ dataDir })
       daemons.push(first)
       let api = createApi(first.url, TOKEN)
       const sessionId = (await api.post('/sessions', { title: 'queue kill9' })).body.id as string
+      // 20 s: still running when the others are queued and when the daemon is killed, also on a
+      // loaded machine; it ends on its own afterwards.
       const running = (
-        await api.post(`/sessions/${sessionId}/turns`, { prompt: 'first [slow:1500]' })
+        await api.post(`/sessions/${sessionId}/turns`, { prompt: 'first [slow:20000]' })
       ).body.turn
       expect(running.status).toBe('running')
       const queued: { id: string; status: string; position: number }[] = []
@@ -101,7 +103,7 @@ describe('the queue across kill -9 of the daemon', () => {
           const s = (await api.get(`/sessions/${sessionId}`)).body
           return s.status === 'idle' && s.queuedTurns === 0
         },
-        { timeoutMs: 60_000, intervalMs: 100, label: 'the queue to drain under the new daemon' }
+        { timeoutMs: 90_000, intervalMs: 100, label: 'the queue to drain under the new daemon' }
       )
       second.child.kill('SIGTERM')
       await withTimeout(second.exited, 15_000, 'the second daemon to exit')

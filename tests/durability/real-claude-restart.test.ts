@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMockAnthropic, type MockAnthropic } from '../mock-anthropic/server.js'
-import { createApi } from '../helpers/api.js'
+import { createApi, type Api } from '../helpers/api.js'
 import { REAL_CLAUDE } from '../helpers/daemon.js'
 import { inspectDb } from '../helpers/inspect-db.js'
 import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { processesWith } from '../helpers/real-claude.js'
+import { UNTIL_CANCELLED } from '../helpers/session.js'
 import { openSse, turnEnded, type LogEvent } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 
@@ -33,16 +34,28 @@ const realDaemon = (dataDir: string) =>
     },
   })
 
+/** The session's whole log, page by page (three 20 s turns stream more than one page of deltas). */
+async function fullHistory(api: Api, sessionId: string): Promise<LogEvent[]> {
+  const out: LogEvent[] = []
+  let after = 0
+  for (;;) {
+    const r = await api.get(`/sessions/${sessionId}/history?after=${after}&limit=1000`)
+    expect(r.status).toBe(200)
+    out.push(...(r.body.events as LogEvent[]))
+    after = r.body.lastEventId
+    if (!r.body.hasMore) return out
+  }
+}
+
 async function kill9(p: DaemonProcess) {
   p.child.kill('SIGKILL')
   await withTimeout(p.exited, 10_000, 'the daemon to die')
 }
 
 describe('the real claude across daemon crashes', () => {
-  // Three cold starts and three real-claude turns: 46 s on a loaded machine, near the 60 s default.
   it(
     'kill -9 of the daemon mid-turn (3 cycles): the next daemon adopts the turn, it completes, clients see exactly the log',
-    { timeout: 180_000 },
+    { timeout: 240_000 },
     async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-real-kill9-'))
       let p = await realDaemon(dataDir)
@@ -50,8 +63,9 @@ describe('the real claude across daemon crashes', () => {
       const s = (await api.post('/sessions')).body
       const seen: LogEvent[] = []
       for (let cycle = 0; cycle < 3; cycle++) {
+        // 20 s: the kill lands mid-turn, also on a loaded machine; the next daemon sees the end.
         const turn = (
-          await api.post(`/sessions/${s.id}/turns`, { prompt: `story ${cycle} [slow:2500]` })
+          await api.post(`/sessions/${s.id}/turns`, { prompt: `story ${cycle} [slow:20000]` })
         ).body.turn
         const sse = await openSse(`${p.url}/sessions/${s.id}/events`, {
           token: TOKEN,
@@ -75,7 +89,7 @@ describe('the real claude across daemon crashes', () => {
         const ended = await again.waitForEvent(
           turnEnded(turn.id),
           'the adopted turn to end',
-          30_000
+          60_000
         )
         again.close()
         seen.push(...again.events)
@@ -84,7 +98,7 @@ describe('the real claude across daemon crashes', () => {
           .text as string
         expect(text).toContain(`ECHO: story ${cycle}`)
       }
-      const log = (await api.get(`/sessions/${s.id}/history?limit=1000`)).body.events as LogEvent[]
+      const log = await fullHistory(api, s.id)
       expect(seen.map((e) => e.id)).toEqual(log.map((e) => e.id))
       expect(log.filter((e) => e.kind === 'turn.ended').map((e) => e.status)).toEqual([
         'completed',
@@ -105,7 +119,7 @@ describe('the real claude across daemon crashes', () => {
     let api = createApi(p.url, TOKEN)
     const s = (await api.post('/sessions')).body
     const first = (
-      await api.post(`/sessions/${s.id}/turns`, { prompt: 'remember marmalade [slow:4000]' })
+      await api.post(`/sessions/${s.id}/turns`, { prompt: `remember marmalade ${UNTIL_CANCELLED}` })
     ).body.turn
     const sse = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN })
     await sse.waitFor(

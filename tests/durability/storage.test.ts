@@ -9,7 +9,14 @@ import { startTestDaemon } from '../helpers/daemon.js'
 import { inspectDb } from '../helpers/inspect-db.js'
 import { TEST_BACKEND } from '../helpers/test-database.js'
 import { PROCESS_TOKEN, spawnDaemon } from '../helpers/process-daemon.js'
-import { attach, createSession, history, postTurn, runTurn } from '../helpers/session.js'
+import {
+  attach,
+  createSession,
+  history,
+  postTurn,
+  runTurn,
+  UNTIL_CANCELLED,
+} from '../helpers/session.js'
 import { openSse, turnEnded } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 
@@ -116,8 +123,9 @@ describe.skipIf(TEST_BACKEND === 'postgres')('disk full (SQLite)', () => {
       await sse.waitForEvent(turnEnded(kept.id), 'the first turn')
       sse.close()
       const s = (await api.post('/sessions')).body
+      // 20 s of streaming: the file system fills while the turn still streams, also on a loaded machine.
       const big = (
-        await api.post(`/sessions/${s.id}/turns`, { prompt: 'big [burst:40000] [burst-rate:8000]' })
+        await api.post(`/sessions/${s.id}/turns`, { prompt: 'big [burst:40000] [burst-rate:2000]' })
       ).body.turn
       const live = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN })
       await live.waitFor(
@@ -252,7 +260,7 @@ describe('retention', () => {
       const b = await createSession(d, { title: 'b' })
       const c = await createSession(d, { title: 'c' })
       await runTurn(d, a.id, 'touch a')
-      const busy = await postTurn(d, b.id, 'slow [slow:3000]')
+      const busy = await postTurn(d, b.id, `slow ${UNTIL_CANCELLED}`)
       const feed = await openSse(`${d.url}/events`, { token: d.token })
       await feed.waitFor((x) => x.frames.some((f) => f.event === 'caught-up'), 'caught-up')
       const r = await d.daemon.runRetention()

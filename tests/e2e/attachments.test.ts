@@ -84,38 +84,43 @@ describe('image attachments with the real claude', () => {
     ])
   })
 
-  it('a queued turn keeps its images while it waits and sends them when the queue starts it', async () => {
-    const { d, mock } = stack
-    const s = await createSession(d)
-    const img = png(24, 16, 42)
-    mock.reset()
-    const first = await postTurn(d, s.id, 'first [slow:800]')
-    expect(first.status).toBe('running')
-    const queued = await postTurn(d, s.id, 'and this picture?', { attachments: [image(img)] })
-    expect(queued).toMatchObject({ status: 'queued', position: 1 })
-    const sse = await attach(d, s.id)
-    const ended = await sse.waitForEvent(turnEnded(queued.id), 'the queued turn to end', 60_000)
-    expect(ended.status).toBe('completed')
-    const started = sse.events.find((e) => e.kind === 'turn.started' && e.turnId === queued.id)!
-    expect(started.attachments).toEqual([{ mediaType: 'image/png', bytes: img.length }])
-    // Started after the first turn ended, never merged into it.
-    const firstEnd = sse.events.find((e) => e.kind === 'turn.ended' && e.turnId === first.id)!
-    expect(started.id).toBeGreaterThan(firstEnd.id)
-    sse.close()
-    const reqs = mock.requests().filter((r) => r.path === '/v1/messages')
-    const withPicture = reqs.find((r) => r.texts.some((t) => t.includes('and this picture?')))
-    expect(withPicture, JSON.stringify(reqs.map((r) => [r.texts, r.images]))).toBeDefined()
-    expect(withPicture!.images).toEqual([
-      { mediaType: 'image/png', bytes: img.length, sha256: sha(img) },
-    ])
-    // The first turn's request went out without it.
-    const firstReq = reqs.find(
-      (r) =>
-        r.texts.some((t) => t.includes('first')) &&
-        !r.texts.some((t) => t.includes('and this picture?'))
-    )
-    expect(firstReq?.images ?? []).toEqual([])
-  })
+  it(
+    'a queued turn keeps its images while it waits and sends them when the queue starts it',
+    { timeout: 120_000 },
+    async () => {
+      const { d, mock } = stack
+      const s = await createSession(d)
+      const img = png(24, 16, 42)
+      mock.reset()
+      // 20 s: still running when the next one is posted, also on a loaded machine.
+      const first = await postTurn(d, s.id, 'first [slow:20000]')
+      expect(first.status).toBe('running')
+      const queued = await postTurn(d, s.id, 'and this picture?', { attachments: [image(img)] })
+      expect(queued).toMatchObject({ status: 'queued', position: 1 })
+      const sse = await attach(d, s.id)
+      const ended = await sse.waitForEvent(turnEnded(queued.id), 'the queued turn to end', 60_000)
+      expect(ended.status).toBe('completed')
+      const started = sse.events.find((e) => e.kind === 'turn.started' && e.turnId === queued.id)!
+      expect(started.attachments).toEqual([{ mediaType: 'image/png', bytes: img.length }])
+      // Started after the first turn ended, never merged into it.
+      const firstEnd = sse.events.find((e) => e.kind === 'turn.ended' && e.turnId === first.id)!
+      expect(started.id).toBeGreaterThan(firstEnd.id)
+      sse.close()
+      const reqs = mock.requests().filter((r) => r.path === '/v1/messages')
+      const withPicture = reqs.find((r) => r.texts.some((t) => t.includes('and this picture?')))
+      expect(withPicture, JSON.stringify(reqs.map((r) => [r.texts, r.images]))).toBeDefined()
+      expect(withPicture!.images).toEqual([
+        { mediaType: 'image/png', bytes: img.length, sha256: sha(img) },
+      ])
+      // The first turn's request went out without it.
+      const firstReq = reqs.find(
+        (r) =>
+          r.texts.some((t) => t.includes('first')) &&
+          !r.texts.some((t) => t.includes('and this picture?'))
+      )
+      expect(firstReq?.images ?? []).toEqual([])
+    }
+  )
 
   it('refuses bad or oversized attachments with a clear 400/413, and starts nothing', async () => {
     const { d } = stack

@@ -9,6 +9,7 @@ import { createApi } from '../helpers/api.js'
 import { inspectDb } from '../helpers/inspect-db.js'
 import { leakMark } from '../helpers/leaks.js'
 import { PROCESS_TOKEN, spawnDaemon } from '../helpers/process-daemon.js'
+import { UNTIL_CANCELLED } from '../helpers/session.js'
 import { openSse, turnEnded } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 
@@ -34,47 +35,59 @@ function runMain(env: Record<string, string>, args: string[] = []) {
 }
 
 describe('the daemon as a process', () => {
-  it('prints one line with its URL, serves /healthz, and exits 0 on SIGTERM after telling streams', async () => {
-    const p = await spawnDaemon()
-    expect(p.stdout()).toMatch(
-      /^agentmux listening on http:\/\/127\.0\.0\.1:\d+ \(claude 2\.1\.330, data .+\); log in at http:\/\/127\.0\.0\.1:\d+\/#token=\S+\n$/
-    )
-    const api = createApi(p.url, TOKEN)
-    expect((await api.get('/healthz')).body).toMatchObject({ ok: true, claudeVersion: '2.1.330' })
-    const s = (await api.post('/sessions')).body
-    const sse = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN })
-    const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'long one [slow:2500]' }))
-      .body.turn
-    await sse.waitForEvent((e) => e.kind === 'text.delta', 'a delta')
-    p.child.kill('SIGTERM')
-    await sse.waitFor((c) => c.closed, 'the stream to end')
-    expect(sse.frames.some((f) => f.event === 'shutdown')).toBe(true)
-    const exit = await withTimeout(p.exited, 15_000, 'exit after SIGTERM')
-    expect(exit).toEqual({ code: 0, signal: null })
-    // The turn was handed over, not stopped: the next daemon adopts it and it completes.
-    const again = await spawnDaemon({ dataDir: p.dataDir })
-    const resumed = await openSse(`${again.url}/sessions/${s.id}/events`, {
-      token: TOKEN,
-      lastEventId: sse.lastEventId!,
-    })
-    const ended = await resumed.waitForEvent(turnEnded(turn.id), 'turn.ended from the next daemon')
-    expect(ended.status).toBe('completed')
-    resumed.close()
-    const history = (await createApi(again.url, TOKEN).get(`/sessions/${s.id}/history`)).body.events
-    expect(history.filter(turnEnded(turn.id))).toHaveLength(1)
-    expect(history.map((e: { id: number }) => e.id)).toEqual(
-      [...sse.events, ...resumed.events].map((e) => e.id)
-    )
-    again.child.kill('SIGTERM')
-    await withTimeout(again.exited, 15_000, 'second daemon exit')
-  })
+  it(
+    'prints one line with its URL, serves /healthz, and exits 0 on SIGTERM after telling streams',
+    { timeout: 120_000 },
+    async () => {
+      const p = await spawnDaemon()
+      expect(p.stdout()).toMatch(
+        /^agentmux listening on http:\/\/127\.0\.0\.1:\d+ \(claude 2\.1\.330, data .+\); log in at http:\/\/127\.0\.0\.1:\d+\/#token=\S+\n$/
+      )
+      const api = createApi(p.url, TOKEN)
+      expect((await api.get('/healthz')).body).toMatchObject({ ok: true, claudeVersion: '2.1.330' })
+      const s = (await api.post('/sessions')).body
+      const sse = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN })
+      // 20 s: the SIGTERM lands mid-turn, also on a loaded machine, so there is a turn to hand over.
+      const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'long one [slow:20000]' }))
+        .body.turn
+      await sse.waitForEvent((e) => e.kind === 'text.delta', 'a delta')
+      p.child.kill('SIGTERM')
+      await sse.waitFor((c) => c.closed, 'the stream to end')
+      expect(sse.frames.some((f) => f.event === 'shutdown')).toBe(true)
+      const exit = await withTimeout(p.exited, 15_000, 'exit after SIGTERM')
+      expect(exit).toEqual({ code: 0, signal: null })
+      // The turn was handed over, not stopped: the next daemon adopts it and it completes.
+      const again = await spawnDaemon({ dataDir: p.dataDir })
+      const resumed = await openSse(`${again.url}/sessions/${s.id}/events`, {
+        token: TOKEN,
+        lastEventId: sse.lastEventId!,
+      })
+      const ended = await resumed.waitForEvent(
+        turnEnded(turn.id),
+        'turn.ended from the next daemon',
+        60_000
+      )
+      expect(ended.status).toBe('completed')
+      resumed.close()
+      const history = (
+        await createApi(again.url, TOKEN).get(`/sessions/${s.id}/history?limit=1000`)
+      ).body.events
+      expect(history.filter(turnEnded(turn.id))).toHaveLength(1)
+      expect(history.map((e: { id: number }) => e.id)).toEqual(
+        [...sse.events, ...resumed.events].map((e) => e.id)
+      )
+      again.child.kill('SIGTERM')
+      await withTimeout(again.exited, 15_000, 'second daemon exit')
+    }
+  )
 
   it('with --cancel-on-exit, SIGTERM cancels running turns before exiting', async () => {
     const p = await spawnDaemon({ args: ['--cancel-on-exit'] })
     const api = createApi(p.url, TOKEN)
     const s = (await api.post('/sessions')).body
-    const turn = (await api.post(`/sessions/${s.id}/turns`, { prompt: 'long one [slow:20000]' }))
-      .body.turn
+    const turn = (
+      await api.post(`/sessions/${s.id}/turns`, { prompt: `long one ${UNTIL_CANCELLED}` })
+    ).body.turn
     const sse = await openSse(`${p.url}/sessions/${s.id}/events`, { token: TOKEN })
     await sse.waitForEvent((e) => e.kind === 'text.delta', 'a delta')
     p.child.kill('SIGTERM')

@@ -19,7 +19,9 @@ describe('the queue with the real claude 2.1.330 against the mock Messages API',
       const { d, mock } = stack
       const s = await createSession(d)
       mock.reset()
-      const first = await postTurn(d, s.id, 'alpha [slow:2000]')
+      // 20 s: still running when the next two are posted, also on a loaded machine.
+      const alpha = 'alpha [slow:20000]'
+      const first = await postTurn(d, s.id, alpha)
       const second = await postTurn(d, s.id, 'bravo')
       const third = await postTurn(d, s.id, 'charlie')
       expect([first.status, second.status, third.status]).toEqual(['running', 'queued', 'queued'])
@@ -40,13 +42,13 @@ describe('the queue with the real claude 2.1.330 against the mock Messages API',
         .filter((r) => r.path.startsWith('/v1/messages') && r.stream)
         .map((r) => r.prompt)
       expect(prompts.filter((p) => p !== null && /alpha|bravo|charlie/.test(p))).toEqual([
-        'alpha [slow:2000]',
+        alpha,
         'bravo',
         'charlie',
       ])
       const last = mock.requests().find((r) => r.prompt === 'charlie')!
       expect(last.texts.filter((t) => /alpha|bravo|charlie/.test(t))).toEqual([
-        'alpha [slow:2000]',
+        alpha,
         'bravo',
         'charlie',
       ])

@@ -8,7 +8,15 @@ import {
   startRealStack,
   type RealStack,
 } from '../helpers/real-claude.js'
-import { attach, createSession, history, kinds, postTurn, runTurn } from '../helpers/session.js'
+import {
+  attach,
+  createSession,
+  history,
+  kinds,
+  postTurn,
+  runTurn,
+  UNTIL_CANCELLED,
+} from '../helpers/session.js'
 import { turnEnded, type LogEvent } from '../helpers/sse.js'
 import { waitUntil } from '../helpers/wait.js'
 
@@ -81,7 +89,7 @@ describe('the real claude 2.1.330 against the mock Messages API', () => {
   it('cancels mid-reply: cancelled, partial text, no error event, and the next turn resumes', async () => {
     const { d, mock } = stack
     const s = await createSession(d)
-    const turn = await postTurn(d, s.id, 'a slow story [slow:8000]')
+    const turn = await postTurn(d, s.id, `a slow story ${UNTIL_CANCELLED}`)
     const sse = await attach(d, s.id)
     await sse.waitForEvent((e) => e.kind === 'text.delta', 'the first delta', 30_000)
     const c = await d.api.post(`/sessions/${s.id}/cancel`)
@@ -125,7 +133,7 @@ describe('the real claude 2.1.330 against the mock Messages API', () => {
   it('cancels right after the POST, then runs a working turn', async () => {
     const { d } = stack
     const s = await createSession(d)
-    const turn = await postTurn(d, s.id, 'never mind [slow:5000]')
+    const turn = await postTurn(d, s.id, `never mind ${UNTIL_CANCELLED}`)
     expect((await d.api.post(`/sessions/${s.id}/cancel`)).body.cancelled).toBe(true)
     const sse = await attach(d, s.id)
     const ended = await sse.waitForEvent(turnEnded(turn.id), 'turn.ended', 30_000)
@@ -136,24 +144,29 @@ describe('the real claude 2.1.330 against the mock Messages API', () => {
     expect(next.events.find((e) => e.kind === 'text')!.text).toBe('ECHO: hello again')
   })
 
-  it('re-attaching with Last-Event-ID after a drop mid-turn yields exactly the log', async () => {
-    const { d } = stack
-    const s = await createSession(d)
-    const turn = await postTurn(d, s.id, 'stream it [slow:3000]')
-    const first = await attach(d, s.id)
-    await first.waitFor(
-      (c) => c.events.filter((e) => e.kind === 'text.delta').length >= 5,
-      'five deltas',
-      30_000
-    )
-    first.close()
-    const second = await attach(d, s.id, { lastEventId: first.lastEventId! })
-    await second.waitForEvent(turnEnded(turn.id), 'turn.ended', 30_000)
-    second.close()
-    const log = await history(d, s.id)
-    expect(ids([...first.events, ...second.events])).toEqual(ids(log))
-    expect(new Set(ids(log)).size).toBe(log.length)
-  })
+  it(
+    're-attaching with Last-Event-ID after a drop mid-turn yields exactly the log',
+    { timeout: 120_000 },
+    async () => {
+      const { d } = stack
+      const s = await createSession(d)
+      // 20 s: the client drops and re-attaches mid-turn, also on a loaded machine.
+      const turn = await postTurn(d, s.id, 'stream it [slow:20000]')
+      const first = await attach(d, s.id)
+      await first.waitFor(
+        (c) => c.events.filter((e) => e.kind === 'text.delta').length >= 5,
+        'five deltas',
+        30_000
+      )
+      first.close()
+      const second = await attach(d, s.id, { lastEventId: first.lastEventId! })
+      await second.waitForEvent(turnEnded(turn.id), 'turn.ended', 60_000)
+      second.close()
+      const log = await history(d, s.id)
+      expect(ids([...first.events, ...second.events])).toEqual(ids(log))
+      expect(new Set(ids(log)).size).toBe(log.length)
+    }
+  )
 
   it('two clients attached at once see identical streams', async () => {
     const { d } = stack
@@ -169,28 +182,34 @@ describe('the real claude 2.1.330 against the mock Messages API', () => {
     b.close()
   })
 
-  it('409 for a second concurrent turn with {"queue": false}; the same clientTurnId never runs twice', async () => {
-    const { d, mock } = stack
-    const s = await createSession(d)
-    mock.reset()
-    const first = await postTurn(d, s.id, 'only once [slow:1500]', {
-      clientTurnId: 'retry-after-blip',
-    })
-    const busy = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'another', queue: false })
-    expect(busy.status).toBe(409)
-    expect(busy.body.error.code).toBe('turn_in_progress')
-    const dup = await d.api.post(`/sessions/${s.id}/turns`, {
-      prompt: 'only once [slow:1500]',
-      clientTurnId: 'retry-after-blip',
-    })
-    expect(dup.status).toBe(202)
-    expect(dup.body.turn.id).toBe(first.id)
-    const sse = await attach(d, s.id)
-    await sse.waitForEvent(turnEnded(first.id), 'turn.ended', 30_000)
-    sse.close()
-    expect(mock.requests().filter((r) => r.prompt?.includes('only once')).length).toBe(1)
-    expect((await d.api.get(`/sessions/${s.id}/turns`)).body.turns).toHaveLength(1)
-  })
+  it(
+    '409 for a second concurrent turn with {"queue": false}; the same clientTurnId never runs twice',
+    { timeout: 120_000 },
+    async () => {
+      const { d, mock } = stack
+      const s = await createSession(d)
+      mock.reset()
+      // 20 s: still running at the 409 below, also on a loaded machine; it then ends on its own.
+      const prompt = 'only once [slow:20000]'
+      const first = await postTurn(d, s.id, prompt, {
+        clientTurnId: 'retry-after-blip',
+      })
+      const busy = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'another', queue: false })
+      expect(busy.status).toBe(409)
+      expect(busy.body.error.code).toBe('turn_in_progress')
+      const dup = await d.api.post(`/sessions/${s.id}/turns`, {
+        prompt,
+        clientTurnId: 'retry-after-blip',
+      })
+      expect(dup.status).toBe(202)
+      expect(dup.body.turn.id).toBe(first.id)
+      const sse = await attach(d, s.id)
+      await sse.waitForEvent(turnEnded(first.id), 'turn.ended', 60_000)
+      sse.close()
+      expect(mock.requests().filter((r) => r.prompt?.includes('only once')).length).toBe(1)
+      expect((await d.api.get(`/sessions/${s.id}/turns`)).body.turns).toHaveLength(1)
+    }
+  )
 
   it('reports an API error from claude as a failed turn with the message', async () => {
     const { d } = stack

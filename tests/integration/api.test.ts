@@ -59,34 +59,39 @@ describe('sessions API', () => {
     expect((await d.api.get(`/sessions/${s.id}`)).body).toEqual(s)
   })
 
-  it('shows when the running turn started, and turn.started carries the clientTurnId', async () => {
-    const s = await createSession(d)
-    const turn = (
-      await d.api.post(`/sessions/${s.id}/turns`, {
-        prompt: 'slow [slow:1000]',
-        clientTurnId: 'cid-1',
+  it(
+    'shows when the running turn started, and turn.started carries the clientTurnId',
+    { timeout: 120_000 },
+    async () => {
+      const s = await createSession(d)
+      // 20 s: still running when the session is read below, also on a loaded machine.
+      const turn = (
+        await d.api.post(`/sessions/${s.id}/turns`, {
+          prompt: 'slow [slow:20000]',
+          clientTurnId: 'cid-1',
+        })
+      ).body.turn
+      const running = (await d.api.get(`/sessions/${s.id}`)).body
+      expect(running).toMatchObject({
+        status: 'running',
+        activeTurnId: turn.id,
+        activeTurnStartedAt: turn.startedAt,
       })
-    ).body.turn
-    const running = (await d.api.get(`/sessions/${s.id}`)).body
-    expect(running).toMatchObject({
-      status: 'running',
-      activeTurnId: turn.id,
-      activeTurnStartedAt: turn.startedAt,
-    })
-    const sse = await attach(d, s.id)
-    await sse.waitForEvent(turnEnded(turn.id), 'turn.ended')
-    sse.close()
-    expect(sse.events[0]).toMatchObject({
-      kind: 'turn.started',
-      prompt: 'slow [slow:1000]',
-      clientTurnId: 'cid-1',
-      model: null,
-    })
-    expect((await d.api.get(`/sessions/${s.id}`)).body).toMatchObject({
-      status: 'idle',
-      activeTurnStartedAt: null,
-    })
-  })
+      const sse = await attach(d, s.id)
+      await sse.waitForEvent(turnEnded(turn.id), 'turn.ended', 60_000)
+      sse.close()
+      expect(sse.events[0]).toMatchObject({
+        kind: 'turn.started',
+        prompt: 'slow [slow:20000]',
+        clientTurnId: 'cid-1',
+        model: null,
+      })
+      expect((await d.api.get(`/sessions/${s.id}`)).body).toMatchObject({
+        status: 'idle',
+        activeTurnStartedAt: null,
+      })
+    }
+  )
 
   it('serves no favicon, without asking for a token', async () => {
     const r = await createApi(d.url).get('/favicon.ico')

@@ -71,19 +71,24 @@ describe('SSE attach', () => {
     sse.close()
   })
 
-  it('a client that drops mid-turn and re-attaches with Last-Event-ID gets exactly the rest', async () => {
-    const s = await createSession(d)
-    const turn = await postTurn(d, s.id, 'stream [burst:3000] [burst-rate:3000]')
-    const first = await attach(d, s.id)
-    await first.waitFor((c) => c.events.length >= 200, '200 events on the first connection')
-    first.close()
-    const cursor = first.lastEventId!
-    const second = await attach(d, s.id, { lastEventId: cursor })
-    await second.waitForEvent(turnEnded(turn.id), 'turn.ended on the second connection')
-    second.close()
-    const union = [...first.events, ...second.events]
-    expectExactlyTheLog(union, await history(d, s.id))
-  })
+  it(
+    'a client that drops mid-turn and re-attaches with Last-Event-ID gets exactly the rest',
+    { timeout: 120_000 },
+    async () => {
+      const s = await createSession(d)
+      // 20 s of streaming: the client drops and re-attaches mid-turn, also on a loaded machine.
+      const turn = await postTurn(d, s.id, 'stream [burst:3000] [burst-rate:150]')
+      const first = await attach(d, s.id)
+      await first.waitFor((c) => c.events.length >= 200, '200 events on the first connection')
+      first.close()
+      const cursor = first.lastEventId!
+      const second = await attach(d, s.id, { lastEventId: cursor })
+      await second.waitForEvent(turnEnded(turn.id), 'turn.ended on the second connection', 60_000)
+      second.close()
+      const union = [...first.events, ...second.events]
+      expectExactlyTheLog(union, await history(d, s.id))
+    }
+  )
 
   it('accepts ?after= for a fresh EventSource, and Last-Event-ID wins over it', async () => {
     const s = await createSession(d)

@@ -26,57 +26,63 @@ function open(
 const caughtUp = (c: SseClient) => c.frames.some((f) => f.event === 'caught-up')
 
 describe('catch-up attach', () => {
-  it('skips finished deltas, keeps an open block streaming, then the exact live tail; the cursor resumes exactly', async () => {
-    const s = await createSession(d)
-    await runTurn(d, s.id, '[burst:300] [tool:echo hi]')
-    await runTurn(d, s.id, '[think] [slow:200]')
-    // A turn whose reply is still streaming when the client attaches.
-    // 20 s of streaming: the catch-up below must find its block still open, also on a loaded machine.
-    const live = await postTurn(d, s.id, '[burst:400] [burst-rate:20]')
-    const watcher = await open(s.id, '')
-    await watcher.waitFor(
-      (c) => c.events.filter((e) => e.kind === 'text.delta' && e.turnId === live.id).length >= 20,
-      'live deltas'
-    )
+  it(
+    'skips finished deltas, keeps an open block streaming, then the exact live tail; the cursor resumes exactly',
+    { timeout: 120_000 },
+    async () => {
+      const s = await createSession(d)
+      await runTurn(d, s.id, '[burst:300] [tool:echo hi]')
+      await runTurn(d, s.id, '[think] [slow:200]')
+      // A turn whose reply is still streaming when the client attaches.
+      // 30 s of streaming: the catch-up below must find its block still open, also on a loaded machine.
+      const live = await postTurn(d, s.id, '[burst:600] [burst-rate:20]')
+      const watcher = await open(s.id, '')
+      await watcher.waitFor(
+        (c) => c.events.filter((e) => e.kind === 'text.delta' && e.turnId === live.id).length >= 20,
+        'live deltas'
+      )
 
-    const cu = await open(s.id, '?mode=catchup')
-    await cu.waitFor(caughtUp, 'caught-up')
-    const atCaughtUp = [...cu.events]
-    // Deltas of finished blocks are gone; those of the block still open are there.
-    const done = await history(d, s.id)
-    const finishedTurnIds = new Set(
-      done.filter((e) => e.kind === 'turn.ended').map((e) => e.turnId)
-    )
-    expect(atCaughtUp.some((e) => e.kind === 'text.delta' && finishedTurnIds.has(e.turnId))).toBe(
-      false
-    )
-    expect(atCaughtUp.some((e) => e.kind === 'text.delta' && e.turnId === live.id)).toBe(true)
-    expect(atCaughtUp.length).toBeLessThan(done.filter((e) => e.id <= atCaughtUp.at(-1)!.id).length)
-    // The last event sent carries the head the catch-up started from.
-    const cuIndex = cu.frames.findIndex((f) => f.event === 'caught-up')
-    const cuFrame = JSON.parse(cu.frames[cuIndex]!.data) as { lastEventId: number }
-    expect(cu.frames.slice(0, cuIndex).findLast((f) => f.id !== null)!.id).toBe(
-      String(cuFrame.lastEventId)
-    )
-    expect(atCaughtUp.at(-1)!.id).toBe(cuFrame.lastEventId)
+      const cu = await open(s.id, '?mode=catchup')
+      await cu.waitFor(caughtUp, 'caught-up')
+      const atCaughtUp = [...cu.events]
+      // Deltas of finished blocks are gone; those of the block still open are there.
+      const done = await history(d, s.id)
+      const finishedTurnIds = new Set(
+        done.filter((e) => e.kind === 'turn.ended').map((e) => e.turnId)
+      )
+      expect(atCaughtUp.some((e) => e.kind === 'text.delta' && finishedTurnIds.has(e.turnId))).toBe(
+        false
+      )
+      expect(atCaughtUp.some((e) => e.kind === 'text.delta' && e.turnId === live.id)).toBe(true)
+      expect(atCaughtUp.length).toBeLessThan(
+        done.filter((e) => e.id <= atCaughtUp.at(-1)!.id).length
+      )
+      // The last event sent carries the head the catch-up started from.
+      const cuIndex = cu.frames.findIndex((f) => f.event === 'caught-up')
+      const cuFrame = JSON.parse(cu.frames[cuIndex]!.data) as { lastEventId: number }
+      expect(cu.frames.slice(0, cuIndex).findLast((f) => f.id !== null)!.id).toBe(
+        String(cuFrame.lastEventId)
+      )
+      expect(atCaughtUp.at(-1)!.id).toBe(cuFrame.lastEventId)
 
-    // Disconnect mid-turn, resume exactly from the cursor held: no gap, no duplicate.
-    await cu.waitFor((c) => c.events.length > atCaughtUp.length + 5, 'live tail')
-    cu.close()
-    const cursor = cu.lastEventId!
-    const resumed = await open(s.id, '', { lastEventId: cursor })
-    await resumed.waitForEvent(turnEnded(live.id), 'turn.ended', 30_000)
-    await watcher.waitForEvent(turnEnded(live.id), 'watcher turn.ended', 30_000)
-    const log = await history(d, s.id)
-    expect(resumed.events.map((e) => e.id)).toEqual(
-      log.filter((e) => e.id > Number(cursor)).map((e) => e.id)
-    )
-    const ids = [...cu.events, ...resumed.events].map((e) => e.id)
-    expect(new Set(ids).size).toBe(ids.length)
-    expect(finalState([...cu.events, ...resumed.events])).toEqual(finalState(log))
-    resumed.close()
-    watcher.close()
-  })
+      // Disconnect mid-turn, resume exactly from the cursor held: no gap, no duplicate.
+      await cu.waitFor((c) => c.events.length > atCaughtUp.length + 5, 'live tail')
+      cu.close()
+      const cursor = cu.lastEventId!
+      const resumed = await open(s.id, '', { lastEventId: cursor })
+      await resumed.waitForEvent(turnEnded(live.id), 'turn.ended', 60_000)
+      await watcher.waitForEvent(turnEnded(live.id), 'watcher turn.ended', 60_000)
+      const log = await history(d, s.id)
+      expect(resumed.events.map((e) => e.id)).toEqual(
+        log.filter((e) => e.id > Number(cursor)).map((e) => e.id)
+      )
+      const ids = [...cu.events, ...resumed.events].map((e) => e.id)
+      expect(new Set(ids).size).toBe(ids.length)
+      expect(finalState([...cu.events, ...resumed.events])).toEqual(finalState(log))
+      resumed.close()
+      watcher.close()
+    }
+  )
 
   it('with turns=N starts at the N-th newest turn (event: window), and /history pages the older turns', async () => {
     const s = await createSession(d)
@@ -115,44 +121,49 @@ describe('catch-up attach', () => {
     again.close()
   })
 
-  it('compresses a large replay when asked, and never a small one; live frames still arrive at once', async () => {
-    const s = await createSession(d)
-    await runTurn(d, s.id, '[big:64]')
-    const plain = await open(s.id, '?mode=catchup')
-    const gz = await open(s.id, '?mode=catchup', { gzip: true })
-    await plain.waitFor(caughtUp, 'plain caught-up')
-    await gz.waitFor(caughtUp, 'gzip caught-up')
-    expect(plain.headers['content-encoding']).toBeUndefined()
-    expect(gz.headers['content-encoding']).toBe('gzip')
-    expect(gz.events).toEqual(plain.events)
-    // A live turn reaches the compressed stream frame by frame (flushed per write).
-    const t = await postTurn(d, s.id, '[slow:10000]')
-    await gz.waitFor(
-      (c) => c.events.some((e) => e.kind === 'text.delta' && e.turnId === t.id),
-      'a live delta, before the turn ends'
-    )
-    expect(gz.events.some((e) => e.kind === 'turn.ended' && e.turnId === t.id)).toBe(false)
-    await gz.waitForEvent(turnEnded(t.id), 'turn.ended', 30_000)
-    await plain.waitForEvent(turnEnded(t.id), 'turn.ended', 30_000)
-    expect(gz.events).toEqual(plain.events)
-    plain.close()
-    gz.close()
+  it(
+    'compresses a large replay when asked, and never a small one; live frames still arrive at once',
+    { timeout: 120_000 },
+    async () => {
+      const s = await createSession(d)
+      await runTurn(d, s.id, '[big:64]')
+      const plain = await open(s.id, '?mode=catchup')
+      const gz = await open(s.id, '?mode=catchup', { gzip: true })
+      await plain.waitFor(caughtUp, 'plain caught-up')
+      await gz.waitFor(caughtUp, 'gzip caught-up')
+      expect(plain.headers['content-encoding']).toBeUndefined()
+      expect(gz.headers['content-encoding']).toBe('gzip')
+      expect(gz.events).toEqual(plain.events)
+      // A live turn reaches the compressed stream frame by frame (flushed per write).
+      // 20 s: the first delta arrives long before the end, also on a loaded machine.
+      const t = await postTurn(d, s.id, '[slow:20000]')
+      await gz.waitFor(
+        (c) => c.events.some((e) => e.kind === 'text.delta' && e.turnId === t.id),
+        'a live delta, before the turn ends'
+      )
+      expect(gz.events.some((e) => e.kind === 'turn.ended' && e.turnId === t.id)).toBe(false)
+      await gz.waitForEvent(turnEnded(t.id), 'turn.ended', 60_000)
+      await plain.waitForEvent(turnEnded(t.id), 'turn.ended', 60_000)
+      expect(gz.events).toEqual(plain.events)
+      plain.close()
+      gz.close()
 
-    // At the head there is little to send: no compressor for this stream.
-    const head = (await history(d, s.id)).at(-1)!.id
-    const small = await open(s.id, `?mode=catchup&after=${head}`, { gzip: true })
-    await small.waitFor(caughtUp, 'caught-up')
-    expect(small.headers['content-encoding']).toBeUndefined()
-    small.close()
+      // At the head there is little to send: no compressor for this stream.
+      const head = (await history(d, s.id)).at(-1)!.id
+      const small = await open(s.id, `?mode=catchup&after=${head}`, { gzip: true })
+      await small.waitFor(caughtUp, 'caught-up')
+      expect(small.headers['content-encoding']).toBeUndefined()
+      small.close()
 
-    // /history is compressed when asked.
-    const r = await fetch(`${d.url}/sessions/${s.id}/history?limit=1000`, {
-      headers: { Authorization: `Bearer ${d.token}`, 'Accept-Encoding': 'gzip' },
-    })
-    expect(r.headers.get('content-encoding')).toBe('gzip')
-    const body = (await r.json()) as { events: unknown[] }
-    expect(body.events.length).toBe((await history(d, s.id)).length)
-  })
+      // /history is compressed when asked.
+      const r = await fetch(`${d.url}/sessions/${s.id}/history?limit=1000`, {
+        headers: { Authorization: `Bearer ${d.token}`, 'Accept-Encoding': 'gzip' },
+      })
+      expect(r.headers.get('content-encoding')).toBe('gzip')
+      const body = (await r.json()) as { events: unknown[] }
+      expect(body.events.length).toBe((await history(d, s.id)).length)
+    }
+  )
 
   it('rejects a bad mode or turns with a 400', async () => {
     const s = await createSession(d)

@@ -53,52 +53,57 @@ function runOrder(log: LogEvent[]): string[] {
 }
 
 describe('the follow-up queue', () => {
-  it('queues prompts sent while a turn runs and runs them one by one in order, never merged', async () => {
-    const s = await createSession(d)
-    const a = await postTurn(d, s.id, 'first [slow:600]')
-    expect(a).toMatchObject({ status: 'running', position: null })
-    const queued: TurnBody[] = []
-    for (const p of ['second', 'third', 'fourth [history]'])
-      queued.push((await postTurn(d, s.id, p)) as TurnBody)
-    expect(queued.map((t) => [t.status, t.position])).toEqual([
-      ['queued', 1],
-      ['queued', 2],
-      ['queued', 3],
-    ])
-    const mid = await sessionOf(s.id)
-    expect(mid).toMatchObject({
-      status: 'running',
-      activeTurnId: a.id,
-      queuedTurns: 3,
-      queuePaused: false,
-    })
-    expect((await turnsOf(s.id)).map((t) => t.id)).toEqual([a.id, ...queued.map((t) => t.id)])
+  it(
+    'queues prompts sent while a turn runs and runs them one by one in order, never merged',
+    { timeout: 120_000 },
+    async () => {
+      const s = await createSession(d)
+      // 20 s: still running after the posts and reads below, also on a loaded machine.
+      const a = await postTurn(d, s.id, 'first [slow:20000]')
+      expect(a).toMatchObject({ status: 'running', position: null })
+      const queued: TurnBody[] = []
+      for (const p of ['second', 'third', 'fourth [history]'])
+        queued.push((await postTurn(d, s.id, p)) as TurnBody)
+      expect(queued.map((t) => [t.status, t.position])).toEqual([
+        ['queued', 1],
+        ['queued', 2],
+        ['queued', 3],
+      ])
+      const mid = await sessionOf(s.id)
+      expect(mid).toMatchObject({
+        status: 'running',
+        activeTurnId: a.id,
+        queuedTurns: 3,
+        queuePaused: false,
+      })
+      expect((await turnsOf(s.id)).map((t) => t.id)).toEqual([a.id, ...queued.map((t) => t.id)])
 
-    const sse = await attach(d, s.id, { after: 0 })
-    await sse.waitForEvent(turnEnded(queued[2]!.id), 'the last queued turn to end', 30_000)
-    sse.close()
-    const log = await history(d, s.id)
-    const ids = [a.id, ...queued.map((t) => t.id)]
-    expect(runOrder(log)).toEqual(ids)
-    expectEachEndsOnce(log, ids)
-    const queuedEvents = log.filter((e) => e.kind === 'turn.queued')
-    expect(queuedEvents.map((e) => [e.turnId, e.position, e.prompt])).toEqual([
-      [queued[0]!.id, 1, 'second'],
-      [queued[1]!.id, 2, 'third'],
-      [queued[2]!.id, 3, 'fourth [history]'],
-    ])
-    // Each prompt reached claude as its own turn: the last one's history lists the others apart.
-    const reply = log.find((e) => e.kind === 'text' && e.turnId === queued[2]!.id)!.text as string
-    expect(reply).toMatch(/HISTORY: first \[slow:600\]\nHISTORY: second\nHISTORY: third/)
-    const turns = await turnsOf(s.id)
-    expect(turns.map((t) => [t.status, t.position])).toEqual(Array(4).fill(['completed', null]))
-    expect(await sessionOf(s.id)).toMatchObject({
-      status: 'idle',
-      queuedTurns: 0,
-      queuePaused: false,
-      turnCount: 4,
-    })
-  })
+      const sse = await attach(d, s.id, { after: 0 })
+      await sse.waitForEvent(turnEnded(queued[2]!.id), 'the last queued turn to end', 60_000)
+      sse.close()
+      const log = await history(d, s.id)
+      const ids = [a.id, ...queued.map((t) => t.id)]
+      expect(runOrder(log)).toEqual(ids)
+      expectEachEndsOnce(log, ids)
+      const queuedEvents = log.filter((e) => e.kind === 'turn.queued')
+      expect(queuedEvents.map((e) => [e.turnId, e.position, e.prompt])).toEqual([
+        [queued[0]!.id, 1, 'second'],
+        [queued[1]!.id, 2, 'third'],
+        [queued[2]!.id, 3, 'fourth [history]'],
+      ])
+      // Each prompt reached claude as its own turn: the last one's history lists the others apart.
+      const reply = log.find((e) => e.kind === 'text' && e.turnId === queued[2]!.id)!.text as string
+      expect(reply).toMatch(/HISTORY: first \[slow:20000\]\nHISTORY: second\nHISTORY: third/)
+      const turns = await turnsOf(s.id)
+      expect(turns.map((t) => [t.status, t.position])).toEqual(Array(4).fill(['completed', null]))
+      expect(await sessionOf(s.id)).toMatchObject({
+        status: 'idle',
+        queuedTurns: 0,
+        queuePaused: false,
+        turnCount: 4,
+      })
+    }
+  )
 
   it('edits and removes queued turns; 409 once a turn runs or ended, 404 for an unknown one', async () => {
     const s = await createSession(d)
@@ -215,34 +220,43 @@ describe('the follow-up queue', () => {
     expect((await history(d, s.id)).some((e) => e.kind === 'queue.paused')).toBe(false)
   })
 
-  it('pauses after a failed turn; a new prompt runs first and the queue follows it', async () => {
-    const s = await createSession(d)
-    const a = await postTurn(d, s.id, 'fails [slow:400] [exit:3]')
-    const b = (await postTurn(d, s.id, 'b')) as TurnBody
-    const c = (await postTurn(d, s.id, 'c')) as TurnBody
-    const sse = await attach(d, s.id, { after: 0 })
-    const paused = await sse.waitForEvent((e) => e.kind === 'queue.paused', 'queue.paused')
-    expect(paused).toMatchObject({ reason: 'failed', turnId: a.id })
-    expect(sse.events.find(turnEnded(a.id))).toMatchObject({ status: 'failed' })
-    expect(await sessionOf(s.id)).toMatchObject({
-      status: 'idle',
-      queuedTurns: 2,
-      queuePaused: true,
-    })
+  it(
+    'pauses after a failed turn; a new prompt runs first and the queue follows it',
+    { timeout: 120_000 },
+    async () => {
+      const s = await createSession(d)
+      // 20 s before it fails: b and c are still queued behind it, also on a loaded machine.
+      const a = await postTurn(d, s.id, 'fails [slow:20000] [exit:3]')
+      const b = (await postTurn(d, s.id, 'b')) as TurnBody
+      const c = (await postTurn(d, s.id, 'c')) as TurnBody
+      const sse = await attach(d, s.id, { after: 0 })
+      const paused = await sse.waitForEvent(
+        (e) => e.kind === 'queue.paused',
+        'queue.paused',
+        60_000
+      )
+      expect(paused).toMatchObject({ reason: 'failed', turnId: a.id })
+      expect(sse.events.find(turnEnded(a.id))).toMatchObject({ status: 'failed' })
+      expect(await sessionOf(s.id)).toMatchObject({
+        status: 'idle',
+        queuedTurns: 2,
+        queuePaused: true,
+      })
 
-    const fix = await postTurn(d, s.id, 'fix it')
-    expect(fix.status).toBe('running')
-    await sse.waitForEvent(turnEnded(c.id), 'the queue to drain after the fix', 30_000)
-    sse.close()
-    const log = await history(d, s.id)
-    expect(runOrder(log)).toEqual([a.id, fix.id, b.id, c.id])
-    const resumedAt = log.findIndex((e) => e.kind === 'queue.resumed')
-    expect(resumedAt).toBeGreaterThan(log.findIndex((e) => e.kind === 'queue.paused'))
-    expect(resumedAt).toBeLessThan(
-      log.findIndex((e) => e.kind === 'turn.started' && e.turnId === fix.id)
-    )
-    expectEachEndsOnce(log, [a.id, fix.id, b.id, c.id])
-  })
+      const fix = await postTurn(d, s.id, 'fix it')
+      expect(fix.status).toBe('running')
+      await sse.waitForEvent(turnEnded(c.id), 'the queue to drain after the fix', 30_000)
+      sse.close()
+      const log = await history(d, s.id)
+      expect(runOrder(log)).toEqual([a.id, fix.id, b.id, c.id])
+      const resumedAt = log.findIndex((e) => e.kind === 'queue.resumed')
+      expect(resumedAt).toBeGreaterThan(log.findIndex((e) => e.kind === 'queue.paused'))
+      expect(resumedAt).toBeLessThan(
+        log.findIndex((e) => e.kind === 'turn.started' && e.turnId === fix.id)
+      )
+      expectEachEndsOnce(log, [a.id, fix.id, b.id, c.id])
+    }
+  )
 
   it('cancel with clearQueue removes the queued turns too, and nothing pauses', async () => {
     const s = await createSession(d)

@@ -208,7 +208,7 @@ describe('turn lifecycle with the fake claude', () => {
     {
       what: 'a turn past the turn timeout',
       config: { turnTimeoutMs: 500 },
-      prompt: 'slow [slow:10000]',
+      prompt: `slow ${UNTIL_CANCELLED}`,
       reason: 'timed out',
     },
   ])('stops $what and fails the turn with the reason', async ({ config, prompt, reason }) => {
@@ -235,30 +235,36 @@ describe('turn lifecycle with the fake claude', () => {
     }
   })
 
-  it('allows one turn at a time with {"queue": false} (409) and the same clientTurnId never runs twice', async () => {
-    const s = await createSession(d)
-    const first = await postTurn(d, s.id, 'slow [slow:1500]', { clientTurnId: 'phone-1' })
-    const again = await d.api.post(`/sessions/${s.id}/turns`, {
-      prompt: 'slow [slow:1500]',
-      clientTurnId: 'phone-1',
-    })
-    expect(again.status).toBe(202)
-    expect(again.body.turn.id).toBe(first.id)
-    const other = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'another', queue: false })
-    expect(other.status).toBe(409)
-    expect(other.body.error.code).toBe('turn_in_progress')
-    const sse = await attach(d, s.id)
-    await sse.waitForEvent(turnEnded(first.id), 'first turn to end')
-    sse.close()
-    const afterEnd = await d.api.post(`/sessions/${s.id}/turns`, {
-      prompt: 'slow [slow:1500]',
-      clientTurnId: 'phone-1',
-    })
-    expect(afterEnd.body.turn.id).toBe(first.id)
-    expect(afterEnd.body.turn.status).toBe('completed')
-    const turns = (await d.api.get(`/sessions/${s.id}/turns`)).body.turns
-    expect(turns).toHaveLength(1)
-  })
+  it(
+    'allows one turn at a time with {"queue": false} (409) and the same clientTurnId never runs twice',
+    { timeout: 120_000 },
+    async () => {
+      const s = await createSession(d)
+      // 20 s: still running at the 409 below, also on a loaded machine; it then ends on its own.
+      const prompt = 'slow [slow:20000]'
+      const first = await postTurn(d, s.id, prompt, { clientTurnId: 'phone-1' })
+      const again = await d.api.post(`/sessions/${s.id}/turns`, {
+        prompt,
+        clientTurnId: 'phone-1',
+      })
+      expect(again.status).toBe(202)
+      expect(again.body.turn.id).toBe(first.id)
+      const other = await d.api.post(`/sessions/${s.id}/turns`, { prompt: 'another', queue: false })
+      expect(other.status).toBe(409)
+      expect(other.body.error.code).toBe('turn_in_progress')
+      const sse = await attach(d, s.id)
+      await sse.waitForEvent(turnEnded(first.id), 'first turn to end', 60_000)
+      sse.close()
+      const afterEnd = await d.api.post(`/sessions/${s.id}/turns`, {
+        prompt,
+        clientTurnId: 'phone-1',
+      })
+      expect(afterEnd.body.turn.id).toBe(first.id)
+      expect(afterEnd.body.turn.status).toBe('completed')
+      const turns = (await d.api.get(`/sessions/${s.id}/turns`)).body.turns
+      expect(turns).toHaveLength(1)
+    }
+  )
 })
 
 /** A path that passes the start-up --version check but is gone when a turn spawns. */

@@ -119,8 +119,10 @@ describe.skipIf(TEST_BACKEND !== 'postgres')(
       expect(s.host).toBe('a')
       expect(s.cwd.startsWith(daemons.get('a')!.workspacesDir)).toBe(true)
 
+      // 20 s for each of its two rounds: a is killed while the reply still streams, also on a
+      // loaded machine (a turn over before the kill would pass without testing the adoption).
       const posted = await api('c').post(`/sessions/${s.id}/turns`, {
-        prompt: 'go [tool:bash touch approved.txt] [slow:6000]',
+        prompt: 'go [tool:bash touch approved.txt] [slow:20000]',
       })
       expect(posted.status).toBe(202)
       const turnId = posted.body.turn.id as string
@@ -134,7 +136,7 @@ describe.skipIf(TEST_BACKEND !== 'postgres')(
       const requested = (await b.waitForEvent(
         (e) => e.kind === 'permission.requested',
         'the approval request, through b',
-        60_000
+        90_000
       )) as LogEvent & { requestId: string }
       const approved = await api('c').post(`/sessions/${s.id}/permissions/${requested.requestId}`, {
         decision: 'allow',
@@ -230,8 +232,9 @@ describe.skipIf(TEST_BACKEND !== 'postgres')(
         id: string
         claudeSessionId: string
       }
+      // 20 s: b dies before the turn ends, also on a loaded machine, so c has the rest to send.
       const turnId = (
-        await api('a').post(`/sessions/${s.id}/turns`, { prompt: 'stream [slow:5000]' })
+        await api('a').post(`/sessions/${s.id}/turns`, { prompt: 'stream [slow:20000]' })
       ).body.turn.id as string
       const first = await openSse(`${daemons.get('b')!.url}/sessions/${s.id}/events`, {
         token: PROCESS_TOKEN,
