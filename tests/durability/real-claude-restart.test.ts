@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMockAnthropic, type MockAnthropic } from '../mock-anthropic/server.js'
-import { createApi, type Api } from '../helpers/api.js'
+import { createApi } from '../helpers/api.js'
 import { REAL_CLAUDE } from '../helpers/daemon.js'
 import { inspectDb } from '../helpers/inspect-db.js'
 import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
 import { processesWith } from '../helpers/real-claude.js'
-import { UNTIL_CANCELLED } from '../helpers/session.js'
+import { history, UNTIL_CANCELLED } from '../helpers/session.js'
 import { openSse, turnEnded, type LogEvent } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
 
@@ -33,19 +33,6 @@ const realDaemon = (dataDir: string) =>
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     },
   })
-
-/** The session's whole log, page by page (three 20 s turns stream more than one page of deltas). */
-async function fullHistory(api: Api, sessionId: string): Promise<LogEvent[]> {
-  const out: LogEvent[] = []
-  let after = 0
-  for (;;) {
-    const r = await api.get(`/sessions/${sessionId}/history?after=${after}&limit=1000`)
-    expect(r.status).toBe(200)
-    out.push(...(r.body.events as LogEvent[]))
-    after = r.body.lastEventId
-    if (!r.body.hasMore) return out
-  }
-}
 
 async function kill9(p: DaemonProcess) {
   p.child.kill('SIGKILL')
@@ -98,7 +85,7 @@ describe('the real claude across daemon crashes', () => {
           .text as string
         expect(text).toContain(`ECHO: story ${cycle}`)
       }
-      const log = await fullHistory(api, s.id)
+      const log = await history({ api }, s.id)
       expect(seen.map((e) => e.id)).toEqual(log.map((e) => e.id))
       expect(log.filter((e) => e.kind === 'turn.ended').map((e) => e.status)).toEqual([
         'completed',

@@ -1,4 +1,5 @@
 import { expect } from 'vitest'
+import type { Api } from './api.js'
 import type { TestDaemon } from './daemon.js'
 import { openSse, turnEnded, type LogEvent, type SseClient } from './sse.js'
 
@@ -52,7 +53,8 @@ export async function runTurn(
   return { turnId: turn.id, events: sse.events.filter((e) => e.turnId === turn.id), ended }
 }
 
-export async function history(d: TestDaemon, sessionId: string): Promise<LogEvent[]> {
+/** The session's whole log, page by page, through any daemon's API (an in-process or a process one). */
+export async function history(d: { api: Api }, sessionId: string): Promise<LogEvent[]> {
   const out: LogEvent[] = []
   let after = 0
   for (;;) {
