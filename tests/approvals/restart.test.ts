@@ -6,7 +6,7 @@ import { startMockAnthropic, type MockAnthropic } from '../mock-anthropic/server
 import { createApi } from '../helpers/api.js'
 import { REAL_CLAUDE, startTestDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
-import { processesWith } from '../helpers/real-claude.js'
+import { offlineClaudeEnv, processesWith, realClaudeDaemonEnv } from '../helpers/real-claude.js'
 import { createSession } from '../helpers/session.js'
 import { openSse, turnEnded } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
@@ -22,19 +22,13 @@ afterAll(async () => {
   await mock?.close()
 })
 
-const claudeEnv = () => ({
-  ANTHROPIC_BASE_URL: mock.url,
-  ANTHROPIC_API_KEY: 'sk-test',
-  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-})
-
 describe('a pending approval survives kill -9 of the daemon', { timeout: 180_000 }, () => {
   it('stays pending with no daemon, is listed after the restart, is answered then, and the turn completes', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'agentmux-approval-kill9-'))
     const start = () =>
       spawnDaemon({
         dataDir,
-        env: { AGENTMUX_CLAUDE_BIN: REAL_CLAUDE, AGENTMUX_CANCEL_GRACE_MS: '2000', ...claudeEnv() },
+        env: realClaudeDaemonEnv(mock.url),
       })
     let p: DaemonProcess | null = await start()
     try {
@@ -97,7 +91,7 @@ describe('the approval timeout', { timeout: 120_000 }, () => {
     d = await startTestDaemon({
       claudeBin: REAL_CLAUDE,
       config: { cancelGraceMs: 2000, approvalTimeoutMs: 1500 },
-      env: claudeEnv(),
+      env: offlineClaudeEnv(mock.url),
     })
   })
   afterAll(async () => {

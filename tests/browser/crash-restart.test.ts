@@ -15,8 +15,8 @@ import {
   renderedIds,
   waitTurnStatus,
 } from '../helpers/browser.js'
-import { REAL_CLAUDE } from '../helpers/daemon.js'
 import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
+import { realClaudeDaemonEnv } from '../helpers/real-claude.js'
 import { withTimeout } from '../helpers/wait.js'
 
 // The process daemon runs with this token (AGENTMUX_TOKEN, at least 32 characters).
@@ -57,10 +57,7 @@ describe.skipIf(!CHROMIUM)('kill -9 of the daemon mid-turn, in the page', () => 
           dataDir,
           env: {
             AGENTMUX_PORT: String(port),
-            AGENTMUX_CLAUDE_BIN: REAL_CLAUDE,
-            ANTHROPIC_BASE_URL: mock.url,
-            ANTHROPIC_API_KEY: 'sk-test',
-            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+            ...realClaudeDaemonEnv(mock.url),
           },
         })
       let daemon: DaemonProcess = await start()

@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApi } from '../helpers/api.js'
 import { ndjson, startCli, type CliProcess } from '../helpers/cli.js'
-import { REAL_CLAUDE } from '../helpers/daemon.js'
 import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
+import { realClaudeDaemonEnv } from '../helpers/real-claude.js'
 import { withTimeout } from '../helpers/wait.js'
 import { startMockAnthropic, type MockAnthropic } from '../mock-anthropic/server.js'
 
@@ -23,13 +23,7 @@ afterAll(async () => {
 const realDaemon = (dataDir: string) =>
   spawnDaemon({
     dataDir,
-    env: {
-      AGENTMUX_CLAUDE_BIN: REAL_CLAUDE,
-      AGENTMUX_CANCEL_GRACE_MS: '2000',
-      ANTHROPIC_BASE_URL: mock.url,
-      ANTHROPIC_API_KEY: 'sk-test',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    },
+    env: realClaudeDaemonEnv(mock.url),
   })
 
 async function stopDaemon(p: DaemonProcess, signal: NodeJS.Signals) {

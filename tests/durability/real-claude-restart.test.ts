@@ -4,10 +4,9 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMockAnthropic, type MockAnthropic } from '../mock-anthropic/server.js'
 import { createApi } from '../helpers/api.js'
-import { REAL_CLAUDE } from '../helpers/daemon.js'
 import { inspectDb } from '../helpers/inspect-db.js'
 import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
-import { processesWith } from '../helpers/real-claude.js'
+import { processesWith, realClaudeDaemonEnv } from '../helpers/real-claude.js'
 import { history, UNTIL_CANCELLED } from '../helpers/session.js'
 import { openSse, turnEnded, type LogEvent } from '../helpers/sse.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
@@ -25,13 +24,7 @@ afterAll(async () => {
 const realDaemon = (dataDir: string) =>
   spawnDaemon({
     dataDir,
-    env: {
-      AGENTMUX_CLAUDE_BIN: REAL_CLAUDE,
-      AGENTMUX_CANCEL_GRACE_MS: '2000',
-      ANTHROPIC_BASE_URL: mock.url,
-      ANTHROPIC_API_KEY: 'sk-test',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    },
+    env: realClaudeDaemonEnv(mock.url),
   })
 
 async function kill9(p: DaemonProcess) {

@@ -9,17 +9,31 @@ export interface RealStack {
   stop(): Promise<void>
 }
 
+/** What claude needs to run full turns offline against the mock Messages API. */
+export function offlineClaudeEnv(mockUrl: string): Record<string, string> {
+  return {
+    ANTHROPIC_BASE_URL: mockUrl,
+    ANTHROPIC_API_KEY: 'sk-test',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  }
+}
+
+/** A daemon process's environment for the real claude on the mock (tests/helpers/process-daemon.ts). */
+export function realClaudeDaemonEnv(mockUrl: string): Record<string, string> {
+  return {
+    AGENTMUX_CLAUDE_BIN: REAL_CLAUDE,
+    AGENTMUX_CANCEL_GRACE_MS: '2000',
+    ...offlineClaudeEnv(mockUrl),
+  }
+}
+
 /** The daemon running the real claude binary against the mock Messages API, offline. */
 export async function startRealStack(opts: { claudeBin?: string } = {}): Promise<RealStack> {
   const mock = await startMockAnthropic()
   const d = await startTestDaemon({
     claudeBin: opts.claudeBin ?? REAL_CLAUDE,
     config: { cancelGraceMs: 2000 },
-    env: {
-      ANTHROPIC_BASE_URL: mock.url,
-      ANTHROPIC_API_KEY: 'sk-test',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    },
+    env: offlineClaudeEnv(mock.url),
   })
   return {
     mock,

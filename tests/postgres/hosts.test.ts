@@ -4,9 +4,8 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApi, type Api } from '../helpers/api.js'
-import { REAL_CLAUDE } from '../helpers/daemon.js'
 import { PROCESS_TOKEN, spawnDaemon, type DaemonProcess } from '../helpers/process-daemon.js'
-import { processesWith } from '../helpers/real-claude.js'
+import { processesWith, realClaudeDaemonEnv } from '../helpers/real-claude.js'
 import { openSse, turnEnded, type LogEvent, type SseClient } from '../helpers/sse.js'
 import { TEST_BACKEND, testDatabaseUrl } from '../helpers/test-database.js'
 import { waitUntil, withTimeout } from '../helpers/wait.js'
@@ -36,11 +35,7 @@ function start(h: HostId): Promise<DaemonProcess> {
       AGENTMUX_HOST_ID: h,
       AGENTMUX_HEARTBEAT_MS: '300',
       AGENTMUX_COMMAND_TIMEOUT_MS: '5000',
-      AGENTMUX_CLAUDE_BIN: REAL_CLAUDE,
-      AGENTMUX_CANCEL_GRACE_MS: '2000',
-      ANTHROPIC_BASE_URL: mock.url,
-      ANTHROPIC_API_KEY: 'sk-test',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      ...realClaudeDaemonEnv(mock.url),
     },
   }).then((p) => {
     daemons.set(h, p)
