@@ -67,13 +67,22 @@ export class LiveStream {
   kick(): void {
     if (this.status === 'stopped') return
     this.attempts = 0
-    this.open(this.status === 'live')
+    this.open(this.healthy())
   }
 
   /** Rebuild: reopen now, with whatever cursor url() gives. */
   reopen(): void {
     if (this.status === 'stopped') return
-    this.open(this.status === 'live')
+    this.open(this.healthy())
+  }
+
+  /**
+   * Live, or in a quiet reopen of a live stream: a reopen now need not say "reconnecting". A phone
+   * waking up fires visibilitychange, pageshow and online together; the second kick finds the
+   * first one's reopen still connecting, and that is no reason to flash "Reconnecting…".
+   */
+  private healthy(): boolean {
+    return this.status === 'live' || (this.status === 'connecting' && Date.now() < this.quietUntil)
   }
 
   /** The network is gone (the `offline` event): the socket is dead whatever readyState says. */
