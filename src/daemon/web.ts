@@ -46,7 +46,6 @@ export function createWeb(config: Config, core: Core, work: Work, deps: WebDeps)
     '::1',
     ...explicitHosts,
   ])
-  const tokens = deps.tokens
   const app = createApp({
     log: deps.log,
     isDraining: deps.isDraining,
@@ -58,7 +57,12 @@ export function createWeb(config: Config, core: Core, work: Work, deps: WebDeps)
       claudeVersion: deps.claudeVersion,
       draining: deps.isDraining(),
     }),
-    security: { tokens, limiter: createRateLimiter(deps.rateLimit), allowedHosts, explicitHosts },
+    security: {
+      tokens: deps.tokens,
+      limiter: createRateLimiter(deps.rateLimit),
+      allowedHosts,
+      explicitHosts,
+    },
     openRoutes: [staticRoutes(join(deps.root, 'web', 'dist'))],
     onAuthenticated: (c) => {
       if (c.env?.incoming?.socket) connections.authenticated(c.env.incoming.socket)
